@@ -1,0 +1,2 @@
+/** rlbook: reinforcement learning for TypeScript notebooks. */
+export * from "./display.js";
