@@ -4,10 +4,8 @@
  * An object displays itself by implementing a method under `displaySymbol`
  * (`Symbol.for("Jupyter.display")`, the symbol Deno's kernel uses) that returns a MIME
  * bundle, or a promise of one. The rlbook kernel's `format(value)` calls it.
- *
  * Objects that update their own output (live charts, progress views) reach the kernel
- * through `kernelHooks()`, which the kernel installs on `globalThis`; in a plain
- * `node` script there is no kernel and `kernelHooks()` returns undefined.
+ * through `kernelHooks()` (kernel-hooks.ts).
  */
 
 /** A Jupyter MIME bundle: MIME type -> data (string for text and base64 images, JSON otherwise). */
@@ -28,33 +26,6 @@ export const displaySymbol: unique symbol = Symbol.for("Jupyter.display") as nev
 /** Anything with a rich representation. */
 export interface Displayable {
   [displaySymbol](): DisplayResult | Promise<DisplayResult>;
-}
-
-export interface DisplayOptions {
-  /** Names the output so that later `update` calls replace it in place. */
-  displayId?: string;
-}
-
-/** What the kernel offers to code running inside it. */
-export interface KernelHooks {
-  /** Shows a value (formatted like a cell result) in the output of the cell that is running. */
-  display(value: unknown, options?: DisplayOptions): Promise<void>;
-  /** Replaces the output previously displayed with the same displayId. */
-  updateDisplay(value: unknown, options: { displayId: string }): Promise<void>;
-  /** Clears the current cell's output; with `wait`, only when new output arrives. */
-  clearOutput(options?: { wait?: boolean }): void;
-}
-
-const hooksKey = Symbol.for("rlbook.kernel.hooks");
-
-/** The running kernel's hooks, or undefined outside a kernel. */
-export function kernelHooks(): KernelHooks | undefined {
-  return (globalThis as Record<symbol, unknown>)[hooksKey] as KernelHooks | undefined;
-}
-
-/** Installs the kernel's hooks (called by the kernel only). */
-export function installKernelHooks(hooks: KernelHooks): void {
-  (globalThis as Record<symbol, unknown>)[hooksKey] = hooks;
 }
 
 /** True when `value` implements the display protocol. */

@@ -1,2 +1,3 @@
 /** rlbook: reinforcement learning for TypeScript notebooks. */
 export * from "./display.js";
+export * from "./kernel-hooks.js";
