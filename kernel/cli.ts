@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * rlbook's command line:
+ *   rlbook install [--user | --prefix P] [--no-typecheck]   write the Jupyter kernelspec
+ *   rlbook kernel -f conn.json [--no-typecheck]              run the kernel (Jupyter starts this)
+ *   rlbook run nb.ipynb [-o out.ipynb] [--allow-errors] [--timeout S]
+ *                                                            execute a notebook, no Jupyter needed
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const USAGE = `usage:
+  rlbook install [--user | --prefix PATH] [--no-typecheck]
+  rlbook kernel -f CONNECTION_FILE [--no-typecheck]
+  rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--allow-errors] [--timeout SECONDS]`;
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** Writes kernel.json for Jupyter; returns the kernelspec folder. */
+export function installKernelspec(options: { prefix?: string; typecheck?: boolean } = {}): string {
+  const dataDir = options.prefix
+    ? join(options.prefix, "share", "jupyter")
+    : process.env.JUPYTER_DATA_DIR || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "jupyter");
+  const dir = join(dataDir, "kernels", "rlbook");
+  mkdirSync(dir, { recursive: true });
+  const argv = [process.execPath, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : [])];
+  const spec = { argv, display_name: "TypeScript (rlbook)", language: "typescript", interrupt_mode: "message", metadata: { debugger: false } };
+  writeFileSync(join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  return dir;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "install": {
+      const { values } = parse(rest, { user: { type: "boolean" }, prefix: { type: "string" }, "no-typecheck": { type: "boolean" } });
+      if (values.user && values.prefix) throw new UsageError("choose one of --user and --prefix");
+      const dir = installKernelspec({ prefix: values.prefix as string | undefined, typecheck: !values["no-typecheck"] });
+      console.log(`installed the rlbook kernelspec in ${dir}`);
+      return 0;
+    }
+    case "kernel": {
+      const { values } = parse(rest, { f: { type: "string", short: "f" }, "no-typecheck": { type: "boolean" } });
+      if (!values.f) throw new UsageError("rlbook kernel needs -f CONNECTION_FILE");
+      const { readConnectionFile } = await import("./connection.js");
+      const { Kernel } = await import("./kernel.js");
+      await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"] }).start();
+      return -1; // keep running
+    }
+    case "run": {
+      const { values, positionals } = parse(rest, { o: { type: "string", short: "o" }, output: { type: "string" }, "allow-errors": { type: "boolean" }, timeout: { type: "string" } });
+      if (positionals.length !== 1) throw new UsageError("rlbook run needs exactly one notebook path");
+      const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+      if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+      const { runNotebookFile } = await import("./notebook.js");
+      const path = positionals[0]!;
+      const out = (values.o ?? values.output) as string | undefined;
+      const started = Date.now();
+      await runNotebookFile(path, out, {
+        allowErrors: Boolean(values["allow-errors"]),
+        timeout,
+        onCell: (index, cell) => process.stderr.write(`[${index + 1}] ${cell.outputs?.length ?? 0} output(s)\n`),
+      });
+      process.stderr.write(`executed ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${out ?? path}\n`);
+      return 0;
+    }
+    case undefined:
+    case "-h":
+    case "--help":
+      console.log(USAGE);
+      return command ? 0 : 2;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === (await import("node:fs")).realpathSync(process.argv[1])) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof UsageError) console.error(`rlbook: ${error.message}\n${USAGE}`);
+      else console.error(`rlbook: ${(error as Error).message}`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    },
+  );
+}

@@ -1,0 +1,191 @@
+/**
+ * Turns a TypeScript cell into a script that runs in the kernel's global scope.
+ *
+ * The cell becomes `(async function () { ... })` so top-level await works, and its top-level
+ * declarations become assignments to globals so they persist across cells and a cell that
+ * declares a const can run again (REPL semantics):
+ *   const x = 1         ->  x = 1
+ *   const {a, b} = o    ->  ({a, b} = o)
+ *   function f() {}     ->  f = function () {}        (hoisted to the top of the cell)
+ *   class C {}          ->  C = class C {}
+ *   import d, {a} from "m"  ->  const $m = await __rlbook.import("m"); d = $m.default; a = $m.a
+ * A final expression statement becomes the cell's result. Every loop body starts with
+ * `__rlbook.tick()`, which throws when an interrupt is pending, so even `while (true) {}`
+ * can be stopped; `import()` and `import.meta` go through the kernel so they resolve from
+ * the notebook's folder. TypeScript's source map (positions of the original nodes are kept)
+ * maps runtime errors back to the cell's own line:col.
+ */
+import ts from "typescript";
+
+export const RUNTIME = "__rlbook";
+
+export interface CompiledCell {
+  /** The script: an expression evaluating to the cell's async function. */
+  js: string;
+  /** Source map (v3 JSON) from `js` to the cell's TypeScript. */
+  sourceMap: string;
+  /** Every name the cell declares at top level. */
+  declared: string[];
+  /** Syntax errors found while transpiling (reported when type checking is off). */
+  diagnostics: readonly ts.Diagnostic[];
+}
+
+export function compileCell(source: string, fileName: string): CompiledCell {
+  const declared = new Set<string>();
+  const output = ts.transpileModule(source, {
+    fileName,
+    reportDiagnostics: true,
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      sourceMap: true,
+      verbatimModuleSyntax: true,
+      useDefineForClassFields: true,
+    },
+    transformers: { after: [cellTransformer(declared)] },
+  });
+  return { js: output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), sourceMap: output.sourceMapText ?? "", declared: [...declared], diagnostics: output.diagnostics ?? [] };
+}
+
+function cellTransformer(declared: Set<string>): ts.TransformerFactory<ts.SourceFile> {
+  return (context) => (file) => {
+    const f = context.factory;
+    const runtime = (member: string) => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME), member);
+    const tick = () => f.createExpressionStatement(f.createCallExpression(runtime("tick"), undefined, []));
+    const assign = (name: ts.Expression, value: ts.Expression) => f.createAssignment(name, value);
+
+    const visit = (node: ts.Node): ts.Node => {
+      const visited = ts.visitEachChild(node, visit, context);
+      if (ts.isIterationStatement(visited, false)) return guardLoop(visited);
+      if (ts.isCallExpression(visited) && visited.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        return f.createCallExpression(runtime("import"), undefined, visited.arguments.slice(0, 1));
+      }
+      if (ts.isMetaProperty(visited) && visited.keywordToken === ts.SyntaxKind.ImportKeyword) return runtime("importMeta");
+      return visited;
+    };
+
+    const guardLoop = (loop: ts.IterationStatement): ts.Statement => {
+      const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
+      const guarded = f.createBlock([tick(), ...body], true);
+      if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, guarded);
+      if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, guarded);
+      if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, guarded);
+      if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, guarded);
+      if (ts.isDoStatement(loop)) return f.updateDoStatement(loop, guarded, loop.expression);
+      return loop;
+    };
+
+    /** `{a, b: [c = 1, ...d]}` (a binding pattern) -> the same shape as an assignment target. */
+    const toTarget = (name: ts.BindingName): ts.Expression => {
+      if (ts.isIdentifier(name)) {
+        declared.add(name.text);
+        return f.createIdentifier(name.text);
+      }
+      if (ts.isObjectBindingPattern(name)) {
+        return f.createObjectLiteralExpression(
+          name.elements.map((element) => {
+            if (element.dotDotDotToken) return f.createSpreadAssignment(toTarget(element.name));
+            const target = toTarget(element.name);
+            const value = element.initializer ? assign(target, element.initializer) : target;
+            if (!element.propertyName && ts.isIdentifier(element.name)) {
+              return element.initializer ? f.createShorthandPropertyAssignment(element.name.text, element.initializer) : f.createShorthandPropertyAssignment(element.name.text);
+            }
+            return f.createPropertyAssignment(element.propertyName ?? (element.name as ts.Identifier), value);
+          }),
+        );
+      }
+      return f.createArrayLiteralExpression(
+        name.elements.map((element) => {
+          if (ts.isOmittedExpression(element)) return element;
+          const target = toTarget(element.name);
+          if (element.dotDotDotToken) return f.createSpreadElement(target);
+          return element.initializer ? assign(target, element.initializer) : target;
+        }),
+      );
+    };
+
+    const imports: ts.Statement[] = [];
+    const functions: ts.Statement[] = [];
+    const body: ts.Statement[] = [];
+    let importCount = 0;
+
+    const statements = file.statements.map((s) => visit(s) as ts.Statement);
+    let last = statements.length - 1;
+    while (last >= 0 && ts.isEmptyStatement(statements[last]!)) last--;
+
+    statements.forEach((statement, index) => {
+      const keep = (s: ts.Statement) => body.push(ts.setTextRange(s, statement));
+      if (ts.isImportDeclaration(statement)) {
+        const spec = statement.moduleSpecifier;
+        const clause = statement.importClause;
+        const call = f.createAwaitExpression(f.createCallExpression(runtime("import"), undefined, [spec]));
+        if (!clause) {
+          imports.push(f.createExpressionStatement(call));
+          return;
+        }
+        const local = f.createUniqueName(`import_${importCount++}`);
+        imports.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(local, undefined, undefined, call)], ts.NodeFlags.Const)));
+        const bind = (name: string, value: ts.Expression) => {
+          declared.add(name);
+          imports.push(f.createExpressionStatement(assign(f.createIdentifier(name), value)));
+        };
+        if (clause.name) bind(clause.name.text, f.createPropertyAccessExpression(local, "default"));
+        const named = clause.namedBindings;
+        if (named && ts.isNamespaceImport(named)) bind(named.name.text, local);
+        if (named && ts.isNamedImports(named)) {
+          for (const element of named.elements) {
+            const imported = element.propertyName ?? element.name;
+            bind(element.name.text, f.createElementAccessExpression(local, f.createStringLiteral(imported.text)));
+          }
+        }
+        return;
+      }
+      if (ts.isExportDeclaration(statement)) return; // `export {a}` re-exports nothing in a notebook
+      if (ts.isExportAssignment(statement)) return keep(index === last ? result(statement.expression) : f.createExpressionStatement(statement.expression));
+      if (ts.isVariableStatement(statement)) {
+        const isVar = !(statement.declarationList.flags & ts.NodeFlags.BlockScoped);
+        for (const declaration of statement.declarationList.declarations) {
+          const target = toTarget(declaration.name);
+          if (declaration.initializer) {
+            const expression = assign(target, declaration.initializer);
+            keep(f.createExpressionStatement(ts.isIdentifier(declaration.name) ? expression : f.createParenthesizedExpression(expression)));
+          } else if (!isVar) {
+            keep(f.createExpressionStatement(assign(target, f.createVoidZero())));
+          }
+        }
+        return;
+      }
+      if (ts.isFunctionDeclaration(statement) && statement.name && statement.body) {
+        declared.add(statement.name.text);
+        const modifiers = statement.modifiers?.filter((m) => m.kind === ts.SyntaxKind.AsyncKeyword) as ts.Modifier[] | undefined;
+        const fn = f.createFunctionExpression(modifiers, statement.asteriskToken, undefined, undefined, statement.parameters, undefined, statement.body);
+        functions.push(ts.setTextRange(f.createExpressionStatement(assign(f.createIdentifier(statement.name.text), fn)), statement));
+        return;
+      }
+      if (ts.isClassDeclaration(statement) && statement.name) {
+        declared.add(statement.name.text);
+        const modifiers = statement.modifiers?.filter((m) => m.kind === ts.SyntaxKind.Decorator) as ts.ModifierLike[] | undefined;
+        const expression = f.createClassExpression(modifiers, statement.name, undefined, statement.heritageClauses, statement.members);
+        return keep(f.createExpressionStatement(assign(f.createIdentifier(statement.name.text), expression)));
+      }
+      if (index === last && ts.isExpressionStatement(statement)) return keep(result(statement.expression));
+      body.push(statement);
+    });
+
+    function result(expression: ts.Expression): ts.Statement {
+      // Wrapped so that a promise-valued result is shown as a promise, not awaited by `return`.
+      return f.createReturnStatement(f.createObjectLiteralExpression([f.createPropertyAssignment("value", expression)]));
+    }
+
+    const cell = f.createFunctionExpression(
+      [f.createModifier(ts.SyntaxKind.AsyncKeyword)],
+      undefined,
+      undefined,
+      undefined,
+      [],
+      undefined,
+      f.createBlock([...imports, ...functions, ...body], true),
+    );
+    return f.updateSourceFile(file, [f.createExpressionStatement(f.createParenthesizedExpression(cell))]);
+  };
+}

@@ -1,0 +1,396 @@
+/**
+ * The kernel's main thread: sockets, message dispatch, execution queue, history, stdin relay
+ * and interrupts. User code runs in the executor worker (worker.ts), so this thread is never
+ * blocked by a cell: heartbeats, interrupts and comm messages are answered while cells run.
+ */
+import { readFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { randomUUID } from "node:crypto";
+import { type ConnectionInfo } from "./connection.js";
+import { KernelSockets } from "./sockets.js";
+import { decode, encode, Signer, WireError, type Header, type Message, type Outgoing } from "./wire.js";
+import { History } from "./history.js";
+import type { ExecuteOutcome, FromWorker, Parent, ToWorker, WorkerConfig } from "./worker-protocol.js";
+import { packageRoot } from "./paths.js";
+
+export interface KernelOptions {
+  /** Type errors stop a cell before it runs (default true). */
+  typecheck?: boolean;
+  /** Where history is kept (default: $XDG_DATA_HOME/rlbook/history.jsonl). */
+  historyPath?: string;
+}
+
+type ShellChannel = "shell" | "control";
+
+const IMPLEMENTATION_VERSION = (JSON.parse(readFileSync(`${packageRoot}/package.json`, "utf8")) as { version: string }).version;
+
+function typescriptVersion(): string {
+  try {
+    const path = new URL(import.meta.resolve("typescript/package.json"));
+    return (JSON.parse(readFileSync(path, "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export class Kernel {
+  readonly #sockets: KernelSockets;
+  readonly #signer: Signer;
+  readonly #session = randomUUID();
+  readonly #history: History;
+  readonly #options: Required<Pick<KernelOptions, "typecheck">>;
+  readonly #interruptFlag = new SharedArrayBuffer(4);
+  #worker!: Worker;
+  #workerReady!: Promise<void>;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  #executionCount = 0;
+  readonly #executeQueue: Message[] = [];
+  #executing: Message | undefined;
+  /** Identities of recent execute requests, to route input_request on the stdin socket. */
+  readonly #identities = new Map<string, Buffer[]>();
+  readonly #inputWaiters = new Map<string, (reply: Message) => void>();
+  #badMessages = 0;
+  #shuttingDown = false;
+
+  constructor(private readonly connection: ConnectionInfo, options: KernelOptions = {}) {
+    this.#signer = new Signer(connection.key, connection.signature_scheme);
+    this.#sockets = new KernelSockets(connection);
+    this.#history = new History(options.historyPath);
+    this.#options = { typecheck: options.typecheck ?? true };
+  }
+
+  async start(): Promise<void> {
+    await this.#sockets.bind();
+    this.#startWorker();
+    this.#publish({ msgType: "status", content: { execution_state: "starting" } });
+    void this.#serve("shell");
+    void this.#serve("control");
+    void this.#serveStdin();
+    process.on("SIGINT", () => this.#interrupt());
+  }
+
+  // ---- the executor worker -------------------------------------------------------------
+
+  #startWorker(): void {
+    const config: WorkerConfig = { interruptFlag: this.#interruptFlag, cwd: process.cwd(), typecheck: this.#options.typecheck };
+    this.#worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: config, stdout: false, stderr: false });
+    this.#workerReady = new Promise((resolve) => {
+      const onReady = (message: FromWorker) => {
+        if (message.kind === "ready") {
+          this.#worker.off("message", onReady);
+          resolve();
+        }
+      };
+      this.#worker.on("message", onReady);
+    });
+    this.#worker.on("message", (message: FromWorker) => this.#fromWorker(message));
+    this.#worker.on("error", (error) => process.stderr.write(`rlbook kernel: executor error: ${error.stack ?? error}\n`));
+    this.#worker.on("exit", (code) => this.#workerExited(code));
+  }
+
+  /** A cell ended the executor (process.exit, out of memory): fail what was waiting and start afresh. */
+  #workerExited(code: number): void {
+    if (this.#shuttingDown) return;
+    const error = new Error(`the TypeScript executor exited with code ${code}; variables were lost and it has been restarted`);
+    for (const waiter of this.#pending.values()) waiter.reject(error);
+    this.#pending.clear();
+    this.#startWorker();
+  }
+
+  #fromWorker(message: FromWorker): void {
+    switch (message.kind) {
+      case "iopub":
+        this.#publish({ msgType: message.msgType, content: message.content, parent: message.parent, metadata: message.metadata, buffers: message.buffers });
+        break;
+      case "reply": {
+        const waiter = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        waiter?.resolve(message.result);
+        break;
+      }
+      case "inputRequest":
+        void this.#requestInput(message.id, message.parent, message.prompt, message.password);
+        break;
+      case "ready":
+        break;
+    }
+  }
+
+  async #call<T>(message: WorkerRequest): Promise<T> {
+    await this.#workerReady;
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage({ ...message, id } as ToWorker);
+    });
+  }
+
+  // ---- sending ------------------------------------------------------------------------
+
+  #publish(message: Outgoing): Promise<void> {
+    return this.#sockets.queues.iopub.send(encode(message, this.#signer, this.#session));
+  }
+
+  #reply(channel: ShellChannel | "stdin", request: Message, msgType: string, content: unknown, metadata: Record<string, unknown> = {}): Promise<void> {
+    const frames = encode({ msgType, content, parent: request.header, metadata, identities: request.identities }, this.#signer, this.#session);
+    return this.#sockets.queues[channel].send(frames);
+  }
+
+  #status(parent: Header, state: "busy" | "idle"): Promise<void> {
+    return this.#publish({ msgType: "status", content: { execution_state: state }, parent });
+  }
+
+  // ---- receiving ----------------------------------------------------------------------
+
+  async #serve(channel: ShellChannel): Promise<void> {
+    const socket = this.#sockets[channel];
+    for await (const frames of socket) {
+      const message = this.#decode(frames, channel);
+      if (!message) continue;
+      if (channel === "shell" && message.header.msg_type === "execute_request") {
+        this.#executeQueue.push(message);
+        if (!this.#executing) void this.#drainExecuteQueue();
+      } else {
+        void this.#handle(channel, message);
+      }
+    }
+  }
+
+  async #serveStdin(): Promise<void> {
+    for await (const frames of this.#sockets.stdin) {
+      const message = this.#decode(frames, "stdin");
+      if (!message) continue;
+      const waiter = this.#inputWaiters.get((message.parent_header as Header).msg_id);
+      if (message.header.msg_type === "input_reply" && waiter) waiter(message);
+      else process.stderr.write(`rlbook kernel: unexpected ${message.header.msg_type} on stdin, dropped\n`);
+    }
+  }
+
+  #decode(frames: Buffer[], channel: string): Message | undefined {
+    try {
+      return decode(frames, this.#signer);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      this.#badMessages++;
+      // Log the first few and then every 1000th, so a flood of bad messages cannot flood the log.
+      if (this.#badMessages <= 5 || this.#badMessages % 1000 === 0) {
+        process.stderr.write(`rlbook kernel: dropped a message on ${channel} (${error.message}); ${this.#badMessages} dropped so far\n`);
+      }
+      return undefined;
+    }
+  }
+
+  async #handle(channel: ShellChannel, message: Message): Promise<void> {
+    await this.#status(message.header, "busy");
+    try {
+      await this.#dispatch(channel, message);
+    } catch (error) {
+      process.stderr.write(`rlbook kernel: ${message.header.msg_type} failed: ${(error as Error).stack}\n`);
+      const type = message.header.msg_type;
+      if (type.endsWith("_request")) {
+        await this.#reply(channel, message, type.replace(/_request$/, "_reply"), {
+          status: "error",
+          ename: (error as Error).name ?? "Error",
+          evalue: (error as Error).message ?? String(error),
+          traceback: [],
+        });
+      }
+    } finally {
+      await this.#status(message.header, "idle");
+    }
+  }
+
+  async #dispatch(channel: ShellChannel, message: Message): Promise<void> {
+    const content = message.content;
+    switch (message.header.msg_type) {
+      case "kernel_info_request":
+        return this.#reply(channel, message, "kernel_info_reply", this.#kernelInfo());
+      case "connect_request":
+        return this.#reply(channel, message, "connect_reply", {
+          status: "ok",
+          shell_port: this.connection.shell_port,
+          iopub_port: this.connection.iopub_port,
+          stdin_port: this.connection.stdin_port,
+          hb_port: this.connection.hb_port,
+          control_port: this.connection.control_port,
+        });
+      case "complete_request": {
+        const result = await this.#call<object>({ kind: "complete", code: String(content.code ?? ""), cursor: cursorOf(content) });
+        return this.#reply(channel, message, "complete_reply", { status: "ok", ...result });
+      }
+      case "inspect_request": {
+        const result = await this.#call<object>({ kind: "inspect", code: String(content.code ?? ""), cursor: cursorOf(content), detail: Number(content.detail_level ?? 0) });
+        return this.#reply(channel, message, "inspect_reply", { status: "ok", metadata: {}, ...result });
+      }
+      case "is_complete_request": {
+        const result = await this.#call<object>({ kind: "isComplete", code: String(content.code ?? "") });
+        return this.#reply(channel, message, "is_complete_reply", result);
+      }
+      case "history_request":
+        return this.#reply(channel, message, "history_reply", { status: "ok", history: this.#history.query(content as never) });
+      case "comm_info_request": {
+        const targetName = typeof content.target_name === "string" ? content.target_name : undefined;
+        const comms = await this.#call<object>({ kind: "commInfo", targetName });
+        return this.#reply(channel, message, "comm_info_reply", { status: "ok", comms });
+      }
+      case "comm_open":
+      case "comm_msg":
+      case "comm_close":
+        await this.#workerReady;
+        this.#worker.postMessage({
+          kind: "comm",
+          parent: message.header,
+          msgType: message.header.msg_type,
+          content,
+          metadata: message.metadata,
+          buffers: message.buffers.map((b) => new Uint8Array(b)),
+        } satisfies ToWorker);
+        return;
+      case "interrupt_request":
+        this.#interrupt();
+        return this.#reply(channel, message, "interrupt_reply", { status: "ok" });
+      case "shutdown_request":
+        return this.#shutdown(channel, message);
+      case "execute_request":
+        // Only reachable on the control channel, where execution is not offered.
+        return this.#reply(channel, message, "execute_reply", { status: "error", ename: "ControlChannelError", evalue: "execute_request belongs on the shell channel", traceback: [] });
+      default:
+        process.stderr.write(`rlbook kernel: unknown message type ${message.header.msg_type} on ${channel}, ignored\n`);
+    }
+  }
+
+  #kernelInfo(): Record<string, unknown> {
+    return {
+      status: "ok",
+      protocol_version: "5.3",
+      implementation: "rlbook",
+      implementation_version: IMPLEMENTATION_VERSION,
+      language_info: {
+        name: "typescript",
+        version: typescriptVersion(),
+        mimetype: "text/typescript",
+        file_extension: ".ts",
+        pygments_lexer: "typescript",
+        codemirror_mode: { name: "javascript", typescript: true },
+        nbconvert_exporter: "script",
+      },
+      banner: `rlbook ${IMPLEMENTATION_VERSION}: TypeScript ${typescriptVersion()} on Node.js ${process.version}. Type ?name for help on a symbol.`,
+      help_links: [
+        { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
+        { text: "Node.js API", url: "https://nodejs.org/api/" },
+      ],
+      debugger: false,
+    };
+  }
+
+  // ---- execution ----------------------------------------------------------------------
+
+  async #drainExecuteQueue(): Promise<void> {
+    while (this.#executeQueue.length) {
+      const message = this.#executeQueue.shift()!;
+      this.#executing = message;
+      try {
+        await this.#execute(message);
+      } finally {
+        this.#executing = undefined;
+      }
+    }
+  }
+
+  async #execute(message: Message): Promise<void> {
+    await this.#status(message.header, "busy");
+    try {
+      const content = message.content;
+      const code = typeof content.code === "string" ? content.code : "";
+      const silent = content.silent === true;
+      const storeHistory = !silent && content.store_history !== false;
+      const allowStdin = content.allow_stdin !== false;
+      const stopOnError = content.stop_on_error !== false;
+      if (storeHistory) this.#executionCount++;
+      const count = this.#executionCount;
+      this.#rememberIdentities(message);
+      if (!silent) await this.#publish({ msgType: "execute_input", content: { code, execution_count: count }, parent: message.header });
+      Atomics.store(new Int32Array(this.#interruptFlag), 0, 0);
+      let outcome: ExecuteOutcome;
+      try {
+        outcome = await this.#call<ExecuteOutcome>({ kind: "execute", parent: message.header, request: { code, silent, storeHistory, allowStdin, executionCount: count } });
+      } catch (error) {
+        outcome = { status: "error", ename: "KernelError", evalue: (error as Error).message, traceback: [(error as Error).message] };
+        await this.#publish({ msgType: "error", content: { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback }, parent: message.header });
+      }
+      if (storeHistory) this.#history.store(count, code, outcome.status === "ok" ? outcome.resultText : undefined);
+      const reply =
+        outcome.status === "ok"
+          ? { status: "ok", execution_count: count, payload: outcome.payload, user_expressions: {} }
+          : { status: "error", execution_count: count, ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback, user_expressions: {} };
+      await this.#reply("shell", message, "execute_reply", reply, { started: message.header.date, status: outcome.status });
+      if (outcome.status === "error" && stopOnError && !silent) await this.#abortQueuedExecutions();
+    } finally {
+      await this.#status(message.header, "idle");
+    }
+  }
+
+  /** After an error with stop_on_error, the execute_requests already queued are aborted (and nothing else). */
+  async #abortQueuedExecutions(): Promise<void> {
+    const aborted = this.#executeQueue.splice(0);
+    for (const message of aborted) {
+      await this.#status(message.header, "busy");
+      await this.#reply("shell", message, "execute_reply", { status: "aborted", execution_count: this.#executionCount }, { status: "aborted" });
+      await this.#status(message.header, "idle");
+    }
+  }
+
+  #interrupt(): void {
+    if (!this.#executing) return;
+    Atomics.store(new Int32Array(this.#interruptFlag), 0, 1);
+    this.#worker.postMessage({ kind: "interrupt" } satisfies ToWorker);
+  }
+
+  #rememberIdentities(message: Message): void {
+    this.#identities.set(message.header.msg_id, message.identities);
+    if (this.#identities.size > 256) this.#identities.delete(this.#identities.keys().next().value!);
+  }
+
+  // ---- stdin --------------------------------------------------------------------------
+
+  async #requestInput(id: number, parent: Parent | undefined, prompt: string, password: boolean): Promise<void> {
+    const identities = parent ? this.#identities.get(parent.msg_id) : undefined;
+    if (!parent || !identities) {
+      this.#worker.postMessage({ kind: "inputReply", id, error: "input() was called outside a cell that accepts input" } satisfies ToWorker);
+      return;
+    }
+    const frames = encode({ msgType: "input_request", content: { prompt, password }, parent, identities }, this.#signer, this.#session);
+    const requestId = JSON.parse(frames[identities.length + 2]!.toString("utf8")).msg_id as string;
+    const reply = new Promise<Message>((resolve) => this.#inputWaiters.set(requestId, resolve));
+    await this.#sockets.queues.stdin.send(frames);
+    const message = await reply;
+    this.#inputWaiters.delete(requestId);
+    const value = message.content.value;
+    this.#worker.postMessage({ kind: "inputReply", id, value: typeof value === "string" ? value : "" } satisfies ToWorker);
+  }
+
+  // ---- shutdown -----------------------------------------------------------------------
+
+  async #shutdown(channel: ShellChannel, message: Message): Promise<void> {
+    const restart = message.content.restart === true;
+    this.#shuttingDown = true;
+    await this.#reply(channel, message, "shutdown_reply", { status: "ok", restart });
+    await this.#publish({ msgType: "shutdown_reply", content: { status: "ok", restart }, parent: message.header });
+    await this.#status(message.header, "idle");
+    await this.#worker.terminate();
+    await this.#sockets.close();
+    process.exit(0);
+  }
+}
+
+/** A request to the worker that expects a reply (its id is added when sent). */
+type WorkerRequest = Extract<ToWorker, { id: number }> extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+
+function cursorOf(content: Record<string, unknown>): number {
+  const code = String(content.code ?? "");
+  const cursor = content.cursor_pos;
+  return typeof cursor === "number" && Number.isInteger(cursor) && cursor >= 0 ? cursor : [...code].length;
+}
+
+export type { Outgoing };

@@ -1,0 +1,262 @@
+/**
+ * TypeScript's LanguageService over the notebook: type errors before a cell runs,
+ * completions, inspection, is_complete, and `?name` help.
+ *
+ * The service sees one virtual file in the notebook's folder: the "prelude" (the latest
+ * declaration of every name from earlier cells, one entry per name) followed by the cell.
+ * Re-declaring a name in a cell replaces its prelude entry, which mirrors the REPL semantics
+ * of execution. Only diagnostics inside the cell are reported, at cell line:col.
+ */
+import ts from "typescript";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { packageRoot } from "./paths.js";
+
+export interface CellDiagnostic {
+  line: number;
+  column: number;
+  code: number;
+  message: string;
+}
+
+/** One top-level declaration kept from an executed cell; keys are "v:name" (value) / "t:name" (type). */
+interface PreludeEntry {
+  keys: string[];
+  text: string;
+}
+
+/** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
+export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
+
+export class CellLanguage {
+  readonly #cwd: string;
+  readonly #cellFile: string;
+  readonly #options: ts.CompilerOptions;
+  readonly #service: ts.LanguageService;
+  readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+  #prelude: PreludeEntry[] = [];
+  #text = "";
+  #offset = 0;
+  #version = 0;
+
+  constructor(cwd: string) {
+    this.#cwd = cwd;
+    this.#cellFile = join(cwd, "__rlbook_cell__.ts");
+    const require = createRequire(import.meta.url);
+    const nodeTypes = dirname(dirname(require.resolve("@types/node/package.json")));
+    const rlbookTypes = join(packageRoot, "dist", "src", "index.d.ts");
+    this.#options = {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      moduleDetection: ts.ModuleDetectionKind.Force,
+      lib: ["lib.es2023.d.ts"],
+      types: ["node"],
+      typeRoots: [join(cwd, "node_modules", "@types"), nodeTypes],
+      paths: { rlbook: [rlbookTypes], "rlbook/*": [join(packageRoot, "dist", "src", "*")] },
+      strict: true,
+      noImplicitAny: false,
+      esModuleInterop: true,
+      allowSyntheticDefaultImports: true,
+      allowImportingTsExtensions: true,
+      resolveJsonModule: true,
+      skipLibCheck: true,
+      noEmit: true,
+      useDefineForClassFields: true,
+    };
+    const host: ts.LanguageServiceHost = {
+      getScriptFileNames: () => [this.#cellFile, CELL_GLOBALS],
+      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
+      getScriptSnapshot: (file) => {
+        if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
+        if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
+        return this.#snapshots.get(file);
+      },
+      getCurrentDirectory: () => this.#cwd,
+      getCompilationSettings: () => this.#options,
+      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+      fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
+      readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      realpath: ts.sys.realpath,
+    };
+    this.#service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  /** Type and syntax errors in a cell, positioned in the cell (1-based line:col). */
+  diagnostics(code: string, options: { semantic: boolean } = { semantic: true }): CellDiagnostic[] {
+    this.#load(code, declaredKeys(code));
+    const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
+    const all = syntactic.length || !options.semantic ? syntactic : this.#service.getSemanticDiagnostics(this.#cellFile);
+    return all
+      .filter((d) => d.start !== undefined && d.start >= this.#offset && d.category === ts.DiagnosticCategory.Error)
+      .map((d) => ({ ...this.#position(d.start! - this.#offset, code), code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") }));
+  }
+
+  /** Records the declarations of a cell that ran, replacing earlier declarations of the same names. */
+  commit(code: string): void {
+    const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    let entries = preludeEntries(file);
+    if (entries.some((e) => e.destructured)) entries = this.#declareDestructured(code, entries);
+    const keys = new Set(entries.flatMap((e) => e.keys));
+    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text })));
+  }
+
+  complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {
+    const position = this.#load(code, new Set()) + cursor;
+    let start = cursor;
+    while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
+    const prefix = code.slice(start, cursor);
+    const completions = this.#service.getCompletionsAtPosition(this.#cellFile, position, { includeCompletionsWithInsertText: true });
+    let entries = (completions?.entries ?? []).filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__rlbook"));
+    if (!entries.length && prefix) entries = (completions?.entries ?? []).filter((e) => e.name.toLowerCase().startsWith(prefix.toLowerCase()));
+    entries.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
+    return { matches: entries.map((e) => e.name), start, end: cursor, types: entries.map((e) => ({ text: e.name, type: e.kind })) };
+  }
+
+  /** Signature and documentation of the symbol at (or just before) the cursor. */
+  inspect(code: string, cursor: number): { signature: string; documentation: string } | undefined {
+    const offset = this.#load(code, new Set());
+    const at = (pos: number) => (pos >= 0 ? this.#service.getQuickInfoAtPosition(this.#cellFile, offset + pos) : undefined);
+    let info = at(cursor);
+    if (!info || !/[\w$]/.test(code[cursor] ?? "")) info = at(cursor - 1) ?? info;
+    if (!info) return undefined;
+    const signature = ts.displayPartsToString(info.displayParts);
+    const docs = ts.displayPartsToString(info.documentation);
+    const tags = (info.tags ?? []).map((t) => `@${t.name}${t.text ? " " + ts.displayPartsToString(t.text) : ""}`).join("\n");
+    return { signature, documentation: [docs, tags].filter(Boolean).join("\n\n") };
+  }
+
+  /** Puts the prelude (less the names the cell redeclares) and the cell in the virtual file; returns the cell's offset. */
+  #load(code: string, redeclared: Set<string>): number {
+    const prelude = this.#prelude.filter((e) => !e.keys.some((k) => redeclared.has(k))).map((e) => e.text).join("\n");
+    this.#text = `${prelude}\n${code}`;
+    this.#offset = prelude.length + 1;
+    this.#version++;
+    return this.#offset;
+  }
+
+  #position(offset: number, code: string): { line: number; column: number } {
+    const before = code.slice(0, offset).split("\n");
+    return { line: before.length, column: before.at(-1)!.length + 1 };
+  }
+
+  /** `const {a, b} = f()` becomes `declare let a: A; declare let b: B;` with the types TypeScript inferred. */
+  #declareDestructured(code: string, entries: ReturnType<typeof preludeEntries>): PreludeEntry[] {
+    const offset = this.#load(code, new Set(entries.flatMap((e) => e.keys)));
+    const program = this.#service.getProgram();
+    const checker = program?.getTypeChecker();
+    const file = program?.getSourceFile(this.#cellFile);
+    return entries.flatMap((entry) => {
+      if (!entry.destructured) return [entry];
+      return entry.destructured.map(({ name, pos }) => {
+        let type = "any";
+        const node = file && checker ? findIdentifier(file, offset + pos) : undefined;
+        if (node && checker) type = checker.typeToString(checker.getTypeAtLocation(node), undefined, ts.TypeFormatFlags.NoTruncation);
+        return { keys: [`v:${name}`], text: `declare let ${name}: ${type};` };
+      });
+    });
+  }
+}
+
+function findIdentifier(file: ts.SourceFile, position: number): ts.Node | undefined {
+  const find = (node: ts.Node): ts.Node | undefined =>
+    node.getStart(file) === position && ts.isIdentifier(node) ? node : node.pos <= position && position < node.end ? ts.forEachChild(node, find) : undefined;
+  return find(file);
+}
+
+/** The keys ("v:x", "t:T") a cell declares at top level. */
+function declaredKeys(code: string): Set<string> {
+  const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  return new Set(preludeEntries(file).flatMap((e) => e.keys));
+}
+
+interface ExtractedEntry extends PreludeEntry {
+  /** Names bound by destructuring, with their positions in the cell, to be re-declared by type. */
+  destructured?: { name: string; pos: number }[];
+}
+
+/** One entry per declared name, so that a later cell can replace a single name. */
+function preludeEntries(file: ts.SourceFile): ExtractedEntry[] {
+  const entries: ExtractedEntry[] = [];
+  const both = (name: string) => [`v:${name}`, `t:${name}`];
+  for (const statement of file.statements) {
+    const text = statement.getText(file);
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (!clause) continue;
+      const from = statement.moduleSpecifier.getText(file);
+      const type = clause.isTypeOnly ? "type " : "";
+      const keysOf = (name: string) => (clause.isTypeOnly ? [`t:${name}`] : both(name));
+      if (clause.name) entries.push({ keys: keysOf(clause.name.text), text: `import ${type}${clause.name.text} from ${from};` });
+      const named = clause.namedBindings;
+      if (named && ts.isNamespaceImport(named)) entries.push({ keys: keysOf(named.name.text), text: `import ${type}* as ${named.name.text} from ${from};` });
+      if (named && ts.isNamedImports(named)) {
+        for (const element of named.elements) {
+          const typeOnly = clause.isTypeOnly || element.isTypeOnly;
+          entries.push({ keys: typeOnly ? [`t:${element.name.text}`] : both(element.name.text), text: `import ${typeOnly ? "type " : ""}{ ${element.getText(file).replace(/^type\s+/, "")} } from ${from};` });
+        }
+      }
+    } else if (ts.isImportEqualsDeclaration(statement)) {
+      entries.push({ keys: both(statement.name.text), text });
+    } else if (ts.isVariableStatement(statement)) {
+      const list = statement.declarationList;
+      const keyword = list.flags & ts.NodeFlags.Const ? "const" : list.flags & ts.NodeFlags.Let ? "let" : list.flags & ts.NodeFlags.Using ? "const" : "var";
+      const declare = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) ? "declare " : "";
+      for (const declaration of list.declarations) {
+        if (ts.isIdentifier(declaration.name)) {
+          entries.push({ keys: [`v:${declaration.name.text}`], text: `${declare}${keyword} ${declaration.getText(file)};` });
+        } else {
+          const names = bindingNames(declaration.name, file);
+          entries.push({ keys: names.map((n) => `v:${n.name}`), text: "", destructured: names });
+        }
+      }
+    } else if (ts.isFunctionDeclaration(statement) && statement.name) {
+      const previous = entries.at(-1);
+      const keys = [`v:${statement.name.text}`];
+      // Overload signatures and the implementation form one entry.
+      if (previous && previous.keys.length === 1 && previous.keys[0] === keys[0] && !previous.destructured) previous.text += "\n" + text;
+      else entries.push({ keys, text });
+    } else if (ts.isClassDeclaration(statement) && statement.name) {
+      entries.push({ keys: both(statement.name.text), text });
+    } else if (ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) {
+      entries.push({ keys: [`t:${statement.name.text}`], text });
+    } else if (ts.isEnumDeclaration(statement)) {
+      entries.push({ keys: both(statement.name.text), text });
+    } else if (ts.isModuleDeclaration(statement)) {
+      entries.push({ keys: ts.isIdentifier(statement.name) && statement.name.text !== "global" ? both(statement.name.text) : [`m:${statement.name.getText(file)}`], text });
+    }
+  }
+  return entries;
+}
+
+function bindingNames(name: ts.BindingName, file: ts.SourceFile): { name: string; pos: number }[] {
+  if (ts.isIdentifier(name)) return [{ name: name.text, pos: name.getStart(file) }];
+  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingNames(e.name, file)));
+}
+
+/** Whether a cell can run as typed: complete, incomplete (more lines to come), or invalid. */
+export function isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
+  if (!code.trim()) return { status: "complete" };
+  const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const errors = (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
+  if (!errors.length) return { status: "complete" };
+  const end = code.trimEnd().length;
+  // Unterminated template literals and block comments continue on the next line.
+  const continues = errors.some((d) => (d.start ?? 0) >= end || d.code === 1160 || d.code === 1010);
+  if (!continues) return { status: "invalid" };
+  return { status: "incomplete", indent: "  ".repeat(openBrackets(code)) };
+}
+
+function openBrackets(code: string): number {
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, code);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (token === ts.SyntaxKind.OpenBraceToken || token === ts.SyntaxKind.OpenBracketToken || token === ts.SyntaxKind.OpenParenToken) depth++;
+    if (token === ts.SyntaxKind.CloseBraceToken || token === ts.SyntaxKind.CloseBracketToken || token === ts.SyntaxKind.CloseParenToken) depth = Math.max(0, depth - 1);
+  }
+  return depth;
+}

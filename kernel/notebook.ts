@@ -1,0 +1,144 @@
+/**
+ * Executes a notebook (nbformat 4) through an rlbook kernel, as nbclient does: cells in
+ * order, outputs recorded in nbformat's shape (streams merged, display updates applied,
+ * clear_output honoured), execution counts set. Stops at the first error unless allowed.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { KernelClient } from "./client.js";
+import type { Message } from "./wire.js";
+
+export interface NotebookCell {
+  cell_type: "code" | "markdown" | "raw";
+  source: string | string[];
+  metadata: Record<string, unknown>;
+  outputs?: Record<string, unknown>[];
+  execution_count?: number | null;
+  [key: string]: unknown;
+}
+
+export interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: Record<string, unknown>;
+  cells: NotebookCell[];
+}
+
+export class CellExecutionError extends Error {
+  override name = "CellExecutionError";
+  constructor(readonly cellIndex: number, readonly ename: string, readonly evalue: string, traceback: string[]) {
+    super(`cell ${cellIndex + 1} failed with ${ename}: ${evalue}\n${traceback.join("\n").replace(/\x1b\[[0-9;]*m/g, "")}`);
+  }
+}
+
+export function readNotebook(path: string): Notebook {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read notebook ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  let notebook: Notebook;
+  try {
+    notebook = JSON.parse(text) as Notebook;
+  } catch (error) {
+    throw new Error(`${path} is not a notebook: invalid JSON (${(error as Error).message})`);
+  }
+  if (!notebook || typeof notebook !== "object" || !Array.isArray(notebook.cells)) throw new Error(`${path} is not a notebook: it has no "cells" list`);
+  if (notebook.nbformat !== 4) throw new Error(`${path} is nbformat ${notebook.nbformat}; rlbook runs nbformat 4 notebooks`);
+  return notebook;
+}
+
+const sourceOf = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join("") : cell.source);
+
+/** nbformat stores multi-line text as a list of lines; keep it a string (both are valid). */
+function outputOf(message: Message): Record<string, unknown> | undefined {
+  const c = message.content as Record<string, unknown>;
+  switch (message.header.msg_type) {
+    case "stream":
+      return { output_type: "stream", name: c.name, text: c.text };
+    case "display_data":
+      return { output_type: "display_data", data: c.data, metadata: c.metadata ?? {} };
+    case "execute_result":
+      return { output_type: "execute_result", execution_count: c.execution_count, data: c.data, metadata: c.metadata ?? {} };
+    case "error":
+      return { output_type: "error", ename: c.ename, evalue: c.evalue, traceback: c.traceback };
+    default:
+      return undefined;
+  }
+}
+
+export interface RunOptions {
+  /** Keep going after a failing cell (its error is recorded in the notebook). */
+  allowErrors?: boolean;
+  /** Seconds per cell (default: no limit). */
+  timeout?: number;
+  /** Called after each code cell with its index and outputs. */
+  onCell?: (index: number, cell: NotebookCell) => void;
+  /** Kernel command for KernelClient.start (default: this package's kernel). */
+  argv?: string[];
+}
+
+/** Executes every code cell of a notebook file's contents in a fresh kernel started in `cwd`. */
+export async function executeNotebook(notebook: Notebook, cwd: string, options: RunOptions = {}): Promise<Notebook> {
+  const client = await KernelClient.start({ cwd, argv: options.argv });
+  const displayed = new Map<string, Record<string, unknown>[]>();
+  try {
+    for (const [index, cell] of notebook.cells.entries()) {
+      if (cell.cell_type !== "code") continue;
+      const outputs: Record<string, unknown>[] = [];
+      let clearPending = false;
+      cell.outputs = outputs;
+      const onOutput = (message: Message) => {
+        const type = message.header.msg_type;
+        const content = message.content as Record<string, unknown>;
+        if (type === "clear_output") {
+          if (content.wait) clearPending = true;
+          else outputs.length = 0;
+          return;
+        }
+        if (type === "update_display_data") {
+          const id = (content.transient as { display_id?: string } | undefined)?.display_id;
+          for (const output of (id && displayed.get(id)) || []) Object.assign(output, { data: content.data, metadata: content.metadata ?? {} });
+          return;
+        }
+        const output = outputOf(message);
+        if (!output) return;
+        if (clearPending) {
+          outputs.length = 0;
+          clearPending = false;
+        }
+        const last = outputs.at(-1);
+        if (output.output_type === "stream" && last?.output_type === "stream" && last.name === output.name) last.text = String(last.text) + String(output.text);
+        else outputs.push(output);
+        const id = (content.transient as { display_id?: string } | undefined)?.display_id;
+        if (id) displayed.set(id, [...(displayed.get(id) ?? []), output]);
+      };
+      const { reply } = await client.execute(sourceOf(cell), { allowStdin: false, timeout: options.timeout, onOutput });
+      cell.execution_count = (reply.content.execution_count as number | undefined) ?? null;
+      options.onCell?.(index, cell);
+      if (reply.content.status === "error" && !options.allowErrors) {
+        const c = reply.content as { ename?: string; evalue?: string; traceback?: string[] };
+        throw new CellExecutionError(index, c.ename ?? "Error", c.evalue ?? "", c.traceback ?? []);
+      }
+    }
+    for (const output of [...displayed.values()].flat()) delete (output as { transient?: unknown }).transient;
+    return notebook;
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** `rlbook run`: executes `path` in its own folder and writes the result to `out` (default: in place). */
+export async function runNotebookFile(path: string, out: string | undefined, options: RunOptions = {}): Promise<Notebook> {
+  const notebook = readNotebook(path);
+  let failure: unknown;
+  try {
+    await executeNotebook(notebook, dirname(resolve(path)), options);
+  } catch (error) {
+    failure = error;
+  }
+  writeFileSync(out ?? path, JSON.stringify(notebook, null, 1) + "\n");
+  if (failure) throw failure;
+  return notebook;
+}

@@ -1,0 +1,108 @@
+/**
+ * What a cell sees at run time: the globals declared in cell-globals.d.ts (display, input,
+ * comms, ...) and the hidden `__rlbook` object that compiled cells call (loop ticks for
+ * interrupts, imports from the notebook's folder, import.meta).
+ */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { installKernelHooks, type KernelHooks } from "../src/kernel-hooks.js";
+import { RUNTIME } from "./compile.js";
+import { bundleOf, format, type Formatted } from "./format.js";
+import { currentContext } from "./cell-context.js";
+import { importFromCell } from "./cell-import.js";
+import type { Comms } from "./comm.js";
+import type { Output } from "./output.js";
+
+/** Thrown into a running cell when the user interrupts the kernel (as Python's KeyboardInterrupt). */
+export class KeyboardInterrupt extends Error {
+  override name = "KeyboardInterrupt";
+  constructor() {
+    super("the kernel was interrupted");
+  }
+}
+
+export interface RuntimeOptions {
+  cwd: string;
+  output: Output;
+  comms: Comms;
+  interruptFlag: Int32Array;
+  requestInput(prompt: string, password: boolean): Promise<string>;
+}
+
+export function installRuntime(options: RuntimeOptions): void {
+  const { output, comms, interruptFlag } = options;
+
+  const show = (msgType: "display_data" | "update_display_data", value: unknown, displayId?: string): Promise<void> => {
+    const parent = currentContext()?.parent;
+    const message = (formatted: Formatted) => ({
+      kind: "iopub" as const,
+      parent,
+      msgType,
+      content: { data: formatted.data, metadata: formatted.metadata, transient: displayId ? { display_id: displayId } : {} },
+    });
+    const formatted = format(value);
+    if (!(formatted instanceof Promise)) {
+      output.send(msgType, message(formatted).content, { parent });
+      return Promise.resolve();
+    }
+    return output.sendLater(formatted.then(message));
+  };
+
+  // The globals return nothing (as IPython's display does), so a display call ending a cell
+  // shows no stray result; output order is kept by the output queue, not by awaiting.
+  const display = Object.assign((value: unknown, opts: { displayId?: string } = {}) => void show("display_data", value, opts.displayId), {
+    html: (html: string, opts: { displayId?: string } = {}) => void show("display_data", bundleOf({ "text/html": html, "text/plain": "<HTML>" }), opts.displayId),
+    markdown: (markdown: string, opts: { displayId?: string } = {}) => void show("display_data", bundleOf({ "text/markdown": markdown, "text/plain": markdown }), opts.displayId),
+    svg: (svg: string, opts: { displayId?: string } = {}) => void show("display_data", bundleOf({ "image/svg+xml": svg, "text/plain": "<SVG image>" }), opts.displayId),
+    png: (png: Uint8Array | string, opts: { displayId?: string; width?: number; height?: number } = {}) => {
+      const data = typeof png === "string" ? png : Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString("base64");
+      const size = opts.width || opts.height ? { "image/png": { ...(opts.width ? { width: opts.width } : {}), ...(opts.height ? { height: opts.height } : {}) } } : {};
+      void show("display_data", bundleOf({ "image/png": data, "text/plain": "<PNG image>" }, size), opts.displayId);
+    },
+    json: (value: unknown, opts: { displayId?: string } = {}) => void show("display_data", bundleOf({ "application/json": value, "text/plain": JSON.stringify(value, null, 2) }), opts.displayId),
+    vegaLite: (spec: object, opts: { displayId?: string } = {}) => void show("display_data", bundleOf({ "application/vnd.vegalite.v5+json": spec, "text/plain": "<Vega-Lite chart>" }), opts.displayId),
+  });
+
+  const updateDisplay = (value: unknown, opts: { displayId: string }) => {
+    if (!opts?.displayId) throw new TypeError("updateDisplay needs {displayId}: the id given to display() for the output to replace");
+    void show("update_display_data", value, opts.displayId);
+  };
+  const clearOutput = (opts: { wait?: boolean } = {}) => output.send("clear_output", { wait: Boolean(opts.wait) });
+  const interruptSignal = () => currentContext()?.signal ?? new AbortController().signal;
+  const input = (prompt = "", opts: { password?: boolean } = {}) => options.requestInput(String(prompt), Boolean(opts.password));
+
+  const hooks: KernelHooks = {
+    display: (value, opts = {}) => show("display_data", value, opts.displayId),
+    updateDisplay: (value, opts) => show("update_display_data", value, opts.displayId),
+    clearOutput,
+    comms,
+    signal: () => currentContext()?.signal,
+  };
+  installKernelHooks(hooks);
+
+  const globals: Record<string, unknown> = {
+    display,
+    updateDisplay,
+    clearOutput,
+    input,
+    comms,
+    interruptSignal,
+    require: createRequire(join(options.cwd, "__rlbook_cell__.js")),
+  };
+  for (const [name, value] of Object.entries(globals)) Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+  const runtime = {
+    /** Called at the top of every loop body in cell code: throws once an interrupt is pending. */
+    tick(): void {
+      if (Atomics.load(interruptFlag, 0) !== 0) throw new KeyboardInterrupt();
+    },
+    import: importFromCell,
+    importMeta: {
+      url: pathToFileURL(join(options.cwd, "__rlbook_cell__.ts")).href,
+      dirname: options.cwd,
+      filename: join(options.cwd, "__rlbook_cell__.ts"),
+    },
+  };
+  Object.defineProperty(globalThis, RUNTIME, { value: runtime, writable: false, configurable: false, enumerable: false });
+}

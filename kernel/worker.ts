@@ -1,0 +1,275 @@
+/**
+ * The executor worker: compiles and runs cells, answers language requests, owns comms.
+ * It runs in its own thread so the main thread stays free for sockets; an interrupt reaches
+ * a busy cell through a shared flag that every loop in cell code checks (see compile.ts).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { register } from "node:module";
+import vm from "node:vm";
+import { inspect } from "node:util";
+import { Output, kernelLog } from "./output.js";
+import { Comms } from "./comm.js";
+import { CellLanguage, isComplete, type CellDiagnostic } from "./language.js";
+import { compileCell } from "./compile.js";
+import { SourceMap } from "./sourcemap.js";
+import { format } from "./format.js";
+import { contextOfPromise, currentContext, runInCell } from "./cell-context.js";
+import { installRuntime, KeyboardInterrupt } from "./runtime.js";
+import type { ExecuteOutcome, ExecuteRequest, FromWorker, Parent, ToWorker, WorkerConfig } from "./worker-protocol.js";
+
+const config = workerData as WorkerConfig;
+const port = parentPort!;
+const post = (message: FromWorker) => port.postMessage(message);
+const interruptFlag = new Int32Array(config.interruptFlag);
+const output = new Output(post);
+const comms = new Comms(output);
+
+let language: CellLanguage | undefined;
+const lang = () => (language ??= new CellLanguage(config.cwd));
+
+// ---- stdin ------------------------------------------------------------------------------
+
+let nextInput = 1;
+const pendingInputs = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+
+async function requestInput(prompt: string, password: boolean): Promise<string> {
+  const context = currentContext();
+  if (!context?.allowStdin) {
+    const error = new Error("input() is not available here: the front end does not accept input (allow_stdin is false)");
+    error.name = "StdinNotImplementedError";
+    throw error;
+  }
+  await output.settled();
+  const id = nextInput++;
+  return new Promise((resolve, reject) => {
+    pendingInputs.set(id, { resolve, reject });
+    post({ kind: "inputRequest", id, parent: context.parent, prompt, password });
+  });
+}
+
+// ---- errors -----------------------------------------------------------------------------
+
+const cellScripts = new Map<string, { map: SourceMap; label: string }>();
+const INTERNAL_FRAME = /\(node:|at node:|\/dist\/kernel\/|\(<anonymous>\)$/;
+
+interface ErrorReport {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** Error name, message and a stack whose cell frames point at the cell's TypeScript line:col. */
+function describeError(error: unknown): ErrorReport {
+  if (!(error instanceof Error) && !(error && typeof error === "object" && "stack" in error)) {
+    return { ename: "Uncaught", evalue: inspect(error), traceback: [`\x1b[31mUncaught\x1b[0m ${inspect(error)}`] };
+  }
+  const e = error as Error;
+  const ename = e.name || "Error";
+  const evalue = e.message ?? "";
+  const frames = String(e.stack ?? "")
+    .split("\n")
+    .filter((line) => /^\s+at /.test(line) && !INTERNAL_FRAME.test(line))
+    .map((line) =>
+      line.replace(/(rlbook-cell-\d+\.js):(\d+):(\d+)/, (whole, file: string, l: string, c: string) => {
+        const script = cellScripts.get(file);
+        const position = script?.map.original(Number(l), Number(c));
+        return script && position ? `${script.label}:${position.line}:${position.column}` : whole;
+      }),
+    );
+  return { ename, evalue, traceback: [`\x1b[31m${ename}\x1b[0m: ${evalue}`, ...frames] };
+}
+
+function reportError(error: unknown, parent: Parent | undefined, prefix = ""): ErrorReport {
+  const report = describeError(error);
+  if (prefix) {
+    report.evalue = `${prefix}${report.evalue}`;
+    report.traceback[0] = `${prefix}${report.traceback[0]}`;
+  }
+  output.send("error", report, { parent });
+  return report;
+}
+
+function typeErrorReport(diagnostics: CellDiagnostic[], code: string, label: string): ErrorReport {
+  const lines = code.split("\n");
+  const traceback = [`\x1b[31mTypeScript found ${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"} in this cell (it did not run)\x1b[0m`];
+  for (const d of diagnostics) {
+    const gutter = `${d.line} | `;
+    traceback.push(
+      `${label}, line ${d.line}:${d.column}: \x1b[31merror TS${d.code}\x1b[0m: ${d.message}`,
+      `    ${gutter}${lines[d.line - 1] ?? ""}`,
+      `    ${" ".repeat(gutter.length + d.column - 1)}^`,
+    );
+  }
+  const first = diagnostics[0]!;
+  return { ename: "TypeScriptError", evalue: `line ${first.line}:${first.column}: TS${first.code}: ${first.message}`, traceback };
+}
+
+process.on("unhandledRejection", (reason, promise) => {
+  reportError(reason, (contextOfPromise(promise) ?? currentContext())?.parent, "(in promise) ");
+});
+process.on("uncaughtException", (error) => {
+  reportError(error, currentContext()?.parent, "(uncaught) ");
+});
+
+// ---- execution --------------------------------------------------------------------------
+
+let scriptNumber = 0;
+let running: { interrupt(): void } | undefined;
+
+/** `?name`, `??name` or `name?`: the expression to show help for, else undefined. */
+function helpTarget(code: string): string | undefined {
+  const match = /^\s*\?{1,2}\s*([^\n?][^\n]*?)\s*$/.exec(code) ?? /^\s*([^\n?][^\n]*?)\s*\?{1,2}\s*$/.exec(code);
+  return match?.[1];
+}
+
+function help(expression: string): ExecuteOutcome {
+  const last = Math.max(expression.search(/[\w$]+\)?\s*$/), 0);
+  const identifierEnd = last + (/^[\w$]+/.exec(expression.slice(last))?.[0].length ?? 1) - 1;
+  const info = lang().inspect(expression, identifierEnd);
+  if (!info) {
+    output.write("stdout", `Object \`${expression}\` not found.\n`);
+    return { status: "ok", payload: [] };
+  }
+  const text = [info.signature, info.documentation].filter(Boolean).join("\n\n");
+  return { status: "ok", payload: [{ source: "page", data: { "text/plain": text, "text/markdown": "```typescript\n" + info.signature + "\n```\n\n" + info.documentation }, start: 0 }] };
+}
+
+async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
+  const target = helpTarget(request.code);
+  if (target !== undefined) return help(target);
+  const label = `Cell In[${request.executionCount}]`;
+  const checked = config.typecheck && !/^\s*\/\/\s*@ts-nocheck/.test(request.code);
+  const diagnostics = lang().diagnostics(request.code, { semantic: checked });
+  if (diagnostics.length) {
+    const report = typeErrorReport(diagnostics, request.code, label);
+    output.send("error", report, { parent });
+    return { status: "error", ...report };
+  }
+  const file = `rlbook-cell-${++scriptNumber}.js`;
+  const compiled = compileCell(request.code, file.replace(/\.js$/, ".ts"));
+  cellScripts.set(file, { map: new SourceMap(compiled.sourceMap), label });
+  const globals = globalThis as Record<string, unknown>;
+  for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
+  const cell = new vm.Script(compiled.js, { filename: file }).runInThisContext() as () => Promise<{ value: unknown } | undefined>;
+  lang().commit(request.code);
+  const result = await Promise.race([cell(), interruption]);
+  if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
+  const formatted = await format(result.value);
+  output.send("execute_result", { execution_count: request.executionCount, data: formatted.data, metadata: formatted.metadata }, { parent });
+  return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? "") };
+}
+
+async function execute(id: number, parent: Parent, request: ExecuteRequest): Promise<void> {
+  const controller = new AbortController();
+  let interrupt!: (error: Error) => void;
+  const interruption = new Promise<never>((_, reject) => (interrupt = reject));
+  interruption.catch(() => undefined);
+  running = {
+    interrupt() {
+      const error = new KeyboardInterrupt();
+      controller.abort(error);
+      interrupt(error);
+    },
+  };
+  if (Atomics.load(interruptFlag, 0) !== 0) running.interrupt();
+  let outcome: ExecuteOutcome;
+  try {
+    outcome = await runInCell({ parent, executionCount: request.executionCount, allowStdin: request.allowStdin, signal: controller.signal }, () =>
+      runCell(request, parent, interruption),
+    );
+  } catch (error) {
+    outcome = { status: "error", ...reportError(error, parent) };
+  } finally {
+    running = undefined;
+  }
+  await output.settled();
+  post({ kind: "reply", id, result: outcome });
+}
+
+// ---- language requests ------------------------------------------------------------------
+
+/** Jupyter counts cursor positions in Unicode code points; JavaScript strings index UTF-16 units. */
+function toUtf16(code: string, codePoints: number): number {
+  let index = 0;
+  for (let n = 0; n < codePoints && index < code.length; n++) index += code.codePointAt(index)! > 0xffff ? 2 : 1;
+  return index;
+}
+const toCodePoints = (code: string, utf16: number) => [...code.slice(0, utf16)].length;
+
+function complete(code: string, cursor: number): unknown {
+  const at = toUtf16(code, cursor);
+  const result = lang().complete(code, at);
+  const start = toCodePoints(code, result.start);
+  const end = toCodePoints(code, result.end);
+  return {
+    matches: result.matches,
+    cursor_start: start,
+    cursor_end: end,
+    metadata: { _jupyter_types_experimental: result.types.map((t) => ({ start, end, text: t.text, type: t.type })) },
+  };
+}
+
+function inspectAt(code: string, cursor: number): unknown {
+  const info = lang().inspect(code, toUtf16(code, cursor));
+  if (!info) return { found: false, data: {} };
+  return {
+    found: true,
+    data: {
+      "text/plain": [info.signature, info.documentation].filter(Boolean).join("\n\n"),
+      "text/markdown": "```typescript\n" + info.signature + "\n```\n\n" + info.documentation,
+    },
+  };
+}
+
+// ---- the message loop -------------------------------------------------------------------
+
+function answer(id: number, compute: () => unknown): void {
+  let result: unknown;
+  try {
+    result = compute();
+  } catch (error) {
+    kernelLog(`request failed: ${(error as Error).stack}`);
+    result = { status: "error", ename: (error as Error).name, evalue: (error as Error).message, traceback: [] };
+  }
+  post({ kind: "reply", id, result });
+}
+
+port.on("message", (message: ToWorker) => {
+  switch (message.kind) {
+    case "execute":
+      void execute(message.id, message.parent, message.request);
+      break;
+    case "complete":
+      answer(message.id, () => complete(message.code, message.cursor));
+      break;
+    case "inspect":
+      answer(message.id, () => inspectAt(message.code, message.cursor));
+      break;
+    case "isComplete":
+      answer(message.id, () => isComplete(message.code));
+      break;
+    case "commInfo":
+      answer(message.id, () => comms.info(message.targetName));
+      break;
+    case "comm":
+      comms.receive(message.msgType, message.content, message.metadata, message.buffers, message.parent);
+      break;
+    case "inputReply": {
+      const waiter = pendingInputs.get(message.id);
+      pendingInputs.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(message.error));
+      else waiter?.resolve(message.value ?? "");
+      break;
+    }
+    case "interrupt":
+      running?.interrupt();
+      break;
+  }
+});
+
+output.captureConsole();
+register("./loader.js", import.meta.url, { data: { cwd: config.cwd, cellImporter: new URL("./cell-import.js", import.meta.url).href } });
+installRuntime({ cwd: config.cwd, output, comms, interruptFlag, requestInput });
+post({ kind: "ready" });
+// Load the TypeScript standard library while the user reads the notebook, not on the first cell.
+setImmediate(() => lang().diagnostics(""));
