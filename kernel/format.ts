@@ -17,7 +17,7 @@ const inspectOptions = { depth: 4, maxArrayLength: 100, maxStringLength: 10_000,
 /** The text Node's REPL would print for a value. */
 export function plainText(value: unknown): string {
   // Async context tracking tags promises with symbol-keyed fields; they are noise to a reader.
-  if (value instanceof Promise) return inspect(value, { ...inspectOptions, depth: 0, breakLength: Infinity }).replace(/,? \[Symbol\((async_id_symbol|trigger_async_id_symbol|kResourceStore)\)\]: [^,}]+/g, "");
+  if (value instanceof Promise) return inspect(value, { ...inspectOptions, depth: 0, breakLength: Infinity }).replace(/,? \[Symbol\((async_id_symbol|trigger_async_id_symbol|kResourceStore)\)\]: [^,}]*?(?=,| })/g, "");
   return inspect(value, inspectOptions);
 }
 
