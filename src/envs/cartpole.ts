@@ -239,6 +239,9 @@ export class CartPoleVectorEnv extends VectorEnv {
     const s = this.s;
     const p = this.params;
     const maxSteps = this.maxEpisodeSteps;
+    const steps = this.steps;
+    const needsReset = this.needsReset;
+    const rngs = this.rngs;
     const nextStep = this.autoresetMode === "next-step";
     const obs = new Float32Array(4 * N);
     const reward = new Float64Array(N);
@@ -250,10 +253,10 @@ export class CartPoleVectorEnv extends VectorEnv {
     const finalInfo = nextStep ? undefined : new Array<VectorInfo | undefined>(N).fill(undefined);
     for (let i = 0; i < N; i++) {
       const o = 4 * i;
-      if (nextStep && this.needsReset[i] === 1) {
-        cartPoleResetInPlace(this.rngs[i]!, s, o, -0.05, 0.05);
-        this.steps[i] = 0;
-        this.needsReset[i] = 0;
+      if (nextStep && needsReset[i] === 1) {
+        cartPoleResetInPlace(rngs[i]!, s, o, -0.05, 0.05);
+        steps[i] = 0;
+        needsReset[i] = 0;
         autoreset![i] = 1;
       } else {
         const a = actions[i];
@@ -261,20 +264,20 @@ export class CartPoleVectorEnv extends VectorEnv {
           throw new InvalidActionError(`${this.name} (vector), env ${i}`, this.singleActionSpace, a, this.singleActionSpace.whyNot(a) ?? "not 0 or 1");
         }
         const term = cartPoleStepInPlace(s, o, a, p);
-        const trunc = ++this.steps[i] >= maxSteps;
+        const trunc = ++steps[i] >= maxSteps;
         reward[i] = 1.0;
         if (term) terminated[i] = 1;
         if (trunc) truncated[i] = 1;
         if (term || trunc) {
-          if (nextStep) this.needsReset[i] = 1;
+          if (nextStep) needsReset[i] = 1;
           else {
             finalObs![o] = s[o];
             finalObs![o + 1] = s[o + 1];
             finalObs![o + 2] = s[o + 2];
             finalObs![o + 3] = s[o + 3];
             finalInfo![i] = {};
-            cartPoleResetInPlace(this.rngs[i]!, s, o, -0.05, 0.05);
-            this.steps[i] = 0;
+            cartPoleResetInPlace(rngs[i]!, s, o, -0.05, 0.05);
+            steps[i] = 0;
           }
         }
       }
