@@ -1,0 +1,110 @@
+/** Notebooks through real front ends: nbconvert (nbclient) and `rlbook run`; and the tutorial notebooks. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { installKernelspec } from "../../kernel/cli.js";
+import { packageRoot } from "../../kernel/paths.js";
+import type { Notebook } from "../../kernel/notebook.js";
+
+const fixtures = join(packageRoot, "test", "kernel", "fixtures");
+const cli = join(packageRoot, "dist", "kernel", "cli.js");
+const work = mkdtempSync(join(tmpdir(), "rlbook-notebooks-"));
+const env = { ...process.env, RLBOOK_HISTORY: join(work, "history.jsonl") };
+
+function nbconvert(name: string) {
+  const prefix = join(work, "spec");
+  installKernelspec({ prefix });
+  copyFileSync(join(fixtures, name), join(work, name));
+  const run = spawnSync("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--output", `out-${name}`, join(work, name)], {
+    env: { ...env, JUPYTER_PATH: join(prefix, "share", "jupyter") },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return run;
+}
+
+/** Outputs per cell; nbformat's multi-line strings (lists of lines) joined back into strings. */
+const outputsOf = (notebook: Notebook) =>
+  notebook.cells.map((c) =>
+    (c.outputs ?? []).map((o) => JSON.parse(JSON.stringify(o), (_key, value) => (Array.isArray(value) && value.every((v) => typeof v === "string") && _key !== "traceback" ? value.join("") : value)) as Record<string, unknown>),
+  );
+
+test("nbconvert --execute records execution counts and outputs", { timeout: 150_000 }, () => {
+  const run = nbconvert("ok.ipynb");
+  assert.equal(run.status, 0, run.stderr);
+  const notebook = JSON.parse(readFileSync(join(work, "out-ok.ipynb"), "utf8")) as Notebook;
+  assert.deepEqual(notebook.cells.map((c) => c.execution_count), [1, 2, 3, 4]);
+  const [first, second, third, fourth] = outputsOf(notebook);
+  assert.deepEqual(first, [{ output_type: "stream", name: "stdout", text: "hello\n" }]);
+  assert.equal(second![0]!.output_type, "display_data");
+  assert.equal((second![0]!.data as Record<string, string>)["text/html"], "<b>bold</b>");
+  assert.deepEqual(second![1], { output_type: "execute_result", execution_count: 2, data: { "text/plain": "42" }, metadata: {} });
+  assert.deepEqual(third!.map((o) => (o.data as Record<string, string>)["text/plain"]), ["'shown'"]);
+  assert.deepEqual(fourth!.map((o) => (o.data as Record<string, string>)["text/plain"]), ["'second'"], "update_display_data replaced the output");
+});
+
+test("nbconvert stops at an erroring cell with CellExecutionError", { timeout: 150_000 }, () => {
+  const run = nbconvert("error.ipynb");
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /CellExecutionError/);
+  assert.match(run.stderr, /undefinedFunction/);
+});
+
+test("rlbook run executes a notebook without Jupyter, and fails clearly", { timeout: 120_000 }, () => {
+  copyFileSync(join(fixtures, "ok.ipynb"), join(work, "run-ok.ipynb"));
+  const ok = spawnSync(process.execPath, [cli, "run", join(work, "run-ok.ipynb"), "-o", join(work, "run-ok.out.ipynb")], { env, encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stderr);
+  const notebook = JSON.parse(readFileSync(join(work, "run-ok.out.ipynb"), "utf8")) as Notebook;
+  assert.deepEqual(notebook.cells.map((c) => c.execution_count), [1, 2, 3, 4]);
+  assert.deepEqual(outputsOf(notebook)[3]!.map((o) => (o.data as Record<string, string>)["text/plain"]), ["'second'"]);
+
+  copyFileSync(join(fixtures, "error.ipynb"), join(work, "run-error.ipynb"));
+  const failing = spawnSync(process.execPath, [cli, "run", join(work, "run-error.ipynb")], { env, encoding: "utf8" });
+  assert.equal(failing.status, 1);
+  assert.match(failing.stderr, /cell 2 failed with TypeScriptError: .*Cannot find name 'undefinedFunction'/);
+  const saved = JSON.parse(readFileSync(join(work, "run-error.ipynb"), "utf8")) as Notebook;
+  assert.equal(outputsOf(saved)[1]![0]!.output_type, "error", "the error is saved in the notebook");
+
+  const missing = spawnSync(process.execPath, [cli, "run", join(work, "nope.ipynb")], { encoding: "utf8" });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read notebook .*nope\.ipynb: no such file/);
+  writeFileSync(join(work, "broken.ipynb"), "{ not json");
+  const broken = spawnSync(process.execPath, [cli, "run", join(work, "broken.ipynb")], { encoding: "utf8" });
+  assert.equal(broken.status, 1);
+  assert.match(broken.stderr, /broken\.ipynb is not a notebook: invalid JSON/);
+  const usage = spawnSync(process.execPath, [cli, "run"], { encoding: "utf8" });
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /rlbook run needs exactly one notebook path/);
+  const unknown = spawnSync(process.execPath, [cli, "frobnicate"], { encoding: "utf8" });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test("jupyter console runs cells in the rlbook kernel", { timeout: 60_000 }, () => {
+  const prefix = join(work, "spec");
+  installKernelspec({ prefix });
+  const run = spawnSync("jupyter", ["console", "--kernel", "rlbook", "--simple-prompt"], {
+    input: "const x = 20 + 1\nx * 2\n",
+    env: { ...env, JUPYTER_PATH: join(prefix, "share", "jupyter") },
+    encoding: "utf8",
+    timeout: 50_000,
+  });
+  assert.match(run.stdout, /Out\[2\]: 42/, run.stdout + run.stderr);
+});
+
+test("the quickstart notebook runs and shows its results", { timeout: 120_000 }, () => {
+  copyFileSync(join(packageRoot, "notebooks", "quickstart.ipynb"), join(work, "quickstart.ipynb"));
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "quickstart.ipynb")], { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const notebook = JSON.parse(readFileSync(join(work, "quickstart.ipynb"), "utf8")) as Notebook;
+  const outputs = outputsOf(notebook).flat();
+  assert.ok(outputs.every((o) => o.output_type !== "error"));
+  const chart = outputs.find((o) => (o.data as Record<string, unknown> | undefined)?.["application/vnd.vegalite.v5+json"]);
+  assert.ok(chart, "the learning curve is a Vega-Lite chart");
+  const regrets = outputs.map((o) => (o.data as Record<string, string> | undefined)?.["text/plain"] ?? "").join("\n").match(/total regret ([\d.]+)/g);
+  assert.equal(regrets?.length, 3);
+  assert.ok(outputs.some((o) => String((o.data as Record<string, string> | undefined)?.["text/html"] ?? "").includes("<table>")));
+});
