@@ -2,7 +2,7 @@
  * Wrappers, as in Gymnasium 1.x `gymnasium/wrappers`: each changes one thing about the env it
  * wraps and forwards everything else.
  */
-import { Env, EpisodeStateError, Wrapper, type Info, type ResetArgs, type ResetResult, type StepResult } from "./env.js";
+import { Env, EpisodeStateError, Wrapper, checkAction, type Info, type ResetArgs, type ResetResult, type StepResult } from "./env.js";
 import { Box, Space, typedArrayFor, type NumericArray } from "./spaces.js";
 
 /** Truncates episodes after `maxEpisodeSteps` steps (Gymnasium's TimeLimit). */
@@ -221,10 +221,10 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
 }
 
 /** Clips continuous actions to the action space's bounds; the wrapper accepts any real action (Gymnasium's ClipAction). */
-export class ClipAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericArray> {
+export class ClipAction<O, WA extends ArrayLike<number> = NumericArray> extends Wrapper<O, ArrayLike<number>, O, WA> {
   private readonly inner: Box<NumericArray>;
 
-  constructor(env: Env<O, NumericArray>) {
+  constructor(env: Env<O, WA>) {
     super(env);
     this.inner = requireBox("ClipAction", env.actionSpace, "action");
     this.actionSpace = new Box(-Infinity, Infinity, this.inner.shape, this.inner.dtype === "float64" ? "float64" : "float32") as unknown as Space<ArrayLike<number>>;
@@ -232,10 +232,10 @@ export class ClipAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericArray
 
   override step(action: ArrayLike<number>): StepResult<O> {
     // A wrong shape goes through unchanged so that the env names it; NaN stays NaN.
-    if (!action || action.length !== this.inner.size) return this.env.step(action as NumericArray);
+    if (!action || action.length !== this.inner.size) return this.env.step(action as WA);
     const out = typedArrayFor(this.inner.dtype, this.inner.size);
     for (let i = 0; i < this.inner.size; i++) out[i] = Math.min(Math.max(action[i], this.inner.low[i]), this.inner.high[i]);
-    return this.env.step(out);
+    return this.env.step(out as unknown as WA);
   }
 }
 
@@ -243,12 +243,12 @@ export class ClipAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericArray
  * Accepts actions in [minAction, maxAction] and maps them linearly onto the env's Box bounds
  * (Gymnasium's RescaleAction): low + (high - low) * (a - min) / (max - min), clipped to [low, high].
  */
-export class RescaleAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericArray> {
+export class RescaleAction<O, WA extends ArrayLike<number> = NumericArray> extends Wrapper<O, ArrayLike<number>, O, WA> {
   private readonly inner: Box<NumericArray>;
   private readonly minA: Float64Array;
   private readonly maxA: Float64Array;
 
-  constructor(env: Env<O, NumericArray>, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>) {
+  constructor(env: Env<O, WA>, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>) {
     super(env);
     this.inner = requireBox("RescaleAction", env.actionSpace, "action");
     if (!this.inner.isBounded) throw new RangeError(`RescaleAction: the action space ${this.inner.toString()} must be bounded`);
@@ -259,8 +259,7 @@ export class RescaleAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericAr
   }
 
   override step(action: ArrayLike<number>): StepResult<O> {
-    const why = this.actionSpace.whyNot(action);
-    if (why !== undefined) return this.env.step(action as NumericArray); // the env names the bad action
+    checkAction(`${this.name} (RescaleAction)`, this.actionSpace, action);
     const out = typedArrayFor(this.inner.dtype, this.inner.size);
     for (let i = 0; i < this.inner.size; i++) {
       const lo = this.inner.low[i];
@@ -268,7 +267,7 @@ export class RescaleAction<O> extends Wrapper<O, ArrayLike<number>, O, NumericAr
       const v = lo + (hi - lo) * ((action[i] - this.minA[i]) / (this.maxA[i] - this.minA[i]));
       out[i] = Math.min(Math.max(v, lo), hi);
     }
-    return this.env.step(out);
+    return this.env.step(out as unknown as WA);
   }
 }
 
