@@ -27,6 +27,8 @@ import { Box, Discrete } from "../core/spaces.js";
 import { circle, rect, svgDocument, text } from "../core/svg.js";
 import type { GridPos } from "./utils.js";
 
+export type { GridPos };
+
 /** Where the agent starts: a cell, the centre, or a uniformly random cell (from the env's rng). */
 export type GridStart = GridPos | "center" | "random";
 
