@@ -49,7 +49,6 @@ function op(a: Np, b: Np, fn: (x: number, y: number) => number): Np {
 const add = (a: Np, b: Np): Np => op(a, b, (x, y) => x + y);
 const sub = (a: Np, b: Np): Np => op(a, b, (x, y) => x - y);
 const mul = (a: Np, b: Np): Np => op(a, b, (x, y) => x * y);
-const sq = (a: Np): Np => mul(a, a);
 /** Python's built-in max/min return one of their arguments (the first on ties). */
 const pyMax = (a: Np, b: Np): Np => (b.v > a.v ? b : a);
 const pyMin = (a: Np, b: Np): Np => (b.v < a.v ? b : a);
