@@ -4,7 +4,8 @@
  *
  * State (float64, Gymnasium's layout): [x, x_dot, theta, theta_dot]. Actions: 0 pushes the cart
  * left, 1 right, with force 10 N. Reward +1 for every step, including the terminating one.
- * Terminates when |x| > 2.4 or |theta| > 12 degrees; `make` adds TimeLimit(500).
+ * Terminates when |x| > 2.4 or |theta| > 12 degrees; `make` adds TimeLimit(500). With
+ * `suttonBartoReward` (Gymnasium 1.x `sutton_barto_reward`) the reward is 0 per step and -1 on termination.
  * Initial state uniform in [-0.05, 0.05]^4 (reset options `{low, high}` change the bounds).
  *
  * The physics lives in one function, {@link cartPoleStepInPlace}, shared by the single env and
@@ -123,6 +124,8 @@ export function renderCartPole(state: ArrayLike<number>, p: CartPoleParams): str
 export interface CartPoleOptions {
   /** Physical constants (defaults: Gymnasium's). */
   params?: Partial<CartPoleParams>;
+  /** Gymnasium 1.x `sutton_barto_reward`: 0 per step and -1 on termination instead of +1 per step. */
+  suttonBartoReward?: boolean;
 }
 
 /** CartPole-v1 (see the module comment). */
@@ -130,11 +133,13 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   readonly params: CartPoleParams;
   readonly observationSpace: Box;
   readonly actionSpace = new Discrete(2);
+  readonly suttonBartoReward: boolean;
   private readonly s = new Float64Array(4);
 
   constructor(options: CartPoleOptions = {}) {
     super();
     this.params = { ...CARTPOLE_DEFAULTS, ...options.params };
+    this.suttonBartoReward = options.suttonBartoReward ?? false;
     this.observationSpace = cartPoleObservationSpace(this.params);
     this.metadata = { renderFps: 50 };
   }
@@ -161,7 +166,8 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   step(action: number): StepResult<Float32Array> {
     this.checkStep(action);
     const terminated = cartPoleStepInPlace(this.s, 0, action, this.params);
-    return this.finishStep({ obs: Float32Array.from(this.s), reward: 1.0, terminated, truncated: false, info: {} });
+    const reward = this.suttonBartoReward ? (terminated ? -1.0 : 0.0) : 1.0;
+    return this.finishStep({ obs: Float32Array.from(this.s), reward, terminated, truncated: false, info: {} });
   }
 
   override render(): string {
@@ -188,6 +194,7 @@ export class CartPoleVectorEnv extends VectorEnv {
   readonly singleActionSpace = new Discrete(2);
   readonly autoresetMode: AutoresetMode;
   readonly maxEpisodeSteps: number;
+  readonly suttonBartoReward: boolean;
   private readonly s: Float64Array;
   private readonly steps: Int32Array;
   private readonly needsReset: Uint8Array;
@@ -203,6 +210,7 @@ export class CartPoleVectorEnv extends VectorEnv {
     this.singleObservationSpace = cartPoleObservationSpace(this.params);
     this.autoresetMode = options.autoreset ?? "next-step";
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? 500;
+    this.suttonBartoReward = options.suttonBartoReward ?? false;
     this.s = new Float64Array(4 * n);
     this.steps = new Int32Array(n);
     this.needsReset = new Uint8Array(n);
@@ -243,6 +251,7 @@ export class CartPoleVectorEnv extends VectorEnv {
     const needsReset = this.needsReset;
     const rngs = this.rngs;
     const nextStep = this.autoresetMode === "next-step";
+    const suttonBarto = this.suttonBartoReward;
     const obs = new Float32Array(4 * N);
     const reward = new Float64Array(N);
     const terminated = new Uint8Array(N);
@@ -265,7 +274,7 @@ export class CartPoleVectorEnv extends VectorEnv {
         }
         const term = cartPoleStepInPlace(s, o, a, p);
         const trunc = ++steps[i] >= maxSteps;
-        reward[i] = 1.0;
+        reward[i] = suttonBarto ? (term ? -1.0 : 0.0) : 1.0;
         if (term) terminated[i] = 1;
         if (trunc) truncated[i] = 1;
         if (term || trunc) {

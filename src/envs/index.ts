@@ -58,8 +58,9 @@ export function registerBuiltinEnvs(): void {
   registered = true;
   register({
     id: "CartPole-v1",
-    create: (o) => new CartPoleEnv({ params: params<CartPoleParams>(o) }),
-    createVector: (o) => new CartPoleVectorEnv({ numEnvs: o.numEnvs, autoreset: o.autoreset, params: params<CartPoleParams>(o), maxEpisodeSteps: o.maxEpisodeSteps ?? 2 ** 31 - 1 }),
+    create: (o) => new CartPoleEnv({ params: params<CartPoleParams>(o), suttonBartoReward: o.suttonBartoReward === true }),
+    createVector: (o) =>
+      new CartPoleVectorEnv({ numEnvs: o.numEnvs, autoreset: o.autoreset, params: params<CartPoleParams>(o), suttonBartoReward: o.suttonBartoReward === true, maxEpisodeSteps: o.maxEpisodeSteps ?? 2 ** 31 - 1 }),
     maxEpisodeSteps: 500,
     rewardThreshold: 475.0,
     description: "balance a pole on a cart (Gymnasium 1.x)",

@@ -145,6 +145,23 @@ describe("CartPole vector env equals N single envs, bit for bit", () => {
     assertBitEqual(next.obs, again, "autoreset obs");
   });
 
+  test("sutton_barto_reward: 0 per step, -1 on termination, in the vector env as in the single env", () => {
+    const makePolicy = (): Policy => {
+      const rng = new Rng(4);
+      return () => [rng.integer(2)];
+    };
+    const vec = make("CartPole-v1", { numEnvs: 3, suttonBartoReward: true });
+    const singles = Array.from({ length: 3 }, () => make("CartPole-v1", { suttonBartoReward: true }));
+    const { terminated } = compareVector(vec, singles, 0, 100, makePolicy, "next-step");
+    assert.ok(terminated > 3);
+    const single = make("CartPole-v1", { suttonBartoReward: true });
+    single.reset({ seed: 0 });
+    let r;
+    do r = single.step(0);
+    while (!r.terminated && (assert.equal(r.reward, 0), true));
+    assert.equal(r.reward, -1);
+  });
+
   test("per-env seeds: an array of seeds, and seed s gives env i the seed s + i", () => {
     const a = make("CartPole-v1", { numEnvs: 3 }).reset({ seed: [10, 11, 12] }).obs;
     const b = make("CartPole-v1", { numEnvs: 3 }).reset({ seed: 10 }).obs;
