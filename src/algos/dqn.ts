@@ -1,0 +1,443 @@
+/**
+ * DQN (Mnih et al. 2015) with a target network, double Q-learning (van Hasselt et al. 2016,
+ * optional), a linear epsilon-greedy schedule, Huber or MSE loss, optional n-step returns and
+ * optional prioritized replay. Discrete actions only.
+ *
+ * Reads like CleanRL's dqn.py: step every copy of the vector env with epsilon-greedy actions,
+ * store transitions, and every `trainFreq` env steps take `gradientSteps` minibatch steps;
+ * copy (or Polyak-average) the online network into the target every `targetUpdateInterval`
+ * env steps. Defaults are CleanRL's dqn.py; `DQN_PRESETS` has RL-Zoo's CartPole settings and
+ * rlbook's faster variant.
+ */
+import type { VectorEnv } from "../core/vector.js";
+import type { RngState } from "../core/rng.js";
+import { Rng } from "../core/rng.js";
+import { NStepAdder } from "../buffers/nstep.js";
+import { PrioritizedReplayBuffer, ReplayBuffer, type ReplayBatch } from "../buffers/replay.js";
+import { Adam } from "../nn/adam.js";
+import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { MLP, mlpGrads } from "../nn/mlp.js";
+import { tf, type Tensor } from "../nn/tf.js";
+import {
+  ConfigError,
+  EpisodeTracker,
+  ObsEncoder,
+  actionSpec,
+  agentRng,
+  checkBool,
+  checkKnownKeys,
+  checkLayers,
+  checkNumber,
+  checkOneOf,
+  obsRows,
+  type ActOptions,
+  type Agent,
+  type EpisodeRecord,
+  type IterationResult,
+} from "./base.js";
+import { envSignature } from "./ppo.js";
+
+export interface DQNConfig {
+  /** Adam step size (CleanRL 2.5e-4). */
+  learningRate: number;
+  /** Replay capacity (CleanRL 10000). */
+  bufferSize: number;
+  /** Discount (0.99). */
+  gamma: number;
+  /** Target update coefficient: 1 = hard copy (CleanRL `tau` 1.0). */
+  tau: number;
+  /** Env steps between target updates (CleanRL `target_network_frequency` 500). */
+  targetUpdateInterval: number;
+  /** Minibatch size (CleanRL 128). */
+  batchSize: number;
+  /** Initial epsilon (1.0). */
+  explorationInitialEps: number;
+  /** Final epsilon (CleanRL `end_e` 0.05). */
+  explorationFinalEps: number;
+  /** Fraction of the run over which epsilon decays linearly (CleanRL 0.5). */
+  explorationFraction: number;
+  /** Env steps before learning starts (CleanRL 10000). */
+  learningStarts: number;
+  /** Env steps between updates (CleanRL `train_frequency` 10). */
+  trainFreq: number;
+  /** Gradient steps per update (1 in CleanRL). */
+  gradientSteps: number;
+  /** Double Q-learning targets (CleanRL's dqn.py: false). */
+  doubleQ: boolean;
+  /** "mse" (CleanRL) or "huber" (SB3's smooth L1). */
+  loss: "mse" | "huber";
+  /** n-step returns (1: plain one-step targets). */
+  nStep: number;
+  /** Prioritized replay (Schaul et al. 2016; off by default). */
+  prioritized: boolean;
+  /** Priority exponent alpha (0.6) and initial IS exponent beta (0.4, annealed to 1). */
+  priorityAlpha: number;
+  priorityBeta: number;
+  /** Gradient-norm clip (SB3 10; CleanRL none): null for none. */
+  maxGradNorm: number | null;
+  /** Hidden layers (CleanRL 120, 84), ReLU. */
+  netArch: number[];
+  seed: number | undefined;
+}
+
+/** CleanRL dqn.py defaults. */
+export const DQN_DEFAULTS: Readonly<DQNConfig> = Object.freeze({
+  learningRate: 2.5e-4,
+  bufferSize: 10_000,
+  gamma: 0.99,
+  tau: 1.0,
+  targetUpdateInterval: 500,
+  batchSize: 128,
+  explorationInitialEps: 1.0,
+  explorationFinalEps: 0.05,
+  explorationFraction: 0.5,
+  learningStarts: 10_000,
+  trainFreq: 10,
+  gradientSteps: 1,
+  doubleQ: false,
+  loss: "mse",
+  nStep: 1,
+  prioritized: false,
+  priorityAlpha: 0.6,
+  priorityBeta: 0.4,
+  maxGradNorm: null,
+  netArch: [120, 84],
+  seed: undefined,
+});
+
+/**
+ * - "CartPole-v1": RL-Zoo dqn.yml: n_timesteps 5e4, learning_rate 2.3e-3, batch_size 64,
+ *   buffer_size 100000, learning_starts 1000, gamma 0.99, target_update_interval 10,
+ *   train_freq 256, gradient_steps 128, exploration_fraction 0.16, exploration_final_eps 0.04,
+ *   net_arch [256, 256] (SB3: Huber loss, max_grad_norm 10).
+ * - "CartPole-v1/fast": rlbook's: 8 envs, [64, 64], batch 256, double Q, fewer gradient steps.
+ */
+export const DQN_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<DQNConfig> }> = {
+  "CartPole-v1": {
+    numEnvs: 1,
+    steps: 50_000,
+    config: {
+      learningRate: 2.3e-3, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 10, trainFreq: 256,
+      gradientSteps: 128, explorationFraction: 0.16, explorationFinalEps: 0.04, netArch: [256, 256], loss: "huber", maxGradNorm: 10,
+    },
+  },
+  "CartPole-v1/fast": {
+    numEnvs: 8,
+    steps: 100_000,
+    config: {
+      learningRate: 1e-3, batchSize: 256, bufferSize: 50_000, learningStarts: 1000, gamma: 0.99, targetUpdateInterval: 800, trainFreq: 64,
+      gradientSteps: 8, explorationFraction: 0.2, explorationFinalEps: 0.02, netArch: [64, 64], loss: "huber", maxGradNorm: 10, doubleQ: true,
+    },
+  },
+};
+
+function validate(c: DQNConfig): void {
+  const A = "DQN";
+  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
+  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
+  checkNumber(A, c, "gamma", { min: 0, max: 1 });
+  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
+  checkNumber(A, c, "targetUpdateInterval", { min: 1, integer: true });
+  checkNumber(A, c, "batchSize", { min: 1, integer: true });
+  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  checkNumber(A, c, "explorationInitialEps", { min: 0, max: 1 });
+  checkNumber(A, c, "explorationFinalEps", { min: 0, max: 1 });
+  checkNumber(A, c, "explorationFraction", { min: 0, max: 1 });
+  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
+  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
+  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
+  checkBool(A, c, "doubleQ");
+  checkOneOf(A, c, "loss", ["mse", "huber"]);
+  checkNumber(A, c, "nStep", { min: 1, integer: true });
+  checkBool(A, c, "prioritized");
+  checkNumber(A, c, "priorityAlpha", { min: 0 });
+  checkNumber(A, c, "priorityBeta", { min: 0, max: 1 });
+  checkNumber(A, c, "maxGradNorm", { min: 0, gtMin: true, optional: true });
+  checkLayers(A, c, "netArch");
+  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+}
+
+export class DQN implements Agent {
+  readonly algo = "DQN";
+  readonly config: Readonly<DQNConfig>;
+  readonly q: MLP;
+  readonly target: MLP;
+  readonly optimizer: Adam;
+  readonly replay: ReplayBuffer;
+  readonly rng: Rng;
+  numTimesteps = 0;
+  numGradientSteps = 0;
+  private readonly enc: ObsEncoder;
+  private readonly nActions: number;
+  private readonly actStart: number;
+  private readonly tracker: EpisodeTracker;
+  private readonly adder: NStepAdder;
+  private obs: Float32Array | undefined;
+  private scheduleStart = 0;
+  private scheduleEnd = 1;
+  private sinceTrain = 0;
+  private sinceTarget = 0;
+
+  constructor(
+    readonly env: VectorEnv,
+    config: Partial<DQNConfig> = {},
+  ) {
+    checkKnownKeys("DQN", config, DQN_DEFAULTS);
+    const c: DQNConfig = { ...DQN_DEFAULTS, ...config, netArch: [...(config.netArch ?? DQN_DEFAULTS.netArch)] };
+    validate(c);
+    this.config = Object.freeze(c);
+    const spec = actionSpec(env.singleActionSpace, "DQN", ["discrete"]);
+    if (spec.kind !== "discrete") throw new Error("unreachable");
+    this.nActions = spec.n;
+    this.actStart = spec.start;
+    this.enc = new ObsEncoder(env.singleObservationSpace, "DQN");
+    this.rng = agentRng(c.seed);
+    const initRng = this.rng.split();
+    // CleanRL's QNetwork: nn.Linear default init, ReLU.
+    this.q = new MLP(this.enc.inputDim, this.nActions, { hidden: c.netArch, activation: "relu", init: "torch", rng: initRng, name: "q" });
+    this.target = new MLP(this.enc.inputDim, this.nActions, { hidden: c.netArch, activation: "relu", init: "torch", rng: initRng, name: "q_target" });
+    this.target.copyFrom(this.q);
+    this.optimizer = new Adam(this.q.variables, { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
+    const ropts = { capacity: c.bufferSize, obsDim: this.enc.inputDim, actDim: 1 };
+    this.replay = c.prioritized ? new PrioritizedReplayBuffer({ ...ropts, alpha: c.priorityAlpha }) : new ReplayBuffer(ropts);
+    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.adder = new NStepAdder(env.numEnvs, c.nStep, c.gamma, this.replay);
+  }
+
+  static preset(name: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): DQN {
+    const p = DQN_PRESETS[name];
+    if (!p) throw new ConfigError("DQN", "preset", name, Object.keys(DQN_PRESETS).map((k) => JSON.stringify(k)).join(" | "));
+    return new DQN(env, { ...p.config, ...overrides });
+  }
+
+  /** Current exploration rate (linear schedule over explorationFraction of the run). */
+  get epsilon(): number {
+    const c = this.config;
+    const span = (this.scheduleEnd - this.scheduleStart) * c.explorationFraction;
+    const frac = span <= 0 ? 1 : Math.min(1, (this.numTimesteps - this.scheduleStart) / span);
+    return c.explorationInitialEps + frac * (c.explorationFinalEps - c.explorationInitialEps);
+  }
+
+  private greedy(x: Float32Array, k: number): Int32Array {
+    const out = tf.tidy(() => tf.argMax(this.q.apply(tf.tensor2d(x, [k, this.enc.inputDim])), 1));
+    const a = out.dataSync() as Int32Array;
+    out.dispose();
+    return Int32Array.from(a);
+  }
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Int32Array {
+    const a = this.greedy(this.enc.encode(obs, k), k);
+    if (!deterministic) {
+      const eps = this.epsilon;
+      for (let i = 0; i < k; i++) if (this.rng.random() < eps) a[i] = this.rng.integer(this.nActions);
+    }
+    if (this.actStart) for (let i = 0; i < k; i++) a[i] += this.actStart;
+    return a;
+  }
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array {
+    const { data, k, single } = obsRows(obs, this.enc.rawDim);
+    const a = this.actBatch(data, k, options.deterministic ?? false);
+    return single ? a[0] : a;
+  }
+
+  beginTraining(steps: number): void {
+    this.scheduleStart = this.numTimesteps;
+    this.scheduleEnd = this.numTimesteps + steps;
+    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
+    this.tracker.reset();
+    this.adder.clear();
+  }
+
+  /** Steps the vector env until the next update is due (at most ~1000 env steps), then trains. */
+  learnIteration(): IterationResult {
+    if (!this.obs) this.beginTraining(1e9);
+    const c = this.config;
+    const N = this.env.numEnvs;
+    const D = this.enc.inputDim;
+    const episodes: EpisodeRecord[] = [];
+    const before = this.numTimesteps;
+    const losses: Record<string, number> = {};
+    const lossTensors: Tensor[] = [];
+    const x = new Float32Array(N * D);
+    const nx = new Float32Array(N * D);
+    const act1 = new Float32Array(1);
+    while (this.numTimesteps - before < Math.max(c.trainFreq, 1000) || this.numTimesteps === before) {
+      this.enc.encode(this.obs!, N, x);
+      let actions: Int32Array;
+      if (this.numTimesteps < c.learningStarts) {
+        actions = new Int32Array(N);
+        for (let i = 0; i < N; i++) actions[i] = this.rng.integer(this.nActions) + this.actStart;
+      } else {
+        actions = this.actBatch(this.obs!, N, false);
+      }
+      const r = this.env.step(actions);
+      const auto = r.info.autoreset;
+      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
+      this.enc.encode(r.obs, N, nx);
+      let real = 0;
+      for (let i = 0; i < N; i++) {
+        if (auto && auto[i]) continue;
+        real++;
+        act1[0] = actions[i] - this.actStart;
+        this.adder.add(i, x.subarray(i * D, (i + 1) * D), act1, r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, r.terminated[i] === 1 || r.truncated[i] === 1);
+      }
+      this.obs = r.obs;
+      this.numTimesteps += real;
+      this.sinceTrain += real;
+      this.sinceTarget += real;
+      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
+        let trained = false;
+        while (this.sinceTrain >= c.trainFreq) {
+          this.sinceTrain -= c.trainFreq;
+          for (let g = 0; g < c.gradientSteps; g++) lossTensors.push(this.gradientStep());
+          trained = true;
+        }
+        while (this.sinceTarget >= c.targetUpdateInterval) {
+          this.sinceTarget -= c.targetUpdateInterval;
+          if (c.tau >= 1) this.target.copyFrom(this.q);
+          else this.target.softUpdate(this.q, c.tau);
+        }
+        if (trained) break;
+      } else {
+        this.sinceTrain = Math.min(this.sinceTrain, c.trainFreq);
+      }
+    }
+    if (lossTensors.length) {
+      const m = tf.tidy(() => tf.mean(tf.stack(lossTensors), 0));
+      const v = m.dataSync();
+      m.dispose();
+      tf.dispose(lossTensors);
+      losses.loss = v[0];
+      losses.qValue = v[1];
+    }
+    losses.epsilon = this.epsilon;
+    return { steps: this.numTimesteps - before, episodes, losses };
+  }
+
+  /** One minibatch step; returns [loss, mean Q] as a tensor (no read-back). */
+  private gradientStep(): Tensor {
+    const c = this.config;
+    const B = c.batchSize;
+    const D = this.enc.inputDim;
+    let batch: ReplayBatch;
+    let beta = 1;
+    if (this.replay instanceof PrioritizedReplayBuffer) {
+      const span = this.scheduleEnd - this.scheduleStart;
+      const frac = span > 0 ? Math.min(1, (this.numTimesteps - this.scheduleStart) / span) : 1;
+      beta = c.priorityBeta + frac * (1 - c.priorityBeta);
+      batch = this.replay.sampleWeighted(B, this.rng, beta);
+    } else {
+      batch = this.replay.sample(B, this.rng);
+    }
+    this.numGradientSteps++;
+    const prioritized = this.replay instanceof PrioritizedReplayBuffer;
+    const out = tf.tidy(() => {
+      const obs = tf.tensor2d(batch.obs, [B, D]);
+      const next = tf.tensor2d(batch.nextObs, [B, D]);
+      const y = dqnTargets(this.target, this.q, next, tf.tensor1d(batch.rewards), tf.tensor1d(batch.terminated), tf.tensor1d(batch.discounts), c.doubleQ);
+      const actions = tf.tensor1d(Int32Array.from(batch.actions), "int32");
+      const w = tf.tensor1d(batch.weights);
+      let td: Tensor | undefined;
+      let qMean: Tensor | undefined;
+      const { loss, grads } = mlpGrads([this.q], [obs], (qAll) => {
+        const qa = tf.sum(tf.mul(qAll, tf.oneHot(actions, this.nActions)), 1);
+        td = tf.keep(tf.sub(qa, y));
+        qMean = tf.keep(tf.mean(qa));
+        return dqnLoss(qa, y, w, c.loss);
+      });
+      this.optimizer.apply(grads)?.dispose();
+      const res = tf.stack([loss, qMean!]);
+      if (prioritized) {
+        const tdv = td!.dataSync();
+        (this.replay as PrioritizedReplayBuffer).updatePriorities(batch.indices, tdv);
+      }
+      tf.dispose([td!, qMean!]);
+      return res;
+    });
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    const os = this.optimizer.getState();
+    const rs = this.replay.getState();
+    const arrays: Record<string, Float32Array> = { "adam/m": os.m, "adam/v": os.v };
+    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
+    await writeCheckpoint(dir, {
+      algo: this.algo,
+      config: this.config,
+      meta: {
+        numTimesteps: this.numTimesteps,
+        numGradientSteps: this.numGradientSteps,
+        rng: this.rng.state,
+        adam: { step: os.step, lr: os.lr },
+        replay: { pos: rs.pos, size: rs.size },
+        counters: { sinceTrain: this.sinceTrain, sinceTarget: this.sinceTarget },
+        env: envSignature(this.env),
+      },
+      networks: { q: this.q, q_target: this.target },
+      arrays,
+    });
+  }
+
+  static async load(dir: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): Promise<DQN> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== "DQN") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not DQN (use ${ck.algo}.load)`);
+    const sig = envSignature(env);
+    const saved = ck.meta.env as ReturnType<typeof envSignature>;
+    if (saved && (saved.obs !== sig.obs || saved.act !== sig.act)) {
+      throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    }
+    const agent = new DQN(env, { ...(ck.config as Partial<DQNConfig>), ...overrides });
+    restoreNetwork(dir, ck, "q", agent.q);
+    restoreNetwork(dir, ck, "q_target", agent.target);
+    const ad = ck.meta.adam as { step: number; lr: number };
+    agent.optimizer.setState({ step: ad.step, lr: ad.lr, m: checkpointArray(dir, ck, "adam/m", agent.optimizer.size), v: checkpointArray(dir, ck, "adam/v", agent.optimizer.size) });
+    const rp = ck.meta.replay as { pos: number; size: number };
+    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
+    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
+    agent.replay.setState(st);
+    if (agent.replay instanceof PrioritizedReplayBuffer) agent.replay.updatePriorities(Array.from({ length: rp.size }, (_, i) => i), new Float32Array(rp.size).fill(1));
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.numGradientSteps = ck.meta.numGradientSteps as number;
+    const ctr = ck.meta.counters as { sinceTrain: number; sinceTarget: number };
+    agent.sinceTrain = ctr.sinceTrain;
+    agent.sinceTarget = ctr.sinceTarget;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
+  }
+
+  dispose(): void {
+    this.q.dispose();
+    this.target.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** y = r + discount * (1 - terminated) * Q_target(s', a*), a* = argmax Q_target (or Q_online for double Q). */
+export function dqnTargets(target: MLP, online: MLP, next: Tensor, rewards: Tensor, terminated: Tensor, discounts: Tensor, doubleQ: boolean): Tensor {
+  return tf.tidy(() => {
+    const qt = target.apply(next);
+    let best: Tensor;
+    if (doubleQ) {
+      const a = tf.argMax(online.apply(next), 1);
+      best = tf.sum(tf.mul(qt, tf.oneHot(a, qt.shape[1]!)), 1);
+    } else {
+      best = tf.max(qt, 1);
+    }
+    return tf.add(rewards, tf.mul(tf.mul(discounts, tf.sub(1, terminated)), best));
+  });
+}
+
+/** Mean (importance-weighted) MSE or Huber (delta 1, SB3's smooth_l1_loss) of Q(s,a) - y. */
+export function dqnLoss(qa: Tensor, y: Tensor, weights: Tensor, kind: "mse" | "huber"): Tensor {
+  const d = tf.sub(qa, y);
+  let per: Tensor;
+  if (kind === "mse") per = tf.square(d);
+  else {
+    const a = tf.abs(d);
+    const quad = tf.minimum(a, 1);
+    per = tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(a, quad));
+  }
+  return tf.mean(tf.mul(per, weights));
+}
