@@ -17,7 +17,7 @@ import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { Rng } from "../core/rng.js";
 import { RolloutBuffer, gatherRows } from "../buffers/rollout.js";
-import { Adam } from "../nn/adam.js";
+import { Adam, RMSprop, type Optimizer } from "../nn/adam.js";
 import { ensureBackend } from "../nn/backend.js";
 import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
@@ -174,14 +174,23 @@ function validate(c: PPOConfig, numEnvs: number): void {
   checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
 }
 
+/** How a subclass (A2C) changes PPO: its name, objective and optimizer. */
+export interface OnPolicyVariant {
+  algo: string;
+  /** "clip": PPO's clipped surrogate; "pg": the plain policy gradient -A log pi (A2C). */
+  objective: "clip" | "pg";
+  optimizer: { kind: "adam" } | { kind: "rmsprop"; alpha: number; eps: number };
+}
+
 export class PPO implements Agent {
-  readonly algo = "PPO";
+  readonly algo: string;
+  protected readonly variant: OnPolicyVariant;
   readonly config: Readonly<PPOConfig>;
   readonly actor: MLP;
   readonly critic: MLP;
   /** Continuous actions: the state-independent log standard deviation [1, dim]. */
   readonly logStd: Variable | undefined;
-  readonly optimizer: Adam;
+  readonly optimizer: Optimizer;
   numTimesteps = 0;
   /** Updates done. */
   numUpdates = 0;
@@ -201,7 +210,10 @@ export class PPO implements Agent {
   constructor(
     readonly env: VectorEnv,
     config: Partial<PPOConfig> = {},
+    variant: OnPolicyVariant = { algo: "PPO", objective: "clip", optimizer: { kind: "adam" } },
   ) {
+    this.algo = variant.algo;
+    this.variant = variant;
     checkKnownKeys("PPO", config, PPO_DEFAULTS);
     const c: PPOConfig = { ...PPO_DEFAULTS, ...config, netArch: [...(config.netArch ?? PPO_DEFAULTS.netArch)] };
     validate(c, env.numEnvs);
@@ -220,7 +232,11 @@ export class PPO implements Agent {
       this.logStd = tf.variable(tf.fill([1, this.act_.dim], c.logStdInit), true);
       vars.push(this.logStd);
     }
-    this.optimizer = new Adam(vars, { lr: c.learningRate, eps: c.adamEps, maxGradNorm: c.maxGradNorm });
+    const o = variant.optimizer;
+    this.optimizer =
+      o.kind === "adam"
+        ? new Adam(vars, { lr: c.learningRate, eps: c.adamEps, maxGradNorm: c.maxGradNorm })
+        : new RMSprop(vars, { lr: c.learningRate, alpha: o.alpha, eps: o.eps, maxGradNorm: c.maxGradNorm });
     this.obsRms = c.normalizeObs ? new RunningMeanStd(this.enc.inputDim) : undefined;
     this.retRms = c.normalizeReward ? new RunningMeanStd(1) : undefined;
     this.buffer = new RolloutBuffer(c.nSteps, env.numEnvs, this.enc.inputDim, this.actDim);
@@ -415,6 +431,8 @@ export class PPO implements Agent {
             const lp = isDiscrete ? Categorical.logProb(logits, at) : DiagGaussian.logProb(logits, logStd!, at);
             const ent = isDiscrete ? tf.mean(Categorical.entropy(logits)) : tf.mean(DiagGaussian.entropy(logStd!));
             const pieces = ppoLoss({ logp: lp, oldLogp: oldLp, adv: advT, value: tf.reshape(value, [-1]), oldValue: oldVT, returns: retT, clip, clipVf: c.clipRangeVf });
+            // A2C: -A log pi(a|s) (same gradient as PPO's ratio objective at ratio = 1, without clipping).
+            if (this.variant.objective === "pg") pieces.policyLoss = tf.neg(tf.mean(tf.mul(advT, lp)));
             // Kept past valueAndGrads' internal scope; disposed below once stacked.
             out = [pieces.policyLoss, pieces.valueLoss, ent, pieces.approxKl, pieces.clipFraction].map((t) => tf.keep(t));
             return tf.add(tf.sub(pieces.policyLoss, tf.mul(ent, c.entCoef)), tf.mul(pieces.valueLoss, c.vfCoef));
@@ -477,6 +495,11 @@ export class PPO implements Agent {
 
   // ---- checkpoints ---------------------------------------------------------------------------
 
+  /** Extra checkpoint metadata of a subclass. */
+  protected extraMeta(): Record<string, unknown> {
+    return {};
+  }
+
   async save(dir: string): Promise<void> {
     const os = this.optimizer.getState();
     const arrays: Record<string, Float32Array | Float64Array> = { "adam/m": os.m, "adam/v": os.v };
@@ -492,6 +515,7 @@ export class PPO implements Agent {
         obsRms: this.obsRms?.getState(),
         retRms: this.retRms?.getState(),
         env: envSignature(this.env),
+        ...this.extraMeta(),
       },
       networks: { actor: this.actor, critic: this.critic },
       arrays,
@@ -506,12 +530,17 @@ export class PPO implements Agent {
   static async load(dir: string, env: VectorEnv, overrides: Partial<PPOConfig> = {}): Promise<PPO> {
     const ck = await readCheckpoint(dir);
     if (ck.algo !== "PPO") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not PPO (use ${ck.algo}.load)`);
+    return PPO.restore(dir, ck, env, (cfg) => new PPO(env, { ...cfg, ...overrides }));
+  }
+
+  /** @internal Restores networks, optimizer, counters and RNG into an agent built by `make`. */
+  static restore<T extends PPO>(dir: string, ck: Awaited<ReturnType<typeof readCheckpoint>>, env: VectorEnv, make: (cfg: Partial<PPOConfig>) => T): T {
     const sig = envSignature(env);
     const saved = ck.meta.env as ReturnType<typeof envSignature>;
     if (saved && (saved.obs !== sig.obs || saved.act !== sig.act)) {
       throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
     }
-    const agent = new PPO(env, { ...(ck.config as Partial<PPOConfig>), ...overrides });
+    const agent = make(ck.config as Partial<PPOConfig>);
     restoreNetwork(dir, ck, "actor", agent.actor);
     restoreNetwork(dir, ck, "critic", agent.critic);
     if (agent.logStd) {

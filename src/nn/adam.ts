@@ -118,3 +118,87 @@ export class Adam {
     this.v.dispose();
   }
 }
+
+/** What the agents need from an optimizer. */
+export interface Optimizer {
+  lr: number;
+  step: number;
+  readonly size: number;
+  apply(grads: Tensor[]): Tensor | undefined;
+  getState(): AdamState;
+  setState(s: AdamState): void;
+  dispose(): void;
+}
+
+export interface RMSpropOptions {
+  lr: number;
+  /** Smoothing constant (torch's alpha; SB3's A2C uses 0.99). */
+  alpha?: number;
+  /** Added to the denominator (SB3's A2C: 1e-5). */
+  eps?: number;
+  maxGradNorm?: number;
+}
+
+/**
+ * torch.optim.RMSprop (no momentum, not centered), fused like {@link Adam}:
+ *   v = alpha v + (1 - alpha) g^2;  w -= lr g / (sqrt(v) + eps)
+ * Its state is stored in AdamState's `v` (`m` is unused and zero).
+ */
+export class RMSprop implements Optimizer {
+  lr: number;
+  step = 0;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly maxGradNorm: number | undefined;
+  private readonly sizes: number[];
+  private readonly v: Variable;
+
+  constructor(
+    readonly variables: Variable[],
+    opts: RMSpropOptions,
+  ) {
+    this.lr = opts.lr;
+    this.alpha = opts.alpha ?? 0.99;
+    this.eps = opts.eps ?? 1e-8;
+    this.maxGradNorm = opts.maxGradNorm;
+    this.sizes = variables.map((x) => x.size);
+    this.v = tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false);
+  }
+
+  get size(): number {
+    return this.v.size;
+  }
+
+  apply(grads: Tensor[]): Tensor | undefined {
+    this.step++;
+    return tf.tidy(() => {
+      let g = tf.concat(grads.map((x) => tf.reshape(x, [-1])));
+      let norm: Tensor | undefined;
+      if (this.maxGradNorm !== undefined) {
+        norm = tf.sqrt(tf.sum(tf.square(g)));
+        g = tf.mul(g, tf.minimum(tf.div(this.maxGradNorm, tf.add(norm, 1e-6)), 1));
+      }
+      const v = tf.add(tf.mul(this.v, this.alpha), tf.mul(tf.square(g), 1 - this.alpha));
+      this.v.assign(v);
+      const upd = tf.div(tf.mul(g, this.lr), tf.add(tf.sqrt(v), this.eps));
+      const parts = tf.split(upd, this.sizes);
+      this.variables.forEach((w, i) => w.assign(tf.sub(w, tf.reshape(parts[i], w.shape))));
+      return norm ? tf.keep(norm) : undefined;
+    });
+  }
+
+  getState(): AdamState {
+    return { step: this.step, lr: this.lr, m: new Float32Array(this.size), v: this.v.dataSync() as Float32Array };
+  }
+
+  setState(s: AdamState): void {
+    if (s.v.length !== this.size) throw new Error(`RMSprop.setState: state holds ${s.v.length} parameters, optimizer has ${this.size}`);
+    this.step = s.step;
+    this.lr = s.lr;
+    tf.tidy(() => this.v.assign(tf.tensor1d(s.v)));
+  }
+
+  dispose(): void {
+    this.v.dispose();
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * REINFORCE (Williams 1992): Monte-Carlo policy gradient with returns-to-go,
+ *   loss = -mean_t( log pi(a_t|s_t) * (G_t - b) ) - entCoef * entropy,
+ * where the baseline b standardizes the returns of the batch (as PyTorch's
+ * examples/reinforcement_learning/reinforce.py does: (G - mean) / std).
+ *
+ * Every copy of the vector env runs whole episodes; an update is one Adam step on the
+ * `episodesPerUpdate` most recently finished episodes. Truncated episodes are treated as ended
+ * (no bootstrap: REINFORCE has no critic). Defaults follow PyTorch's reinforce.py: gamma 0.99,
+ * learning rate 1e-2, one hidden layer of 128 units.
+ */
+import type { VectorEnv } from "../core/vector.js";
+import type { RngState } from "../core/rng.js";
+import { Rng } from "../core/rng.js";
+import { Adam } from "../nn/adam.js";
+import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { Categorical, DiagGaussian } from "../nn/distributions.js";
+import { MLP, type Activation } from "../nn/mlp.js";
+import { tf, type Tensor, type Variable } from "../nn/tf.js";
+import {
+  EpisodeTracker,
+  ObsEncoder,
+  actionSpec,
+  agentRng,
+  checkBool,
+  checkKnownKeys,
+  checkLayers,
+  checkNumber,
+  checkOneOf,
+  clipActions,
+  obsRows,
+  type ActOptions,
+  type ActionSpec,
+  type Agent,
+  type EpisodeRecord,
+  type IterationResult,
+} from "./base.js";
+import { envSignature, mlpGradsWithExtra } from "./ppo.js";
+
+export interface ReinforceConfig {
+  /** Adam step size (1e-2). */
+  learningRate: number;
+  /** Discount (0.99). */
+  gamma: number;
+  /** Finished episodes per update (default: one per env copy). */
+  episodesPerUpdate: number | null;
+  /** Standardize the batch's returns (the baseline; true). */
+  normalizeReturns: boolean;
+  /** Entropy bonus (0). */
+  entCoef: number;
+  /** Gradient-norm clip; null for none. */
+  maxGradNorm: number | null;
+  /** Hidden layers ([128]). */
+  netArch: number[];
+  activation: Activation;
+  logStdInit: number;
+  seed: number | undefined;
+}
+
+export const REINFORCE_DEFAULTS: Readonly<ReinforceConfig> = Object.freeze({
+  learningRate: 1e-2,
+  gamma: 0.99,
+  episodesPerUpdate: null,
+  normalizeReturns: true,
+  entCoef: 0,
+  maxGradNorm: null,
+  netArch: [128],
+  activation: "relu",
+  logStdInit: 0,
+  seed: undefined,
+});
+
+function validate(c: ReinforceConfig): void {
+  const A = "REINFORCE";
+  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
+  checkNumber(A, c, "gamma", { min: 0, max: 1 });
+  checkNumber(A, c, "episodesPerUpdate", { min: 1, integer: true, optional: true });
+  checkBool(A, c, "normalizeReturns");
+  checkNumber(A, c, "entCoef", { min: 0 });
+  checkNumber(A, c, "maxGradNorm", { min: 0, gtMin: true, optional: true });
+  checkLayers(A, c, "netArch");
+  checkOneOf(A, c, "activation", ["tanh", "relu"]);
+  checkNumber(A, c, "logStdInit", {});
+  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+}
+
+interface Trajectory {
+  obs: number[];
+  actions: number[];
+  rewards: number[];
+}
+
+export class REINFORCE implements Agent {
+  readonly algo = "REINFORCE";
+  readonly config: Readonly<ReinforceConfig>;
+  readonly policy: MLP;
+  readonly logStd: Variable | undefined;
+  readonly optimizer: Adam;
+  readonly rng: Rng;
+  numTimesteps = 0;
+  private readonly enc: ObsEncoder;
+  private readonly spec: ActionSpec;
+  private readonly actDim: number;
+  private readonly tracker: EpisodeTracker;
+  private obs: Float32Array | undefined;
+  private running: Trajectory[];
+  private done: Trajectory[] = [];
+
+  constructor(
+    readonly env: VectorEnv,
+    config: Partial<ReinforceConfig> = {},
+  ) {
+    checkKnownKeys("REINFORCE", config, REINFORCE_DEFAULTS);
+    const c: ReinforceConfig = { ...REINFORCE_DEFAULTS, ...config, netArch: [...(config.netArch ?? REINFORCE_DEFAULTS.netArch)] };
+    validate(c);
+    this.config = Object.freeze(c);
+    this.enc = new ObsEncoder(env.singleObservationSpace, "REINFORCE");
+    this.spec = actionSpec(env.singleActionSpace, "REINFORCE", ["discrete", "box"]);
+    this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
+    this.rng = agentRng(c.seed);
+    const out = this.spec.kind === "discrete" ? this.spec.n : this.spec.dim;
+    this.policy = new MLP(this.enc.inputDim, out, { hidden: c.netArch, activation: c.activation, init: "torch", rng: this.rng.split(), name: "policy" });
+    const vars = [...this.policy.variables];
+    if (this.spec.kind === "box") {
+      this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
+      vars.push(this.logStd);
+    }
+    this.optimizer = new Adam(vars, { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
+    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.running = this.freshTrajectories();
+  }
+
+  private freshTrajectories(): Trajectory[] {
+    return Array.from({ length: this.env.numEnvs }, () => ({ obs: [], actions: [], rewards: [] }));
+  }
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
+    const x = this.enc.encode(obs, k);
+    const t = tf.tidy(() => this.policy.apply(tf.tensor2d(x, [k, this.enc.inputDim])));
+    const head = t.dataSync();
+    t.dispose();
+    if (this.spec.kind === "discrete") {
+      const a = Categorical.sample(head, this.spec.n, this.rng, new Int32Array(k), deterministic);
+      if (this.spec.start) for (let i = 0; i < k; i++) a[i] += this.spec.start;
+      return a;
+    }
+    const a = DiagGaussian.sample(head, this.logStd!.dataSync(), this.spec.dim, this.rng, new Float32Array(k * this.spec.dim), deterministic);
+    return a;
+  }
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array | Float32Array {
+    const { data, k, single } = obsRows(obs, this.enc.rawDim);
+    const a = this.actBatch(data, k, options.deterministic ?? false);
+    if (this.spec.kind === "box") return clipActions(a as Float32Array, this.spec);
+    return single ? a[0] : a;
+  }
+
+  beginTraining(_steps: number): void {
+    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
+    this.tracker.reset();
+    this.running = this.freshTrajectories();
+    this.done = [];
+  }
+
+  learnIteration(): IterationResult {
+    if (!this.obs) this.beginTraining(1e9);
+    const N = this.env.numEnvs;
+    const D = this.enc.inputDim;
+    const want = this.config.episodesPerUpdate ?? N;
+    const episodes: EpisodeRecord[] = [];
+    const before = this.numTimesteps;
+    const x = new Float32Array(N * D);
+    while (this.done.length < want) {
+      this.enc.encode(this.obs!, N, x);
+      const a = this.actBatch(this.obs!, N, false);
+      const envA = this.spec.kind === "box" ? clipActions(a as Float32Array, this.spec) : a;
+      const r = this.env.step(envA);
+      const auto = r.info.autoreset;
+      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
+      for (let i = 0; i < N; i++) {
+        if (auto && auto[i]) continue;
+        const tr = this.running[i];
+        for (let j = 0; j < D; j++) tr.obs.push(x[i * D + j]);
+        if (this.spec.kind === "discrete") tr.actions.push(a[i] - this.spec.start);
+        else for (let j = 0; j < this.actDim; j++) tr.actions.push(a[i * this.actDim + j]);
+        tr.rewards.push(r.reward[i]);
+        this.numTimesteps++;
+        if (r.terminated[i] || r.truncated[i]) {
+          this.done.push(tr);
+          this.running[i] = { obs: [], actions: [], rewards: [] };
+        }
+      }
+      this.obs = r.obs;
+    }
+    const batch = this.done.splice(0, want);
+    const losses = this.update(batch);
+    return { steps: this.numTimesteps - before, episodes, losses };
+  }
+
+  private update(batch: Trajectory[]): Record<string, number> {
+    const c = this.config;
+    const D = this.enc.inputDim;
+    const T = batch.reduce((a, t) => a + t.rewards.length, 0);
+    const obs = new Float32Array(T * D);
+    const acts = new Float32Array(T * this.actDim);
+    const ret = new Float32Array(T);
+    let o = 0;
+    for (const tr of batch) {
+      const n = tr.rewards.length;
+      obs.set(tr.obs, o * D);
+      acts.set(tr.actions, o * this.actDim);
+      let g = 0;
+      for (let t = n - 1; t >= 0; t--) {
+        g = tr.rewards[t] + c.gamma * g;
+        ret[o + t] = g;
+      }
+      o += n;
+    }
+    if (c.normalizeReturns && T > 1) {
+      let m = 0;
+      for (let i = 0; i < T; i++) m += ret[i];
+      m /= T;
+      let v = 0;
+      for (let i = 0; i < T; i++) v += (ret[i] - m) ** 2;
+      const sd = Math.sqrt(v / (T - 1));
+      for (let i = 0; i < T; i++) ret[i] = (ret[i] - m) / (sd + 1e-8);
+    }
+    const discrete = this.spec.kind === "discrete";
+    const res = tf.tidy(() => {
+      const xt = tf.tensor2d(obs, [T, D]);
+      const at = discrete ? tf.tensor1d(Int32Array.from(acts), "int32") : tf.tensor2d(acts, [T, this.actDim]);
+      const gt = tf.tensor1d(ret);
+      let ent: Tensor | undefined;
+      const head = (out: Tensor, logStd?: Tensor) => {
+        const lp = discrete ? Categorical.logProb(out, at) : DiagGaussian.logProb(out, logStd!, at);
+        const e = discrete ? tf.mean(Categorical.entropy(out)) : tf.mean(DiagGaussian.entropy(logStd!));
+        ent = tf.keep(e);
+        return reinforceLoss(lp, gt, e, c.entCoef);
+      };
+      const g = mlpGradsWithExtra([this.policy], [xt], this.logStd ? [this.logStd] : [], head);
+      this.optimizer.apply(g.grads)?.dispose();
+      const s = tf.stack([g.loss, ent!]);
+      ent!.dispose();
+      return s;
+    });
+    const v = res.dataSync();
+    res.dispose();
+    return { loss: v[0], entropy: v[1], batchSteps: T };
+  }
+
+  async save(dir: string): Promise<void> {
+    const os = this.optimizer.getState();
+    const arrays: Record<string, Float32Array> = { "adam/m": os.m, "adam/v": os.v };
+    if (this.logStd) arrays["policy/log_std"] = this.logStd.dataSync() as Float32Array;
+    await writeCheckpoint(dir, {
+      algo: this.algo,
+      config: this.config,
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state, adam: { step: os.step, lr: os.lr }, env: envSignature(this.env) },
+      networks: { policy: this.policy },
+      arrays,
+    });
+  }
+
+  static async load(dir: string, env: VectorEnv): Promise<REINFORCE> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== "REINFORCE") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not REINFORCE`);
+    const sig = envSignature(env);
+    const saved = ck.meta.env as ReturnType<typeof envSignature>;
+    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const agent = new REINFORCE(env, ck.config as Partial<ReinforceConfig>);
+    restoreNetwork(dir, ck, "policy", agent.policy);
+    if (agent.logStd) {
+      const ls = checkpointArray<Float32Array>(dir, ck, "policy/log_std", agent.logStd.size);
+      tf.tidy(() => agent.logStd!.assign(tf.tensor(ls, agent.logStd!.shape)));
+    }
+    const ad = ck.meta.adam as { step: number; lr: number };
+    agent.optimizer.setState({ step: ad.step, lr: ad.lr, m: checkpointArray(dir, ck, "adam/m", agent.optimizer.size), v: checkpointArray(dir, ck, "adam/v", agent.optimizer.size) });
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.logStd?.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** -mean(logp * G) - entCoef * entropy. */
+export function reinforceLoss(logp: Tensor, returns: Tensor, entropy: Tensor, entCoef: number): Tensor {
+  return tf.sub(tf.neg(tf.mean(tf.mul(logp, returns))), tf.mul(entropy, entCoef));
+}
