@@ -1,0 +1,444 @@
+/**
+ * SAC: Soft Actor-Critic (Haarnoja et al. 2018, with automatic entropy tuning from the
+ * "Algorithms and Applications" version): twin Q networks with Polyak-averaged targets, a
+ * tanh-squashed Gaussian policy, and a learned temperature alpha aiming at entropy -dim(A).
+ * Continuous (Box) actions only.
+ *
+ * Reads like CleanRL's sac_continuous_action.py: step the vector env (random actions until
+ * `learningStarts`), store transitions, then per update:
+ *   critic:  y = r + gamma (1 - term) (min_i Q'_i(s', a') - alpha log pi(a'|s')),  a' ~ pi(s')
+ *            loss = mse(Q_1(s,a), y) + mse(Q_2(s,a), y)
+ *   actor (every policyFrequency updates, policyFrequency times, as CleanRL):
+ *            loss = mean(alpha log pi(a|s) - min_i Q_i(s, a)),  a ~ pi(s) reparameterized
+ *   alpha:   loss = mean(-alpha (log pi(a|s) + targetEntropy))   (CleanRL; log-alpha is learned)
+ *   targets: Q' <- tau Q + (1 - tau) Q'
+ * Defaults are CleanRL's; `SAC_PRESETS["Pendulum-v1"]` is RL-Zoo's sac.yml.
+ */
+import type { VectorEnv } from "../core/vector.js";
+import type { RngState } from "../core/rng.js";
+import { Rng } from "../core/rng.js";
+import { ReplayBuffer } from "../buffers/replay.js";
+import { Adam } from "../nn/adam.js";
+import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { normalNoise } from "../nn/distributions.js";
+import { MLP, mlpGrads } from "../nn/mlp.js";
+import { tf, type Tensor, type Variable } from "../nn/tf.js";
+import {
+  ConfigError,
+  EpisodeTracker,
+  ObsEncoder,
+  actionSpec,
+  agentRng,
+  checkBool,
+  checkKnownKeys,
+  checkLayers,
+  checkNumber,
+  obsRows,
+  type ActOptions,
+  type ActionSpec,
+  type Agent,
+  type EpisodeRecord,
+  type IterationResult,
+} from "./base.js";
+import { envSignature } from "./ppo.js";
+
+export interface SACConfig {
+  /** Replay capacity (CleanRL 1e6). */
+  bufferSize: number;
+  gamma: number;
+  /** Target smoothing (0.005). */
+  tau: number;
+  /** Minibatch size (256). */
+  batchSize: number;
+  /** Env steps of uniformly random actions before learning (CleanRL 5e3; SB3 100). */
+  learningStarts: number;
+  /** Actor learning rate (3e-4). */
+  policyLr: number;
+  /** Critic and alpha learning rate (1e-3). */
+  qLr: number;
+  /** Updates between actor updates (TD3-style delay; CleanRL 2). */
+  policyFrequency: number;
+  /** Updates between target updates (1). */
+  targetNetworkFrequency: number;
+  /** Env steps between updates (1; with a vector env, one vector step is numEnvs env steps). */
+  trainFreq: number;
+  /** Updates per training round (1). */
+  gradientSteps: number;
+  /** Initial (or fixed) entropy coefficient (0.2). */
+  alpha: number;
+  /** Learn alpha towards targetEntropy (True). */
+  autotune: boolean;
+  /** Target entropy; null: -dim(A) (default). */
+  targetEntropy: number | null;
+  /** Hidden layers of actor and critics ([256, 256]), ReLU. */
+  netArch: number[];
+  seed: number | undefined;
+}
+
+export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
+  bufferSize: 1_000_000,
+  gamma: 0.99,
+  tau: 0.005,
+  batchSize: 256,
+  learningStarts: 5000,
+  policyLr: 3e-4,
+  qLr: 1e-3,
+  policyFrequency: 2,
+  targetNetworkFrequency: 1,
+  trainFreq: 1,
+  gradientSteps: 1,
+  alpha: 0.2,
+  autotune: true,
+  targetEntropy: null,
+  netArch: [256, 256],
+  seed: undefined,
+});
+
+/**
+ * - "Pendulum-v1": RL-Zoo sac.yml: n_timesteps 20000, learning_rate 1e-3 (policy, critics and
+ *   alpha), otherwise SB3 defaults (learning_starts 100, batch 256, tau 0.005, train_freq 1,
+ *   gradient_steps 1, policy delay 1, net_arch [256, 256]).
+ * - "Pendulum-v1/fast": rlbook's, 4 envs, [64, 64] networks, batch 128, one update per vector step
+ *   (0.25 updates per env step, 4x fewer than RL-Zoo).
+ */
+export const SAC_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<SACConfig> }> = {
+  "Pendulum-v1": { numEnvs: 1, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 100, policyFrequency: 1 } },
+  "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 400, policyFrequency: 1, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1 } },
+};
+
+function validate(c: SACConfig): void {
+  const A = "SAC";
+  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
+  checkNumber(A, c, "gamma", { min: 0, max: 1 });
+  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
+  checkNumber(A, c, "batchSize", { min: 1, integer: true });
+  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
+  checkNumber(A, c, "policyLr", { min: 0, gtMin: true });
+  checkNumber(A, c, "qLr", { min: 0, gtMin: true });
+  checkNumber(A, c, "policyFrequency", { min: 1, integer: true });
+  checkNumber(A, c, "targetNetworkFrequency", { min: 1, integer: true });
+  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
+  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
+  checkNumber(A, c, "alpha", { min: 0 });
+  checkBool(A, c, "autotune");
+  checkNumber(A, c, "targetEntropy", { optional: true });
+  checkLayers(A, c, "netArch");
+  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+}
+
+const LOG_STD_MIN = -5;
+const LOG_STD_MAX = 2;
+const LOG2 = Math.LN2;
+const LOG_2PI = Math.log(2 * Math.PI);
+
+export class SAC implements Agent {
+  readonly algo = "SAC";
+  readonly config: Readonly<SACConfig>;
+  readonly actor: MLP;
+  readonly q1: MLP;
+  readonly q2: MLP;
+  readonly q1Target: MLP;
+  readonly q2Target: MLP;
+  readonly logAlpha: Variable;
+  readonly actorOpt: Adam;
+  readonly qOpt: Adam;
+  readonly alphaOpt: Adam;
+  readonly replay: ReplayBuffer;
+  readonly rng: Rng;
+  numTimesteps = 0;
+  numUpdates = 0;
+  private readonly enc: ObsEncoder;
+  private readonly spec: Extract<ActionSpec, { kind: "box" }>;
+  private readonly dim: number;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly targetEntropy: number;
+  private readonly tracker: EpisodeTracker;
+  private obs: Float32Array | undefined;
+  private sinceTrain = 0;
+
+  constructor(
+    readonly env: VectorEnv,
+    config: Partial<SACConfig> = {},
+  ) {
+    checkKnownKeys("SAC", config, SAC_DEFAULTS);
+    const c: SACConfig = { ...SAC_DEFAULTS, ...config, netArch: [...(config.netArch ?? SAC_DEFAULTS.netArch)] };
+    validate(c);
+    this.config = Object.freeze(c);
+    this.spec = actionSpec(env.singleActionSpace, "SAC", ["box"]) as Extract<ActionSpec, { kind: "box" }>;
+    this.dim = this.spec.dim;
+    this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
+    this.bias = Float32Array.from(this.spec.high, (h, i) => (h + this.spec.low[i]) / 2);
+    this.enc = new ObsEncoder(env.singleObservationSpace, "SAC");
+    this.rng = agentRng(c.seed);
+    const init = this.rng.split();
+    const D = this.enc.inputDim;
+    const opts = { hidden: c.netArch, activation: "relu" as const, init: "torch" as const, rng: init };
+    this.actor = new MLP(D, 2 * this.dim, { ...opts, name: "actor" });
+    this.q1 = new MLP(D + this.dim, 1, { ...opts, name: "q1" });
+    this.q2 = new MLP(D + this.dim, 1, { ...opts, name: "q2" });
+    this.q1Target = new MLP(D + this.dim, 1, { ...opts, name: "q1_target" });
+    this.q2Target = new MLP(D + this.dim, 1, { ...opts, name: "q2_target" });
+    this.q1Target.copyFrom(this.q1);
+    this.q2Target.copyFrom(this.q2);
+    this.targetEntropy = c.targetEntropy ?? -this.dim;
+    this.logAlpha = tf.variable(tf.scalar(Math.log(Math.max(c.alpha, 1e-8))), true);
+    this.actorOpt = new Adam(this.actor.variables, { lr: c.policyLr });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.qLr });
+    this.alphaOpt = new Adam([this.logAlpha], { lr: c.qLr });
+    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.dim });
+    this.tracker = new EpisodeTracker(env.numEnvs);
+  }
+
+  static preset(name: string, env: VectorEnv, overrides: Partial<SACConfig> = {}): SAC {
+    const p = SAC_PRESETS[name];
+    if (!p) throw new ConfigError("SAC", "preset", name, Object.keys(SAC_PRESETS).map((k) => JSON.stringify(k)).join(" | "));
+    return new SAC(env, { ...p.config, ...overrides });
+  }
+
+  /** The current entropy coefficient. */
+  get alpha(): number {
+    return Math.exp(this.logAlpha.dataSync()[0]);
+  }
+
+  /** Mean and log-std of the squashed Gaussian from the actor's raw output [B, 2d]. */
+  private meanLogStd(out: Tensor): { mean: Tensor; logStd: Tensor } {
+    const [mean, raw] = tf.split(out, 2, 1);
+    const logStd = tf.add(LOG_STD_MIN, tf.mul(0.5 * (LOG_STD_MAX - LOG_STD_MIN), tf.add(tf.tanh(raw), 1)));
+    return { mean, logStd };
+  }
+
+  /** Reparameterized action in env units and its log-density (tanh and scale corrected). */
+  private sampleAction(out: Tensor, noise: Tensor): { action: Tensor; logProb: Tensor } {
+    const { mean, logStd } = this.meanLogStd(out);
+    const u = tf.add(mean, tf.mul(tf.exp(logStd), noise));
+    const y = tf.tanh(u);
+    const action = tf.add(tf.mul(y, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+    const gauss = tf.sub(tf.mul(tf.square(noise), -0.5), tf.add(logStd, 0.5 * LOG_2PI));
+    // log |d action / d u| = log scale + log(1 - tanh(u)^2), the latter in SB3's stable form.
+    const logDet = tf.add(tf.mul(tf.sub(tf.sub(LOG2, u), tf.softplus(tf.mul(u, -2))), 2), tf.log(tf.tensor1d(this.scale)));
+    return { action, logProb: tf.sum(tf.sub(gauss, logDet), 1) };
+  }
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const x = this.enc.encode(obs, k);
+    const t = tf.tidy(() => {
+      const out = this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]));
+      if (deterministic) {
+        const { mean } = this.meanLogStd(out);
+        return tf.add(tf.mul(tf.tanh(mean), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+      }
+      return this.sampleAction(out, normalNoise(this.rng, k, this.dim)).action;
+    });
+    const a = Float32Array.from(t.dataSync());
+    t.dispose();
+    return a;
+  }
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): Float32Array {
+    const { data, k } = obsRows(obs, this.enc.rawDim);
+    return this.actBatch(data, k, options.deterministic ?? false);
+  }
+
+  beginTraining(_steps: number): void {
+    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
+    this.tracker.reset();
+  }
+
+  learnIteration(): IterationResult {
+    if (!this.obs) this.beginTraining(1e9);
+    const c = this.config;
+    const N = this.env.numEnvs;
+    const D = this.enc.inputDim;
+    const episodes: EpisodeRecord[] = [];
+    const before = this.numTimesteps;
+    const x = new Float32Array(N * D);
+    const nx = new Float32Array(N * D);
+    const stats: Tensor[] = [];
+    // Up to ~200 env steps per iteration, so that the loop yields often.
+    while (this.numTimesteps - before < 200) {
+      this.enc.encode(this.obs!, N, x);
+      let a: Float32Array;
+      if (this.numTimesteps < c.learningStarts) {
+        a = new Float32Array(N * this.dim);
+        for (let i = 0; i < a.length; i++) {
+          const j = i % this.dim;
+          a[i] = this.rng.uniform(this.spec.low[j], this.spec.high[j]);
+        }
+      } else {
+        a = this.actBatch(this.obs!, N, false);
+      }
+      const r = this.env.step(a);
+      const auto = r.info.autoreset;
+      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
+      this.enc.encode(r.obs, N, nx);
+      for (let i = 0; i < N; i++) {
+        if (auto && auto[i]) continue;
+        this.replay.add(x.subarray(i * D, (i + 1) * D), a.subarray(i * this.dim, (i + 1) * this.dim), r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, c.gamma);
+        this.numTimesteps++;
+        this.sinceTrain++;
+      }
+      this.obs = r.obs;
+      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
+        while (this.sinceTrain >= c.trainFreq) {
+          this.sinceTrain -= c.trainFreq;
+          for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
+        }
+      } else {
+        this.sinceTrain = 0;
+      }
+    }
+    const losses: Record<string, number> = {};
+    if (stats.length) {
+      const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
+      const v = m.dataSync();
+      m.dispose();
+      tf.dispose(stats);
+      losses.qLoss = v[0];
+      losses.actorLoss = v[1];
+      losses.alphaLoss = v[2];
+      losses.qValue = v[3];
+    }
+    losses.alpha = this.alpha;
+    return { steps: this.numTimesteps - before, episodes, losses };
+  }
+
+  /** One SAC update; returns [qLoss, actorLoss, alphaLoss, mean Q] (actor/alpha 0 when skipped). */
+  private update(): Tensor {
+    const c = this.config;
+    const B = c.batchSize;
+    const D = this.enc.inputDim;
+    const b = this.replay.sample(B, this.rng);
+    this.numUpdates++;
+    const noiseNext = normalNoise(this.rng, B, this.dim);
+    const res = tf.tidy(() => {
+      const obs = tf.tensor2d(b.obs, [B, D]);
+      const next = tf.tensor2d(b.nextObs, [B, D]);
+      const act = tf.tensor2d(b.actions, [B, this.dim]);
+      const alpha = tf.exp(this.logAlpha);
+      // Critic targets.
+      const y = tf.tidy(() => {
+        const { action: a2, logProb: lp2 } = this.sampleAction(this.actor.apply(next), noiseNext);
+        const sa2 = tf.concat([next, a2], 1);
+        const qn = tf.minimum(this.q1Target.apply(sa2), this.q2Target.apply(sa2));
+        const soft = tf.sub(tf.reshape(qn, [-1]), tf.mul(alpha, lp2));
+        return tf.add(tf.tensor1d(b.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminated)), tf.tensor1d(b.discounts)), soft));
+      });
+      const sa = tf.concat([obs, act], 1);
+      let qMean: Tensor | undefined;
+      const qg = mlpGrads([this.q1, this.q2], [sa, sa], (o1, o2) => {
+        qMean = tf.keep(tf.mean(o1));
+        return sacCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
+      });
+      this.qOpt.apply(qg.grads)?.dispose();
+      let actorLoss: Tensor = tf.scalar(0);
+      let alphaLoss: Tensor = tf.scalar(0);
+      if (this.numUpdates % c.policyFrequency === 0) {
+        for (let k = 0; k < c.policyFrequency; k++) {
+          const noise = normalNoise(this.rng, B, this.dim);
+          const ag = this.actorGrads(obs, noise, alpha);
+          const logp = ag.logp;
+          this.actorOpt.apply(ag.grads)?.dispose();
+          actorLoss = ag.loss;
+          if (c.autotune) {
+            const lpConst = logp;
+            const { value, grads } = tf.variableGrads(() => tf.mean(tf.mul(tf.neg(tf.exp(this.logAlpha)), tf.add(lpConst, this.targetEntropy))) as tf.Scalar, [this.logAlpha]);
+            this.alphaOpt.apply([grads[this.logAlpha.name]])?.dispose();
+            alphaLoss = value;
+          }
+        }
+      }
+      if (this.numUpdates % c.targetNetworkFrequency === 0) {
+        this.q1Target.softUpdate(this.q1, c.tau);
+        this.q2Target.softUpdate(this.q2, c.tau);
+      }
+      const out = tf.stack([qg.loss, actorLoss, alphaLoss, qMean!]);
+      qMean!.dispose();
+      return out;
+    });
+    noiseNext.dispose();
+    return res;
+  }
+
+  /**
+   * Gradient of the actor loss mean(alpha log pi(a|s) - min_i Q_i(s, a)), a = a(actor(s), noise).
+   * dQ/da comes from the critics' hand-written backward pass (fast on wasm); autodiff only
+   * covers the squashing and log-density, as the vector-Jacobian product with dQ/da.
+   */
+  private actorGrads(obs: Tensor, noise: Tensor, alpha: Tensor): { loss: Tensor; grads: Tensor[]; logp: Tensor } {
+    const B = obs.shape[0]!;
+    const D = this.enc.inputDim;
+    const f = this.actor.forward(obs);
+    const { action, logProb } = this.sampleAction(f.out, noise);
+    const sa = tf.concat([obs, action], 1);
+    const f1 = this.q1.forward(sa);
+    const f2 = this.q2.forward(sa);
+    const q1 = tf.reshape(f1.out, [-1]);
+    const q2 = tf.reshape(f2.out, [-1]);
+    const first = tf.cast(tf.lessEqual(q1, q2), "float32");
+    // d(-mean(min(q1, q2)))/dq_i: -1/B where Q_i is the minimum.
+    const d1 = tf.reshape(tf.mul(first, -1 / B), [B, 1]);
+    const d2 = tf.reshape(tf.mul(tf.sub(1, first), -1 / B), [B, 1]);
+    const dsa = tf.add(this.q1.backward(f1.cache, d1, true).dx!, this.q2.backward(f2.cache, d2, true).dx!);
+    const dAction = tf.slice(dsa, [0, D], [B, this.dim]);
+    const { value, grads } = tf.valueAndGrads((out: Tensor) => {
+      const s = this.sampleAction(out, noise);
+      return tf.add(tf.mean(tf.mul(alpha, s.logProb)), tf.sum(tf.mul(dAction, s.action))) as tf.Scalar;
+    })([f.out]);
+    const loss = tf.sub(tf.sub(value, tf.sum(tf.mul(dAction, action))), tf.mean(tf.minimum(q1, q2)));
+    return { loss, grads: this.actor.backward(f.cache, grads[0]).grads, logp: logProb };
+  }
+
+  async save(dir: string): Promise<void> {
+    const arrays: Record<string, Float32Array> = {};
+    const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), logAlpha: this.logAlpha.dataSync()[0], sinceTrain: this.sinceTrain };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) {
+      const s = opt.getState();
+      arrays[`${name}/m`] = s.m;
+      arrays[`${name}/v`] = s.v;
+      meta[name] = { step: s.step, lr: s.lr };
+    }
+    const rs = this.replay.getState();
+    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
+    meta.replay = { pos: rs.pos, size: rs.size };
+    await writeCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target }, arrays });
+  }
+
+  static async load(dir: string, env: VectorEnv): Promise<SAC> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== "SAC") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not SAC`);
+    const sig = envSignature(env);
+    const saved = ck.meta.env as ReturnType<typeof envSignature>;
+    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const agent = new SAC(env, ck.config as Partial<SACConfig>);
+    for (const [n, net] of [["actor", agent.actor], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const) restoreNetwork(dir, ck, n, net);
+    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) {
+      const m = ck.meta[name] as { step: number; lr: number };
+      opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${name}/m`, opt.size), v: checkpointArray(dir, ck, `${name}/v`, opt.size) });
+    }
+    tf.tidy(() => agent.logAlpha.assign(tf.scalar(ck.meta.logAlpha as number)));
+    const rp = ck.meta.replay as { pos: number; size: number };
+    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
+    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
+    agent.replay.setState(st);
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.numUpdates = ck.meta.numUpdates as number;
+    agent.sinceTrain = ck.meta.sinceTrain as number;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
+  }
+
+  dispose(): void {
+    for (const n of [this.actor, this.q1, this.q2, this.q1Target, this.q2Target]) n.dispose();
+    this.logAlpha.dispose();
+    this.actorOpt.dispose();
+    this.qOpt.dispose();
+    this.alphaOpt.dispose();
+  }
+}
+
+/** mse(Q1, y) + mse(Q2, y), as CleanRL's qf_loss. */
+export function sacCriticLoss(q1: Tensor, q2: Tensor, y: Tensor): Tensor {
+  return tf.add(tf.mean(tf.square(tf.sub(q1, y))), tf.mean(tf.square(tf.sub(q2, y))));
+}
