@@ -22,7 +22,7 @@ import { ensureBackend } from "../nn/backend.js";
 import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { MLP, mlpGrads, type Activation } from "../nn/mlp.js";
-import { RunningMeanStd } from "../nn/normalize.js";
+import { RunningNormalizer } from "../nn/normalize.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import {
   ConfigError,
@@ -195,8 +195,8 @@ export class PPO implements Agent {
   /** Updates done. */
   numUpdates = 0;
   readonly rng: Rng;
-  readonly obsRms: RunningMeanStd | undefined;
-  readonly retRms: RunningMeanStd | undefined;
+  readonly obsRms: RunningNormalizer | undefined;
+  readonly retRms: RunningNormalizer | undefined;
   private readonly enc: ObsEncoder;
   private readonly act_: ActionSpec;
   private readonly actDim: number;
@@ -237,8 +237,8 @@ export class PPO implements Agent {
       o.kind === "adam"
         ? new Adam(vars, { lr: c.learningRate, eps: c.adamEps, maxGradNorm: c.maxGradNorm })
         : new RMSprop(vars, { lr: c.learningRate, alpha: o.alpha, eps: o.eps, maxGradNorm: c.maxGradNorm });
-    this.obsRms = c.normalizeObs ? new RunningMeanStd(this.enc.inputDim) : undefined;
-    this.retRms = c.normalizeReward ? new RunningMeanStd(1) : undefined;
+    this.obsRms = c.normalizeObs ? new RunningNormalizer(this.enc.inputDim) : undefined;
+    this.retRms = c.normalizeReward ? new RunningNormalizer(1) : undefined;
     this.buffer = new RolloutBuffer(c.nSteps, env.numEnvs, this.enc.inputDim, this.actDim);
     this.tracker = new EpisodeTracker(env.numEnvs);
     this.discReturn = new Float64Array(env.numEnvs);
