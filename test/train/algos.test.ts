@@ -10,7 +10,7 @@ import { backend } from "../../src/nn/backend.js";
 import { tf } from "../../src/nn/tf.js";
 import { A2C } from "../../src/algos/a2c.js";
 import { REINFORCE, reinforceLoss } from "../../src/algos/reinforce.js";
-import { DQN, dqnLoss, dqnTargets } from "../../src/algos/dqn.js";
+import { DQN, DQN_PRESETS, dqnLoss, dqnTargets } from "../../src/algos/dqn.js";
 import { MLP } from "../../src/nn/mlp.js";
 import { train } from "../../src/train/train.js";
 import { evaluate } from "../../src/train/evaluate.js";
@@ -145,4 +145,17 @@ test("DQN: no tensor growth, n-step + prioritized replay run, save/load resume b
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("DQN solves CartPole-v1 (mean of 20 deterministic episodes >= 475) within 100k steps", async () => {
+  await backend("wasm");
+  const p = DQN_PRESETS["CartPole-v1/fast"];
+  const agent = new DQN(cartpole(p.numEnvs), { ...p.config, seed: 1 });
+  const t0 = performance.now();
+  const run = train(agent, { steps: 100_000, evalEvery: 5_000, evalEnv: cartpole(20), evalEpisodes: 20, stopAtReturn: 500 });
+  await run;
+  const ev = await evaluate(agent, cartpole(20), { episodes: 20, deterministic: true, seed: 21 });
+  console.log(`DQN: ${agent.numTimesteps} steps, ${agent.numGradientSteps} gradient steps, ${((performance.now() - t0) / 1000).toFixed(1)} s, stop: ${run.stopReason}, eval ${ev.meanReturn}`);
+  assert.ok(ev.meanReturn >= 475, `DQN mean return ${ev.meanReturn}`);
+  agent.dispose();
 });
