@@ -5,3 +5,4 @@ export { A2C, A2C_DEFAULTS, type A2CConfig } from "./a2c.js";
 export { REINFORCE, REINFORCE_DEFAULTS, reinforceLoss, type ReinforceConfig } from "./reinforce.js";
 export { DQN, DQN_DEFAULTS, DQN_PRESETS, dqnLoss, dqnTargets, type DQNConfig } from "./dqn.js";
 export { SAC, SAC_DEFAULTS, SAC_PRESETS, sacCriticLoss, type SACConfig } from "./sac.js";
+export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config } from "./td3.js";

@@ -1,0 +1,348 @@
+/**
+ * TD3: Twin Delayed DDPG (Fujimoto et al. 2018): a deterministic actor, twin critics with the
+ * minimum in the target (clipped double Q), target policy smoothing noise, and delayed actor
+ * and target updates. Continuous (Box) actions only.
+ *
+ * Reads like CleanRL's td3_continuous_action.py, whose values are the defaults here:
+ *   critic: y = r + gamma (1 - term) min_i Q'_i(s', clip(pi'(s') + clip(N(0, policyNoise), -noiseClip, noiseClip)))
+ *           loss = mse(Q_1(s,a), y) + mse(Q_2(s,a), y)
+ *   every policyFrequency updates: actor loss = -mean(Q_1(s, pi(s))), then Polyak targets (tau).
+ * Exploration: pi(s) + N(0, explorationNoise * scale), clipped to the action bounds.
+ */
+import type { VectorEnv } from "../core/vector.js";
+import type { RngState } from "../core/rng.js";
+import { Rng } from "../core/rng.js";
+import { ReplayBuffer } from "../buffers/replay.js";
+import { Adam } from "../nn/adam.js";
+import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { MLP, mlpGrads } from "../nn/mlp.js";
+import { tf, type Tensor } from "../nn/tf.js";
+import {
+  ConfigError,
+  EpisodeTracker,
+  ObsEncoder,
+  actionSpec,
+  agentRng,
+  checkKnownKeys,
+  checkLayers,
+  checkNumber,
+  clipActions,
+  obsRows,
+  type ActOptions,
+  type ActionSpec,
+  type Agent,
+  type EpisodeRecord,
+  type IterationResult,
+} from "./base.js";
+import { envSignature } from "./ppo.js";
+import { sacCriticLoss } from "./sac.js";
+
+export interface TD3Config {
+  /** Adam step size of actor and critics (3e-4). */
+  learningRate: number;
+  bufferSize: number;
+  gamma: number;
+  /** Target smoothing (0.005). */
+  tau: number;
+  batchSize: number;
+  /** Std of the target policy smoothing noise, in units of the action scale (0.2). */
+  policyNoise: number;
+  /** Std of the exploration noise, in units of the action scale (0.1). */
+  explorationNoise: number;
+  /** Env steps of uniformly random actions before learning (CleanRL 25e3). */
+  learningStarts: number;
+  /** Critic updates per actor / target update (2). */
+  policyFrequency: number;
+  /** Clip of the smoothing noise (0.5). */
+  noiseClip: number;
+  /** Env steps between updates (1) and updates per round (1). */
+  trainFreq: number;
+  gradientSteps: number;
+  /** Hidden layers ([256, 256]), ReLU. */
+  netArch: number[];
+  seed: number | undefined;
+}
+
+export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
+  learningRate: 3e-4,
+  bufferSize: 1_000_000,
+  gamma: 0.99,
+  tau: 0.005,
+  batchSize: 256,
+  policyNoise: 0.2,
+  explorationNoise: 0.1,
+  learningStarts: 25_000,
+  policyFrequency: 2,
+  noiseClip: 0.5,
+  trainFreq: 1,
+  gradientSteps: 1,
+  netArch: [256, 256],
+  seed: undefined,
+});
+
+/** "Pendulum-v1/fast": rlbook's, as SAC's fast preset (RL-Zoo td3.yml Pendulum: lr 1e-3, learning_starts 10000, noise 0.1). */
+export const TD3_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<TD3Config> }> = {
+  "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1, policyFrequency: 2 } },
+};
+
+function validate(c: TD3Config): void {
+  const A = "TD3";
+  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
+  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
+  checkNumber(A, c, "gamma", { min: 0, max: 1 });
+  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
+  checkNumber(A, c, "batchSize", { min: 1, integer: true });
+  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  checkNumber(A, c, "policyNoise", { min: 0 });
+  checkNumber(A, c, "explorationNoise", { min: 0 });
+  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
+  checkNumber(A, c, "policyFrequency", { min: 1, integer: true });
+  checkNumber(A, c, "noiseClip", { min: 0 });
+  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
+  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
+  checkLayers(A, c, "netArch");
+  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+}
+
+export class TD3 implements Agent {
+  readonly algo = "TD3";
+  readonly config: Readonly<TD3Config>;
+  readonly actor: MLP;
+  readonly actorTarget: MLP;
+  readonly q1: MLP;
+  readonly q2: MLP;
+  readonly q1Target: MLP;
+  readonly q2Target: MLP;
+  readonly actorOpt: Adam;
+  readonly qOpt: Adam;
+  readonly replay: ReplayBuffer;
+  readonly rng: Rng;
+  numTimesteps = 0;
+  numUpdates = 0;
+  private readonly enc: ObsEncoder;
+  private readonly spec: Extract<ActionSpec, { kind: "box" }>;
+  private readonly dim: number;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly tracker: EpisodeTracker;
+  private obs: Float32Array | undefined;
+  private sinceTrain = 0;
+
+  constructor(
+    readonly env: VectorEnv,
+    config: Partial<TD3Config> = {},
+  ) {
+    checkKnownKeys("TD3", config, TD3_DEFAULTS);
+    const c: TD3Config = { ...TD3_DEFAULTS, ...config, netArch: [...(config.netArch ?? TD3_DEFAULTS.netArch)] };
+    validate(c);
+    this.config = Object.freeze(c);
+    this.spec = actionSpec(env.singleActionSpace, "TD3", ["box"]) as Extract<ActionSpec, { kind: "box" }>;
+    this.dim = this.spec.dim;
+    this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
+    this.bias = Float32Array.from(this.spec.high, (h, i) => (h + this.spec.low[i]) / 2);
+    this.enc = new ObsEncoder(env.singleObservationSpace, "TD3");
+    this.rng = agentRng(c.seed);
+    const D = this.enc.inputDim;
+    const opts = { hidden: c.netArch, activation: "relu" as const, init: "torch" as const, rng: this.rng.split() };
+    this.actor = new MLP(D, this.dim, { ...opts, name: "actor" });
+    this.actorTarget = new MLP(D, this.dim, { ...opts, name: "actor_target" });
+    this.q1 = new MLP(D + this.dim, 1, { ...opts, name: "q1" });
+    this.q2 = new MLP(D + this.dim, 1, { ...opts, name: "q2" });
+    this.q1Target = new MLP(D + this.dim, 1, { ...opts, name: "q1_target" });
+    this.q2Target = new MLP(D + this.dim, 1, { ...opts, name: "q2_target" });
+    this.actorTarget.copyFrom(this.actor);
+    this.q1Target.copyFrom(this.q1);
+    this.q2Target.copyFrom(this.q2);
+    this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
+    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.dim });
+    this.tracker = new EpisodeTracker(env.numEnvs);
+  }
+
+  /** pi(s) = tanh(actor(s)) * scale + bias. */
+  private policy(out: Tensor): Tensor {
+    return tf.add(tf.mul(tf.tanh(out), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+  }
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const x = this.enc.encode(obs, k);
+    const t = tf.tidy(() => this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]))));
+    const a = Float32Array.from(t.dataSync());
+    t.dispose();
+    if (!deterministic) for (let i = 0; i < a.length; i++) a[i] += this.rng.normal(0, this.scale[i % this.dim] * this.config.explorationNoise);
+    return clipActions(a, this.spec, a);
+  }
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): Float32Array {
+    const { data, k } = obsRows(obs, this.enc.rawDim);
+    return this.actBatch(data, k, options.deterministic ?? false);
+  }
+
+  beginTraining(_steps: number): void {
+    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
+    this.tracker.reset();
+  }
+
+  learnIteration(): IterationResult {
+    if (!this.obs) this.beginTraining(1e9);
+    const c = this.config;
+    const N = this.env.numEnvs;
+    const D = this.enc.inputDim;
+    const episodes: EpisodeRecord[] = [];
+    const before = this.numTimesteps;
+    const x = new Float32Array(N * D);
+    const nx = new Float32Array(N * D);
+    const stats: Tensor[] = [];
+    while (this.numTimesteps - before < 200) {
+      this.enc.encode(this.obs!, N, x);
+      let a: Float32Array;
+      if (this.numTimesteps < c.learningStarts) {
+        a = new Float32Array(N * this.dim);
+        for (let i = 0; i < a.length; i++) a[i] = this.rng.uniform(this.spec.low[i % this.dim], this.spec.high[i % this.dim]);
+      } else {
+        a = this.actBatch(this.obs!, N, false);
+      }
+      const r = this.env.step(a);
+      const auto = r.info.autoreset;
+      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
+      this.enc.encode(r.obs, N, nx);
+      for (let i = 0; i < N; i++) {
+        if (auto && auto[i]) continue;
+        this.replay.add(x.subarray(i * D, (i + 1) * D), a.subarray(i * this.dim, (i + 1) * this.dim), r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, c.gamma);
+        this.numTimesteps++;
+        this.sinceTrain++;
+      }
+      this.obs = r.obs;
+      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
+        while (this.sinceTrain >= c.trainFreq) {
+          this.sinceTrain -= c.trainFreq;
+          for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
+        }
+      } else {
+        this.sinceTrain = 0;
+      }
+    }
+    const losses: Record<string, number> = {};
+    if (stats.length) {
+      const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
+      const v = m.dataSync();
+      m.dispose();
+      tf.dispose(stats);
+      losses.qLoss = v[0];
+      losses.actorLoss = v[1];
+      losses.qValue = v[2];
+    }
+    return { steps: this.numTimesteps - before, episodes, losses };
+  }
+
+  private update(): Tensor {
+    const c = this.config;
+    const B = c.batchSize;
+    const D = this.enc.inputDim;
+    const b = this.replay.sample(B, this.rng);
+    this.numUpdates++;
+    const noise = new Float32Array(B * this.dim);
+    for (let i = 0; i < noise.length; i++) {
+      const s = this.scale[i % this.dim];
+      noise[i] = Math.max(-c.noiseClip * s, Math.min(c.noiseClip * s, this.rng.normal(0, c.policyNoise * s)));
+    }
+    return tf.tidy(() => {
+      const obs = tf.tensor2d(b.obs, [B, D]);
+      const next = tf.tensor2d(b.nextObs, [B, D]);
+      const act = tf.tensor2d(b.actions, [B, this.dim]);
+      const y = tf.tidy(() => {
+        const lo = tf.tensor1d(Float32Array.from(this.spec.low));
+        const hi = tf.tensor1d(Float32Array.from(this.spec.high));
+        const a2 = tf.minimum(tf.maximum(tf.add(this.policy(this.actorTarget.apply(next)), tf.tensor2d(noise, [B, this.dim])), lo), hi);
+        const sa2 = tf.concat([next, a2], 1);
+        const qn = tf.reshape(tf.minimum(this.q1Target.apply(sa2), this.q2Target.apply(sa2)), [-1]);
+        return tf.add(tf.tensor1d(b.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminated)), tf.tensor1d(b.discounts)), qn));
+      });
+      const sa = tf.concat([obs, act], 1);
+      let qMean: Tensor | undefined;
+      const qg = mlpGrads([this.q1, this.q2], [sa, sa], (o1, o2) => {
+        qMean = tf.keep(tf.mean(o1));
+        return sacCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
+      });
+      this.qOpt.apply(qg.grads)?.dispose();
+      let actorLoss: Tensor = tf.scalar(0);
+      if (this.numUpdates % c.policyFrequency === 0) {
+        const ag = this.actorGrads(obs);
+        this.actorOpt.apply(ag.grads)?.dispose();
+        actorLoss = ag.loss;
+        this.actorTarget.softUpdate(this.actor, c.tau);
+        this.q1Target.softUpdate(this.q1, c.tau);
+        this.q2Target.softUpdate(this.q2, c.tau);
+      }
+      const out = tf.stack([qg.loss, actorLoss, qMean!]);
+      qMean!.dispose();
+      return out;
+    });
+  }
+
+  /** Gradient of -mean(Q_1(s, pi(s))): dQ/da by the critic's backward pass, then through tanh. */
+  private actorGrads(obs: Tensor): { loss: Tensor; grads: Tensor[] } {
+    const B = obs.shape[0]!;
+    const D = this.enc.inputDim;
+    const f = this.actor.forward(obs);
+    const a = this.policy(f.out);
+    const fq = this.q1.forward(tf.concat([obs, a], 1));
+    const dsa = this.q1.backward(fq.cache, tf.fill([B, 1], -1 / B), true).dx!;
+    const dA = tf.slice(dsa, [0, D], [B, this.dim]);
+    // d pi / d out = scale * (1 - tanh(out)^2)
+    const t = tf.tanh(f.out);
+    const dOut = tf.mul(tf.mul(dA, tf.tensor1d(this.scale)), tf.sub(1, tf.square(t)));
+    return { loss: tf.neg(tf.mean(fq.out)), grads: this.actor.backward(f.cache, dOut).grads };
+  }
+
+  async save(dir: string): Promise<void> {
+    const arrays: Record<string, Float32Array> = {};
+    const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), sinceTrain: this.sinceTrain };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) {
+      const s = opt.getState();
+      arrays[`${name}/m`] = s.m;
+      arrays[`${name}/v`] = s.v;
+      meta[name] = { step: s.step, lr: s.lr };
+    }
+    const rs = this.replay.getState();
+    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
+    meta.replay = { pos: rs.pos, size: rs.size };
+    await writeCheckpoint(dir, {
+      algo: this.algo,
+      config: this.config,
+      meta,
+      networks: { actor: this.actor, actor_target: this.actorTarget, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target },
+      arrays,
+    });
+  }
+
+  static async load(dir: string, env: VectorEnv): Promise<TD3> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== "TD3") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not TD3`);
+    const sig = envSignature(env);
+    const saved = ck.meta.env as ReturnType<typeof envSignature>;
+    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const agent = new TD3(env, ck.config as Partial<TD3Config>);
+    const nets = [["actor", agent.actor], ["actor_target", agent.actorTarget], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const;
+    for (const [n, net] of nets) restoreNetwork(dir, ck, n, net);
+    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt]] as const) {
+      const m = ck.meta[name] as { step: number; lr: number };
+      opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${name}/m`, opt.size), v: checkpointArray(dir, ck, `${name}/v`, opt.size) });
+    }
+    const rp = ck.meta.replay as { pos: number; size: number };
+    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
+    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
+    agent.replay.setState(st);
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.numUpdates = ck.meta.numUpdates as number;
+    agent.sinceTrain = ck.meta.sinceTrain as number;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
+  }
+
+  dispose(): void {
+    for (const n of [this.actor, this.actorTarget, this.q1, this.q2, this.q1Target, this.q2Target]) n.dispose();
+    this.actorOpt.dispose();
+    this.qOpt.dispose();
+  }
+}
