@@ -6,4 +6,5 @@ export { Adam, RMSprop, type AdamOptions, type AdamState, type Optimizer, type R
 export { Categorical, DiagGaussian, TanhGaussian, normalNoise } from "./distributions.js";
 export { orthogonal, torchLinearDefault } from "./init.js";
 export { RunningNormalizer } from "./normalize.js";
+export { Module, CNN, GRU, LSTM, CausalTransformerBlock, CausalTransformer, layerNorm, gelu, causalMask, type ConvSpec, type CNNOptions, type RecurrentOptions, type TransformerBlockOptions, type CausalTransformerOptions } from "./modules.js";
 export { writeCheckpoint, readCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointContents, type LoadedCheckpoint } from "./checkpoint.js";
