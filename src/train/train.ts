@@ -17,6 +17,7 @@ import type { Env } from "../core/env.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Agent } from "../algos/base.js";
 import { evaluate } from "./evaluate.js";
+import { ensureBackend } from "../nn/backend.js";
 
 /** One metric record: emitted after every iteration of the agent. */
 export interface MetricRecord {
@@ -151,6 +152,9 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
   const signals = [options.signal, kernelHooks()?.signal()].filter((s): s is AbortSignal => s !== undefined);
   return new TrainingRun(async (run, stopSignal) => {
     const aborted = () => stopSignal.aborted || signals.some((s) => s.aborted);
+    // Without an explicit backend() call, choose one now (wasm on a CPU); tensors made before
+    // move to it.
+    await ensureBackend();
     const t0 = performance.now();
     const start = agent.numTimesteps;
     const end = start + options.steps;
