@@ -59,6 +59,9 @@ export class KernelClient {
   /** Answers input_request messages (default: an error reply with an empty value). */
   onInput: ((prompt: string, password: boolean) => string | Promise<string>) | undefined;
   process: ChildProcess | undefined;
+  /** Milliseconds from starting the kernel process to its first kernel_info_reply (set by start()). */
+  startupMs: number | undefined;
+  #spawnedAt = 0;
   #connectionDir: string | undefined;
   #closed = false;
 
@@ -78,6 +81,7 @@ export class KernelClient {
     const file = join(client.#connectionDir, "kernel.json");
     writeFileSync(file, JSON.stringify(connection), { mode: 0o600 });
     const argv = (options.argv ?? [process.execPath, new URL("./cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
+    client.#spawnedAt = performance.now();
     client.process = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "inherit", "inherit"] });
     client.#connect();
     await client.waitForReady(options.startTimeout ?? 30);
@@ -173,11 +177,15 @@ export class KernelClient {
     const deadline = Date.now() + timeout * 1000;
     let sawIopub = false;
     const off = this.onIopub(() => (sawIopub = true));
+    // The first request waits in zeromq's queue until the kernel binds, so its reply times the start.
+    let firstWait = timeout;
     try {
       while (Date.now() < deadline) {
         if (this.process && this.process.exitCode !== null) throw new Error(`the kernel exited with code ${this.process.exitCode} before answering`);
         try {
-          const reply = await this.request("shell", "kernel_info_request", {}, 1);
+          const reply = await this.request("shell", "kernel_info_request", {}, firstWait);
+          firstWait = 1;
+          if (this.startupMs === undefined && this.#spawnedAt) this.startupMs = performance.now() - this.#spawnedAt;
           await new Promise((resolve) => setTimeout(resolve, 20));
           if (sawIopub) return reply;
         } catch {
@@ -191,7 +199,20 @@ export class KernelClient {
   }
 
   /** Executes code and resolves when both the execute_reply and the idle status have arrived. */
-  async execute(code: string, options: { silent?: boolean; storeHistory?: boolean; allowStdin?: boolean; stopOnError?: boolean; timeout?: number; onOutput?: (message: Message) => void } = {}): Promise<ExecuteResult> {
+  async execute(
+    code: string,
+    options: {
+      silent?: boolean;
+      storeHistory?: boolean;
+      allowStdin?: boolean;
+      stopOnError?: boolean;
+      /** Seconds to wait for the execute_reply (default 3600). */
+      timeout?: number;
+      /** Milliseconds to wait for the idle status once the reply is in (default: no limit); a kernel whose iopub drops messages may never send it. */
+      idleTimeout?: number;
+      onOutput?: (message: Message) => void;
+    } = {},
+  ): Promise<ExecuteResult> {
     const frames = encode(
       {
         msgType: "execute_request",
@@ -218,7 +239,9 @@ export class KernelClient {
       const sent = this.#sending.then(() => this.shell.send(frames));
       this.#sending = sent.catch(() => undefined);
       await sent;
-      const [replyMessage] = await Promise.all([reply, idleSeen]);
+      const replyMessage = await reply;
+      if (options.idleTimeout === undefined) await idleSeen;
+      else await Promise.race([idleSeen, new Promise((resolve) => setTimeout(resolve, options.idleTimeout).unref())]);
       return { reply: replyMessage, outputs };
     } finally {
       off();

@@ -74,7 +74,13 @@ export class Kernel {
 
   #startWorker(): void {
     const config: WorkerConfig = { interruptFlag: this.#interruptFlag, cwd: process.cwd(), typecheck: this.#options.typecheck };
-    this.#worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: config, stdout: false, stderr: false });
+    this.#worker = new Worker(new URL("./worker.js", import.meta.url), {
+      workerData: config,
+      stdout: false,
+      stderr: false,
+      // A smaller young generation keeps the executor's resident memory down; cells rarely need more.
+      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.RLBOOK_YOUNG_MB ?? 8) },
+    });
     this.#workerReady = new Promise((resolve) => {
       const onReady = (message: FromWorker) => {
         if (message.kind === "ready") {

@@ -24,7 +24,11 @@ export interface CellDiagnostic {
 interface PreludeEntry {
   keys: string[];
   text: string;
+  /** Type checked only with Node's types and the kernel's globals in scope. */
+  full?: boolean;
 }
+
+const CANNOT_FIND_MODULE = 2307;
 
 /** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
 export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
@@ -34,7 +38,11 @@ export class CellLanguage {
   readonly #cellFile: string;
   readonly #options: ts.CompilerOptions;
   readonly #service: ts.LanguageService;
+  readonly #ecmaScriptOnly: ts.LanguageService;
+  /** Whether the last checked cell needed the full program (Node's types, the kernel's globals). */
+  #neededFull = true;
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+  readonly #clearResolutions: () => void;
   #prelude: PreludeEntry[] = [];
   #text = "";
   #offset = 0;
@@ -65,33 +73,102 @@ export class CellLanguage {
       noEmit: true,
       useDefineForClassFields: true,
     };
-    const host: ts.LanguageServiceHost = {
-      getScriptFileNames: () => [this.#cellFile, CELL_GLOBALS],
-      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
-      getScriptSnapshot: (file) => {
-        if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
-        if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
-        return this.#snapshots.get(file);
-      },
-      getCurrentDirectory: () => this.#cwd,
-      getCompilationSettings: () => this.#options,
-      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-      fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
-      readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
-      readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
-      getDirectories: ts.sys.getDirectories,
-      realpath: ts.sys.realpath,
+    // One resolution cache for the whole session: without it every cell's new program would
+    // resolve @types/node and every import again, stat by stat (most of a cell's check time).
+    const moduleCache = ts.createModuleResolutionCache(cwd, (f) => f, this.#options);
+    const typeCache = ts.createTypeReferenceDirectiveResolutionCache(cwd, (f) => f, this.#options, moduleCache.getPackageJsonInfoCache());
+    this.#clearResolutions = () => {
+      moduleCache.clear();
+      typeCache.clear();
     };
-    this.#service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    const registry = ts.createDocumentRegistry();
+    const serviceFor = (options: ts.CompilerOptions, roots: string[]) => {
+      const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
+        getModuleResolutionCache: () => moduleCache,
+        resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
+          literals.map((literal) =>
+            ts.resolveModuleName(literal.text, containingFile, options, ts.sys, moduleCache, redirected, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
+          ),
+        resolveTypeReferenceDirectiveReferences: (references, containingFile, redirected, options, containingSourceFile) =>
+          references.map((reference) => {
+            const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
+            const mode = typeof reference === "string" || !containingSourceFile ? undefined : ts.getModeForFileReference(reference, containingSourceFile.impliedNodeFormat);
+            return ts.resolveTypeReferenceDirective(name, containingFile, options, ts.sys, redirected, typeCache, mode);
+          }),
+        getScriptFileNames: () => roots,
+        getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
+        getScriptSnapshot: (file) => {
+          if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
+          if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
+          return this.#snapshots.get(file);
+        },
+        getCurrentDirectory: () => this.#cwd,
+        getCompilationSettings: () => options,
+        getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+        fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
+        readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
+        readDirectory: ts.sys.readDirectory,
+        directoryExists: ts.sys.directoryExists,
+        getDirectories: ts.sys.getDirectories,
+        realpath: ts.sys.realpath,
+      };
+      return ts.createLanguageService(host, registry);
+    };
+    this.#service = serviceFor(this.#options, [this.#cellFile, CELL_GLOBALS]);
+    // The same check without Node's ~100 declaration files and the kernel's globals: a cell of
+    // plain ECMAScript that passes here passes the full check too (the full program only adds
+    // declarations), at a third of the cost. Anything else falls through to the full check.
+    this.#ecmaScriptOnly = serviceFor({ ...this.#options, types: [] }, [this.#cellFile]);
   }
 
   /** Type and syntax errors in a cell, positioned in the cell (1-based line:col). */
   diagnostics(code: string, options: { semantic: boolean } = { semantic: true }): CellDiagnostic[] {
-    this.#load(code, declaredKeys(code));
-    const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
-    const all = syntactic.length || !options.semantic ? syntactic : this.#service.getSemanticDiagnostics(this.#cellFile);
-    return all
+    const redeclared = declaredKeys(code);
+    this.#load(code, redeclared);
+    const syntactic = this.#ecmaScriptOnly.getSyntacticDiagnostics(this.#cellFile);
+    this.#neededFull = true;
+    if (syntactic.length || !options.semantic) return this.#inCell(syntactic, code);
+    const preludeIsPlain = this.#prelude.every((e) => !e.full || e.keys.some((k) => redeclared.has(k)));
+    if (preludeIsPlain && !this.#usesFullOnlyNames(code) && !this.#inCell(this.#ecmaScriptOnly.getSemanticDiagnostics(this.#cellFile), code).length) {
+      this.#neededFull = false;
+      return [];
+    }
+    let all = this.#service.getSemanticDiagnostics(this.#cellFile);
+    if (all.some((d) => d.code === CANNOT_FIND_MODULE)) {
+      // A package installed since the last lookup: forget cached failures and look again.
+      this.#clearResolutions();
+      this.#version++;
+      all = this.#service.getSemanticDiagnostics(this.#cellFile);
+    }
+    return this.#inCell(all, code);
+  }
+
+  /** Global names that only the full program declares (console, process, display, ...), found once. */
+  #fullOnlyNames: Set<string> | undefined;
+
+  /** True when the cell mentions a name only the full program has, or imports: then the plain check cannot pass. */
+  #usesFullOnlyNames(code: string): boolean {
+    if (!this.#fullOnlyNames) {
+      const names = (service: ts.LanguageService) => {
+        const program = service.getProgram()!;
+        const file = program.getSourceFile(this.#cellFile)!;
+        const flags = ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace;
+        return new Set(program.getTypeChecker().getSymbolsInScope(file, flags).map((symbol) => symbol.name));
+      };
+      const plain = names(this.#ecmaScriptOnly);
+      this.#fullOnlyNames = new Set([...names(this.#service)].filter((name) => !plain.has(name)));
+    }
+    const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, code);
+    for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+      if (token === ts.SyntaxKind.ImportKeyword) return true;
+      if (token === ts.SyntaxKind.Identifier && this.#fullOnlyNames.has(scanner.getTokenValue())) return true;
+    }
+    return false;
+  }
+
+  /** The errors that lie in the cell (not the prelude), at cell line:col. */
+  #inCell(diagnostics: readonly ts.Diagnostic[], code: string): CellDiagnostic[] {
+    return diagnostics
       .filter((d) => d.start !== undefined && d.start >= this.#offset && d.category === ts.DiagnosticCategory.Error)
       .map((d) => ({ ...this.#position(d.start! - this.#offset, code), code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") }));
   }
@@ -102,7 +179,8 @@ export class CellLanguage {
     let entries = preludeEntries(file);
     if (entries.some((e) => e.destructured)) entries = this.#declareDestructured(code, entries);
     const keys = new Set(entries.flatMap((e) => e.keys));
-    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text })));
+    const full = this.#neededFull;
+    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text, full })));
   }
 
   complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {

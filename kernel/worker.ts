@@ -4,7 +4,6 @@
  * a busy cell through a shared flag that every loop in cell code checks (see compile.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { register } from "node:module";
 import vm from "node:vm";
 import { inspect } from "node:util";
 import { Output, kernelLog } from "./output.js";
@@ -15,6 +14,7 @@ import { SourceMap } from "./sourcemap.js";
 import { format } from "./format.js";
 import { contextOfPromise, currentContext, runInCell } from "./cell-context.js";
 import { installRuntime, KeyboardInterrupt } from "./runtime.js";
+import { configureCellImports } from "./cell-import.js";
 import type { ExecuteOutcome, ExecuteRequest, FromWorker, Parent, ToWorker, WorkerConfig } from "./worker-protocol.js";
 
 const config = workerData as WorkerConfig;
@@ -268,7 +268,7 @@ port.on("message", (message: ToWorker) => {
 });
 
 output.captureConsole();
-register("./loader.js", import.meta.url, { data: { cwd: config.cwd, cellImporter: new URL("./cell-import.js", import.meta.url).href } });
+configureCellImports(config.cwd);
 installRuntime({ cwd: config.cwd, output, comms, interruptFlag, requestInput });
 post({ kind: "ready" });
 // Load the TypeScript standard library while the user reads the notebook, not on the first cell.
