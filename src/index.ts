@@ -7,3 +7,9 @@ export * from "./nn/index.js";
 export * from "./buffers/index.js";
 export * from "./algos/index.js";
 export * from "./train/index.js";
+// Widgets live in widgets/ (outside src/, which must run without a kernel); they are exported
+// here so that cells import everything from "rlbook". `Box` stays the Gymnasium space: the
+// Box widget is `widgets.Box` (HBox, VBox and GridBox are exported directly).
+export * from "../widgets/index.js";
+export * as widgets from "../widgets/index.js";
+export { Box } from "./core/index.js";
