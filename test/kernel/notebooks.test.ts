@@ -108,3 +108,16 @@ test("the quickstart notebook runs and shows its results", { timeout: 120_000 },
   assert.equal(regrets?.length, 3);
   assert.ok(outputs.some((o) => String((o.data as Record<string, string> | undefined)?.["text/html"] ?? "").includes("<table>")));
 });
+
+test("the environments notebook makes, steps, renders and vectorizes envs", { timeout: 120_000 }, () => {
+  copyFileSync(join(packageRoot, "notebooks", "environments.ipynb"), join(work, "environments.ipynb"));
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "environments.ipynb")], { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const outputs = outputsOf(JSON.parse(readFileSync(join(work, "environments.ipynb"), "utf8")) as Notebook).flat();
+  assert.ok(outputs.every((o) => o.output_type !== "error"));
+  const text = outputs.map((o) => String(o.text ?? (o.data as Record<string, string> | undefined)?.["text/plain"] ?? "")).join("\n");
+  assert.match(text, /return 500, terminated false, truncated true/, "the hand-written controller balances the pole");
+  assert.match(text, /obs shape \[8, 4\]/);
+  const frames = outputs.filter((o) => String((o.data as Record<string, string> | undefined)?.["image/svg+xml"] ?? "").startsWith("<svg"));
+  assert.ok(frames.length >= 3, "envs display their frames as SVG");
+});
