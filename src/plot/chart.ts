@@ -8,9 +8,8 @@
  * GitHub (metadata width/height give the CSS size), and a text/plain line. There is no text/html
  * in the bundle: front ends prefer HTML, and it would hide the chart.
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { Resvg } from "@resvg/resvg-js";
+import type * as Vega from "vega";
+import type { TopLevelSpec } from "vega-lite";
 import { displaySymbol, type DisplayResult } from "../display.js";
 
 export type { TopLevelSpec } from "vega-lite";
@@ -29,23 +28,35 @@ export interface RenderedPNG {
   scale: number;
 }
 
-/** Compiles a Vega-Lite spec to Vega; throws with vega-lite's message when the spec is invalid. */
-export function compileSpec(spec: TopLevelSpec): vega.Spec {
-  return compile(spec).spec as vega.Spec;
+// vega, vega-lite and resvg load on first use (together about a second), so that importing
+// rlbook stays quick for code that never draws.
+let renderer: Promise<{ vega: typeof Vega; compile: typeof import("vega-lite").compile; Resvg: typeof import("@resvg/resvg-js").Resvg; loader: Vega.Loader }> | undefined;
+function loadRenderer() {
+  renderer ??= (async () => {
+    const [vega, vl, resvg] = await Promise.all([import("vega"), import("vega-lite"), import("@resvg/resvg-js")]);
+    // A loader that refuses every URL: rlbook specs carry their data inline.
+    const loader = vega.loader();
+    loader.load = async (uri: string) => {
+      throw new Error(`rlbook charts render offline and carry their data inline; the spec asks to load ${uri}`);
+    };
+    return { vega, compile: vl.compile, Resvg: resvg.Resvg, loader };
+  })();
+  return renderer;
 }
 
-/** A loader that refuses every URL: rlbook specs carry their data inline. */
-const offlineLoader = vega.loader();
-offlineLoader.load = async (uri: string) => {
-  throw new Error(`rlbook charts render offline and carry their data inline; the spec asks to load ${uri}`);
-};
+/** Compiles a Vega-Lite spec to Vega; throws with vega-lite's message when the spec is invalid. */
+export async function compileSpec(spec: TopLevelSpec): Promise<Vega.Spec> {
+  const { compile } = await loadRenderer();
+  return compile(spec).spec as Vega.Spec;
+}
 
 /** Renders a Vega-Lite spec to an SVG document (server-side, no browser). */
 export async function renderSVG(spec: TopLevelSpec): Promise<string> {
   // Vega tags the data objects it ingests; render from a JSON copy (what a front end receives)
   // so that the spec stays as it was.
   const copy = JSON.parse(JSON.stringify(spec)) as TopLevelSpec;
-  const view = new vega.View(vega.parse(compileSpec(copy)), { renderer: "none", loader: offlineLoader });
+  const { vega, compile, loader } = await loadRenderer();
+  const view = new vega.View(vega.parse(compile(copy).spec as Vega.Spec), { renderer: "none", loader });
   try {
     return await view.toSVG();
   } finally {
@@ -61,8 +72,9 @@ export function svgSize(svg: string): { width: number; height: number } {
 }
 
 /** Rasterizes an SVG document at `scale` times its declared size. */
-export function rasterize(svg: string, scale = 2): RenderedPNG {
+export async function rasterize(svg: string, scale = 2): Promise<RenderedPNG> {
   const { width, height } = svgSize(svg);
+  const { Resvg } = await loadRenderer();
   const resvg = new Resvg(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "white",
@@ -74,7 +86,7 @@ export function rasterize(svg: string, scale = 2): RenderedPNG {
 
 /** Renders a Vega-Lite spec to a PNG (default twice the chart's size, for sharp display). */
 export async function renderPNG(spec: TopLevelSpec, scale = 2): Promise<RenderedPNG> {
-  return rasterize(await renderSVG(spec), scale);
+  return await rasterize(await renderSVG(spec), scale);
 }
 
 /** Counts the data rows inline in a spec (top-level data and layers' data). */
@@ -116,8 +128,8 @@ export class Chart {
     if (!spec || typeof spec !== "object") throw new TypeError("Chart: spec must be a Vega-Lite spec object");
   }
 
-  /** The compiled Vega spec (throws when the Vega-Lite spec is invalid). */
-  toVega(): vega.Spec {
+  /** The compiled Vega spec (rejects when the Vega-Lite spec is invalid). */
+  toVega(): Promise<Vega.Spec> {
     return compileSpec(this.spec);
   }
 
