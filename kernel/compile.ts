@@ -47,33 +47,50 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   return { js: output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), sourceMap: output.sourceMapText ?? "", declared: [...declared], diagnostics: output.diagnostics ?? [] };
 }
 
+/**
+ * A visitor that starts every loop body with `__rlbook.tick()` and (for cells) routes
+ * `import()` and `import.meta` through the kernel. Cells use it, and so do the local .ts
+ * modules they import (loader.ts), so an interrupt stops a busy loop wherever it was written.
+ */
+export function interruptibleVisitor(context: ts.TransformationContext, options: { routeImports: boolean }): (node: ts.Node) => ts.Node {
+  const f = context.factory;
+  const runtime = (member: string) => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME), member);
+  const guardLoop = (loop: ts.IterationStatement): ts.Statement => {
+    const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
+    const guarded = f.createBlock([f.createExpressionStatement(f.createCallExpression(runtime("tick"), undefined, [])), ...body], true);
+    if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, guarded);
+    if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, guarded);
+    if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, guarded);
+    if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, guarded);
+    if (ts.isDoStatement(loop)) return f.updateDoStatement(loop, guarded, loop.expression);
+    return loop;
+  };
+  const visit = (node: ts.Node): ts.Node => {
+    const visited = ts.visitEachChild(node, visit, context);
+    if (ts.isIterationStatement(visited, false)) return guardLoop(visited);
+    if (!options.routeImports) return visited;
+    if (ts.isCallExpression(visited) && visited.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      return f.createCallExpression(runtime("import"), undefined, visited.arguments.slice(0, 1));
+    }
+    if (ts.isMetaProperty(visited) && visited.keywordToken === ts.SyntaxKind.ImportKeyword) return runtime("importMeta");
+    return visited;
+  };
+  return visit;
+}
+
+/** Loop guards for the local .ts modules that cells import (their imports stay ES imports). */
+export const loopGuards: ts.TransformerFactory<ts.SourceFile> = (context) => {
+  const visit = interruptibleVisitor(context, { routeImports: false });
+  return (file) => ts.visitEachChild(file, visit, context);
+};
+
 function cellTransformer(declared: Set<string>): ts.TransformerFactory<ts.SourceFile> {
   return (context) => (file) => {
     const f = context.factory;
     const runtime = (member: string) => f.createPropertyAccessExpression(f.createIdentifier(RUNTIME), member);
-    const tick = () => f.createExpressionStatement(f.createCallExpression(runtime("tick"), undefined, []));
     const assign = (name: ts.Expression, value: ts.Expression) => f.createAssignment(name, value);
 
-    const visit = (node: ts.Node): ts.Node => {
-      const visited = ts.visitEachChild(node, visit, context);
-      if (ts.isIterationStatement(visited, false)) return guardLoop(visited);
-      if (ts.isCallExpression(visited) && visited.expression.kind === ts.SyntaxKind.ImportKeyword) {
-        return f.createCallExpression(runtime("import"), undefined, visited.arguments.slice(0, 1));
-      }
-      if (ts.isMetaProperty(visited) && visited.keywordToken === ts.SyntaxKind.ImportKeyword) return runtime("importMeta");
-      return visited;
-    };
-
-    const guardLoop = (loop: ts.IterationStatement): ts.Statement => {
-      const body = ts.isBlock(loop.statement) ? loop.statement.statements : [loop.statement];
-      const guarded = f.createBlock([tick(), ...body], true);
-      if (ts.isForStatement(loop)) return f.updateForStatement(loop, loop.initializer, loop.condition, loop.incrementor, guarded);
-      if (ts.isForOfStatement(loop)) return f.updateForOfStatement(loop, loop.awaitModifier, loop.initializer, loop.expression, guarded);
-      if (ts.isForInStatement(loop)) return f.updateForInStatement(loop, loop.initializer, loop.expression, guarded);
-      if (ts.isWhileStatement(loop)) return f.updateWhileStatement(loop, loop.expression, guarded);
-      if (ts.isDoStatement(loop)) return f.updateDoStatement(loop, guarded, loop.expression);
-      return loop;
-    };
+    const visit = interruptibleVisitor(context, { routeImports: true });
 
     /** `{a, b: [c = 1, ...d]}` (a binding pattern) -> the same shape as an assignment target. */
     const toTarget = (name: ts.BindingName): ts.Expression => {

@@ -2,7 +2,7 @@
  * Module resolution hooks (node:module register) for code that cells import:
  * - bare specifiers and relative paths resolve from the notebook's folder, not the kernel's;
  * - "rlbook" always resolves to the kernel's own library, wherever the notebook is;
- * - local .ts/.mts files import directly (transpiled on load), extensionless or with the
+ * - local .ts/.mts files import directly (transpiled on load, loops interruptible), extensionless or with the
  *   .js extension TypeScript projects write.
  */
 import { pathToFileURL } from "node:url";
@@ -50,16 +50,18 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
   }
 }
 
-let typescript: typeof import("typescript") | undefined;
+let compiler: { ts: typeof import("typescript"); loopGuards: typeof import("./compile.js").loopGuards } | undefined;
 
 export async function load(url: string, context: { format?: string | null }, next: NextLoad): Promise<{ format: string; source?: string | Buffer | null; shortCircuit?: boolean }> {
   if (!url.startsWith("file:") || !TS_EXTENSIONS.some((e) => new URL(url).pathname.endsWith(e))) return next(url, context);
-  typescript ??= (await import("typescript")).default;
-  const ts = typescript;
+  compiler ??= { ts: (await import("typescript")).default, loopGuards: (await import("./compile.js")).loopGuards };
+  const { ts, loopGuards } = compiler;
   const source = await readFile(new URL(url), "utf8");
   const output = ts.transpileModule(source, {
     fileName: new URL(url).pathname,
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, inlineSourceMap: true, jsx: ts.JsxEmit.ReactJSX, useDefineForClassFields: true },
+    // Loops in the notebook's own modules can be interrupted like loops in cells.
+    transformers: { after: [loopGuards] },
   });
   return { format: "module", source: output.outputText, shortCircuit: true };
 }

@@ -184,7 +184,9 @@ describe("execution", () => {
 
   test("interrupt stops while(true){} and a pending await; variables survive", async () => {
     await kernel.execute("const survivor = 'still here'");
-    for (const code of ["while (true) {}", "await new Promise(() => {})", "function spin() { for (;;) {} }\nspin()"]) {
+    writeFileSync(join(cwd, "spin.ts"), "export function spinForever(): void {\n  let n = 0;\n  while (true) n++;\n}\n");
+    const inModule = 'import { spinForever } from "./spin.ts";\nspinForever()';
+    for (const code of ["while (true) {}", "await new Promise(() => {})", "function spin() { for (;;) {} }\nspin()", inModule]) {
       const running = kernel.execute(code);
       await sleep(300);
       const reply = await kernel.request("control", "interrupt_request", {});
