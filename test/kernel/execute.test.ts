@@ -207,3 +207,15 @@ describe("execution", () => {
     assert.equal(resultText(await kernel.execute("signal.aborted")), "true");
   });
 });
+
+test("--no-typecheck runs cells despite type errors but still reports syntax errors", { timeout: 60_000 }, async () => {
+  const kernel = await startKernel({ args: ["--no-typecheck"] });
+  try {
+    assert.equal(resultText(await kernel.execute("const s: string = 5; s")), "5");
+    const syntax = await kernel.execute("const = 1;");
+    assert.equal(syntax.reply.content.ename, "TypeScriptError");
+    assert.match(String(syntax.reply.content.evalue), /line 1:7/);
+  } finally {
+    await kernel.shutdown();
+  }
+});
