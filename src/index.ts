@@ -13,3 +13,5 @@ export * from "./train/index.js";
 export * from "../widgets/index.js";
 export * as widgets from "../widgets/index.js";
 export { Box } from "./core/index.js";
+export * from "./plot/index.js";
+export * from "./data/index.js";

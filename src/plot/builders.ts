@@ -131,6 +131,8 @@ export interface LearningCurveOptions extends ChartOptions {
   points?: number;
   /** Draw the unsmoothed values faintly behind the smoothed line (default: when smoothing). */
   showRaw?: boolean;
+  /** Thin each run to at most this many evenly spaced points (after smoothing; the last is kept). */
+  maxPoints?: number;
 }
 
 function isHistoryMap(x: unknown): x is Readonly<Record<string, History>> {
@@ -234,6 +236,13 @@ export function learningCurve(input: CurveInput, options: LearningCurveOptions =
     r.x = order.map((i) => r.x[i]);
     r.raw = order.map((i) => r.raw[i]);
     r.y = smooth > 0 ? smoothEMA(r.raw, smooth) : r.raw.slice();
+    const max = options.maxPoints;
+    if (max !== undefined && max >= 2 && r.x.length > max) {
+      const keep = Array.from({ length: max }, (_, i) => Math.round((i * (r.x.length - 1)) / (max - 1)));
+      r.x = keep.map((i) => r.x[i]);
+      r.raw = keep.map((i) => r.raw[i]);
+      r.y = keep.map((i) => r.y[i]);
+    }
   }
   const seriesCount = new Set([...runs.values()].map((r) => r.series)).size;
   const color = { field: "series", type: "nominal", title: options.color ?? (options.band ? null : "run"), scale: colorScale(seriesCount) };
