@@ -33,7 +33,7 @@ export interface LiveChartOptions {
 }
 
 /** How a live chart turns its records into a chart. */
-export type ChartBuilder<R> = (records: readonly R[]) => Chart | TopLevelSpec;
+export type ChartBuilder<R> = (records: R[]) => Chart | TopLevelSpec;
 
 /** A builder from a fixed spec: the records become its inline data (after any values it had). */
 function fromSpec<R>(spec: TopLevelSpec): ChartBuilder<R> {
