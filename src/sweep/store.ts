@@ -1,0 +1,183 @@
+/**
+ * The result store: one append-only JSON-lines file per sweep, one event per line, each line
+ * written with a single write() and fsync'ed before the sweep goes on.
+ *
+ * Why not SQLite with WAL: Node 20 has no built-in SQLite (node:sqlite arrived in Node 22), and
+ * the npm SQLite bindings need a native build, which the machines rlbook is built and tested on
+ * do not allow (install scripts are blocked). An append-only log gives the same guarantee for
+ * this workload, which only ever appends: a record is durable once `fsync` returns, a crash
+ * (kill -9, power loss) can at worst leave the last line torn, and the reader skips a torn last
+ * line. Every trial's config, reports, final value, status and timing are in the log as they
+ * happen; `readLog` folds the events back into trials, and `sweep.resume` reruns the trials that
+ * had started but not finished.
+ */
+import { closeSync, fstatSync, readSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Config, Space } from "./space.js";
+import type { Direction, SamplerSpec, TrialStatus, TrialView } from "./samplers.js";
+import type { PrunerSpec } from "./pruners.js";
+
+/** How an objective running out of this process is found: a module path (or URL) and an export name. */
+export interface ObjectiveRef {
+  module: string;
+  export: string;
+}
+
+export const LOG_VERSION = 1;
+
+export type LogEvent =
+  | {
+      type: "sweep";
+      version: number;
+      id: string;
+      time: number;
+      space: Space;
+      metric: string;
+      direction: Direction;
+      trials: number;
+      seed: number;
+      sampler: SamplerSpec;
+      pruner: PrunerSpec;
+      objective?: ObjectiveRef;
+    }
+  | { type: "start"; trial: number; config: Config; time: number; attempt?: string; worker?: string }
+  | { type: "report"; trial: number; step: number; value: number; time: number }
+  | { type: "restart"; trial: number; time: number; attempt?: string; worker?: string }
+  | { type: "end"; trial: number; status: Exclude<TrialStatus, "running">; value?: number; time: number; error?: string; attrs?: Record<string, unknown> }
+  | { type: "stop"; time: number; reason: string };
+
+/** A trial as recorded in the store. */
+export interface TrialRecord extends TrialView {
+  /** Unix ms when the trial (its latest attempt) started and ended. */
+  start: number;
+  end?: number;
+  /** Seconds it ran (latest attempt). */
+  duration?: number;
+  error?: string;
+  /** Attempts: > 1 when the trial was restarted (a worker died, or the sweep was resumed). */
+  attempts: number;
+  worker?: string;
+  /** The other fields of the record the objective returned (when it returned a record). */
+  attrs?: Record<string, unknown>;
+}
+
+/** The header and the trials of a sweep log. */
+export interface SweepLog {
+  header: Extract<LogEvent, { type: "sweep" }>;
+  trials: TrialRecord[];
+  /** Lines that could not be parsed (at most the torn last one after a crash). */
+  skipped: number;
+}
+
+// JSON has no NaN / Infinity: encode them as strings so that a NaN report survives.
+const encodeNum = (_k: string, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? { $num: String(v) } : v);
+const decodeNum = (_k: string, v: unknown) => (v && typeof v === "object" && typeof (v as { $num?: unknown }).$num === "string" ? Number((v as { $num: string }).$num) : v);
+
+function endsWithNewline(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Appends events to a sweep log, durably (fsync per event). */
+export class LogWriter {
+  private fd: number | undefined;
+  /** Bytes written (for the store-overhead benchmark). */
+  bytes = 0;
+  records = 0;
+
+  constructor(
+    readonly path: string,
+    options: { fsync?: boolean } = {},
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    // A crash may have left a torn last line: end it so that the next record starts a fresh line
+    // (the reader skips the torn one).
+    const torn = existsSync(path) && !endsWithNewline(path);
+    this.fd = openSync(path, "a");
+    this.sync = options.fsync ?? true;
+    if (torn) writeSync(this.fd, "\n");
+  }
+  private readonly sync: boolean;
+
+  append(event: LogEvent): void {
+    if (this.fd === undefined) throw new Error(`sweep log ${this.path} is closed`);
+    const line = JSON.stringify(event, encodeNum) + "\n";
+    const buf = Buffer.from(line);
+    // One write per record: a crash leaves whole records and at most one torn final line.
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    if (this.sync) fsyncSync(this.fd);
+    this.bytes += buf.length;
+    this.records++;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Reads a sweep log, skipping a torn (unparseable) line; folds the events into trials. */
+export function readLog(path: string): SweepLog {
+  if (!existsSync(path)) throw new Error(`sweep log not found: ${path}`);
+  const text = readFileSync(path, "utf8");
+  const lines = text.split("\n");
+  let header: SweepLog["header"] | undefined;
+  const trials = new Map<number, TrialRecord>();
+  let skipped = 0;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    let ev: LogEvent;
+    try {
+      ev = JSON.parse(line, decodeNum) as LogEvent;
+    } catch {
+      skipped++;
+      continue;
+    }
+    switch (ev.type) {
+      case "sweep":
+        if (ev.version !== LOG_VERSION) throw new Error(`sweep log ${path}: version ${ev.version} is not supported (expected ${LOG_VERSION})`);
+        header ??= ev;
+        break;
+      case "start": {
+        const prev = trials.get(ev.trial);
+        trials.set(ev.trial, { number: ev.trial, config: ev.config, status: "running", reports: [], start: ev.time, attempts: (prev?.attempts ?? 0) + 1, worker: ev.worker });
+        break;
+      }
+      case "restart": {
+        const t = trials.get(ev.trial);
+        if (t) Object.assign(t, { reports: [], start: ev.time, attempts: t.attempts + 1, worker: ev.worker, status: "running" as const, end: undefined, value: undefined });
+        break;
+      }
+      case "report": {
+        const t = trials.get(ev.trial);
+        if (t) t.reports.push({ step: ev.step, value: ev.value });
+        break;
+      }
+      case "end": {
+        const t = trials.get(ev.trial);
+        if (t) {
+          t.status = ev.status;
+          t.value = ev.value;
+          t.end = ev.time;
+          t.duration = (ev.time - t.start) / 1000;
+          if (ev.error) t.error = ev.error;
+          if (ev.attrs) t.attrs = ev.attrs;
+        }
+        break;
+      }
+      case "stop":
+        break;
+    }
+  }
+  if (!header) throw new Error(`sweep log ${path} has no header: not a sweep log, or torn before its first record`);
+  return { header, trials: [...trials.values()].sort((a, b) => a.number - b.number), skipped };
+}
