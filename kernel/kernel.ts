@@ -295,6 +295,8 @@ export class Kernel {
   async #drainExecuteQueue(): Promise<void> {
     while (this.#executeQueue.length) {
       const message = this.#executeQueue.shift()!;
+      // From here on an interrupt belongs to this request: the flag keeps it until the worker starts the cell.
+      Atomics.store(new Int32Array(this.#interruptFlag), 0, 0);
       this.#executing = message;
       try {
         await this.#execute(message);
@@ -317,7 +319,6 @@ export class Kernel {
       const count = this.#executionCount;
       this.#rememberIdentities(message);
       if (!silent) await this.#publish({ msgType: "execute_input", content: { code, execution_count: count }, parent: message.header });
-      Atomics.store(new Int32Array(this.#interruptFlag), 0, 0);
       let outcome: ExecuteOutcome;
       try {
         outcome = await this.#call<ExecuteOutcome>({ kind: "execute", parent: message.header, request: { code, silent, storeHistory, allowStdin, executionCount: count } });
