@@ -497,7 +497,7 @@ export function heatmap(input: HeatmapInput, options: HeatmapOptions = {}): Char
   const annotate = options.annotate ?? values.length <= 150;
   const finite = values.map((v) => v.v).filter((v): v is number => v !== null);
   const mid = finite.length ? (Math.min(...finite) + Math.max(...finite)) / 2 : 0;
-  const xEnc = { field: "x", type: "ordinal", sort: xOrder, title: options.xTitle ?? options.x ?? null, axis: { labelAngle: 0 } };
+  const xEnc = { field: "x", type: "ordinal", sort: xOrder, title: options.xTitle ?? options.x ?? null, axis: { labelAngle: 0, labelOverlap: "parity" } };
   const yEnc = { field: "y", type: "ordinal", sort: yOrder, title: options.yTitle ?? options.y ?? null };
   const layers: Record<string, unknown>[] = [
     {
