@@ -79,21 +79,29 @@ function finish(o: ChartOptions, values: Row[], body: Record<string, unknown>): 
   const head: Record<string, unknown> = { $schema: VEGA_LITE_SCHEMA };
   if (o.title) head.title = o.title;
   head.data = { values };
+  // An axis title longer than the plot is tall throws Vega's layout off (the chart title ends up
+  // off the canvas): y titles are cut to the plot's height.
+  const { config, ...rest } = body as { config?: Record<string, unknown> };
+  const titleLimit = (h: number) => ({ ...config, axisY: { titleLimit: Math.max(40, Math.round(h * 0.75)), ...(config?.axisY as object | undefined) } });
   if (f) {
+    const height = o.height ?? DEFAULT_PANEL.height;
     return new Chart({
       ...head,
       facet: { field: "facet", type: "nominal", title: f.field },
       columns: f.columns,
-      spec: { width: o.width ?? DEFAULT_PANEL.width, height: o.height ?? DEFAULT_PANEL.height, ...body },
+      spec: { width: o.width ?? DEFAULT_PANEL.width, height, ...rest },
       resolve: { axis: { x: "independent", y: "independent" } },
+      config: titleLimit(height),
     } as unknown as TopLevelSpec);
   }
+  const height = o.height ?? DEFAULT_SIZE.height;
   return new Chart({
     ...head,
     width: o.width ?? DEFAULT_SIZE.width,
-    height: o.height ?? DEFAULT_SIZE.height,
+    height,
     autosize: { type: "fit", contains: "padding" },
-    ...body,
+    ...rest,
+    config: titleLimit(height),
   } as unknown as TopLevelSpec);
 }
 
@@ -290,15 +298,17 @@ export function learningCurve(input: CurveInput, options: LearningCurveOptions =
       values.push(row);
     }
   }
+  // One title for both layers (two different ones would be joined into one long title).
+  const yTitle = smooth > 0 ? `${yf} (smoothed ${smooth})` : yf;
   const layers: Record<string, unknown>[] = [];
   if (showRaw) {
-    layers.push({ mark: { type: "line", opacity: 0.25, strokeWidth: 1 }, encoding: { x: xEnc, y: { field: "raw", type: "quantitative", title: yf }, color: colorEnc, detail: { field: "run" } } });
+    layers.push({ mark: { type: "line", opacity: 0.25, strokeWidth: 1 }, encoding: { x: xEnc, y: { field: "raw", type: "quantitative", title: yTitle }, color: colorEnc, detail: { field: "run" } } });
   }
   layers.push({
     mark: { type: "line", strokeWidth: 2 },
     encoding: {
       x: xEnc,
-      y: { field: "y", type: "quantitative", title: smooth > 0 ? `${yf} (smoothed ${smooth})` : yf },
+      y: { field: "y", type: "quantitative", title: yTitle },
       color: colorEnc,
       detail: { field: "run" },
       tooltip: [{ field: "run" }, { field: "x", title: xf, format: ",.0f" }, { field: "y", title: yf, format: ".3~f" }],

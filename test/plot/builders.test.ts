@@ -54,6 +54,12 @@ async function checkRendered(chart: Chart, declared?: { width: number; height: n
   const ink = inkFraction(img);
   assert.ok(ink > 0.01, `pixels are drawn (${(ink * 100).toFixed(2)}% ink)`);
   assert.ok(countColor(img, color) > 200, `the marks are drawn in ${color}`);
+  // A title is drawn on the canvas: render a copy with a magenta title and look for it.
+  if (spec.title) {
+    const marked = new Chart({ ...spec, config: { ...(spec.config as object), title: { color: "#ff00ff" } } } as unknown as TopLevelSpec);
+    const titled = decodePNG(await marked.toPNG(1));
+    assert.ok(countColor(titled, "#ff00ff", 40) > 8, `the title "${spec.title}" is visible`);
+  }
   // The SVG is the same picture at 1x.
   const svg = await chart.toSVG();
   assert.deepEqual(svgSize(svg), { width, height });
