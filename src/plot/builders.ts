@@ -299,7 +299,7 @@ export function learningCurve(input: CurveInput, options: LearningCurveOptions =
     }
   }
   // One title for both layers (two different ones would be joined into one long title).
-  const yTitle = smooth > 0 ? `${yf} (smoothed ${smooth})` : yf;
+  const yTitle = smooth > 0 ? `${yf} (EMA ${smooth})` : yf;
   const layers: Record<string, unknown>[] = [];
   if (showRaw) {
     layers.push({ mark: { type: "line", opacity: 0.25, strokeWidth: 1 }, encoding: { x: xEnc, y: { field: "raw", type: "quantitative", title: yTitle }, color: colorEnc, detail: { field: "run" } } });
