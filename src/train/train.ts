@@ -18,6 +18,7 @@ import type { VectorEnv } from "../core/vector.js";
 import type { Agent } from "../algos/base.js";
 import { evaluate } from "./evaluate.js";
 import { ensureBackend } from "../nn/backend.js";
+import { liveLearningCurve, type LiveLearningCurveOptions } from "../plot/live.js";
 
 /** One metric record: emitted after every iteration of the agent. */
 export interface MetricRecord {
@@ -61,6 +62,12 @@ export interface TrainOptions {
   stopAtReturn?: number;
   /** Evaluate once more at the end of training (default true when evalEnv is given). */
   finalEval?: boolean;
+  /**
+   * Show a live learning curve in the notebook while training (redrawn in place, throttled),
+   * ending on the final picture before the run resolves. `true` for the defaults, or the
+   * curve's options (title, y, smooth, throttleMs, ...). Outside a kernel it does nothing.
+   */
+  live?: boolean | LiveLearningCurveOptions;
 }
 
 /** Why a run ended. */
@@ -148,9 +155,18 @@ function checkOptions(o: TrainOptions): void {
 /** Trains `agent` for `options.steps` env steps (see the module comment). */
 export function train(agent: Agent, options: TrainOptions): TrainingRun {
   checkOptions(options);
-  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
   const signals = [options.signal, kernelHooks()?.signal()].filter((s): s is AbortSignal => s !== undefined);
+  const live = options.live ? liveLearningCurve<MetricRecord>(options.live === true ? {} : options.live) : undefined;
+  if (live) callbacks.push(live.callback);
   return new TrainingRun(async (run, stopSignal) => {
+    try {
+      await trainBody(run, stopSignal);
+    } finally {
+      await live?.close();
+    }
+  });
+  async function trainBody(run: TrainingRun, stopSignal: AbortSignal): Promise<void> {
     const aborted = () => stopSignal.aborted || signals.some((s) => s.aborted);
     // Without an explicit backend() call, choose one now (wasm on a CPU); tensors made before
     // move to it.
@@ -208,5 +224,5 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
       await yieldToEventLoop();
     }
     run.stopReason = aborted() ? "aborted" : "steps";
-  });
+  }
 }

@@ -127,3 +127,27 @@ live.updates`);
     await kernel.shutdown();
   }
 });
+
+test("train(agent, {live: true}) draws a live learning curve in the cell and ends on the final picture", { timeout: 120_000 }, async () => {
+  const kernel = await startKernel();
+  try {
+    const r = await kernel.execute(`
+import { make, PPO, train } from "rlbook";
+const agent = PPO.preset("CartPole-v1/fast", make("CartPole-v1", { numEnvs: 16 }), { seed: 1 });
+const history = await train(agent, { steps: 8_000, live: { throttleMs: 100 } });
+history.length`);
+    assert.equal(r.reply.content.status, "ok", JSON.stringify(r.reply.content));
+    const displays = ofType(r, "display_data");
+    const updates = ofType(r, "update_display_data");
+    assert.equal(displays.length, 1);
+    const id = (displays[0].content.transient as { display_id: string }).display_id;
+    assert.ok(updates.length >= 1 && updates.every((u) => (u.content.transient as { display_id: string }).display_id === id));
+    const last = updates[updates.length - 1].content as { data: Record<string, unknown> };
+    const records = (last.data[VEGA_LITE_MIME] as { data: { values: { step: number }[] } }).data.values;
+    const iterations = Number((ofType(r, "execute_result")[0].content.data as Record<string, string>)["text/plain"]);
+    assert.ok(records.length > 0 && records.length <= iterations, "the final curve holds the run's records");
+    assert.ok(last.data["image/png"], "the final picture carries its PNG for nbconvert and GitHub");
+  } finally {
+    await kernel.shutdown();
+  }
+});
