@@ -3,19 +3,20 @@
  * rlbook's command line:
  *   rlbook install [--user | --prefix P] [--no-typecheck]   write the Jupyter kernelspec
  *   rlbook kernel -f conn.json [--no-typecheck]              run the kernel (Jupyter starts this)
- *   rlbook run nb.ipynb [-o out.ipynb] [--allow-errors] [--timeout S]
- *                                                            execute a notebook, no Jupyter needed
+ *   rlbook run nb.ipynb [-o out.ipynb] [--html out.html] [--allow-errors] [--timeout S]
+ *                                                            execute a notebook, no Jupyter needed;
+ *                                                            --html also writes a standalone page
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const USAGE = `usage:
   rlbook install [--user | --prefix PATH] [--no-typecheck]
   rlbook kernel -f CONNECTION_FILE [--no-typecheck]
-  rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--allow-errors] [--timeout SECONDS]`;
+  rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--html OUT.html] [--allow-errors] [--timeout SECONDS]`;
 
 class UsageError extends Error {}
 
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case "run": {
-      const { values, positionals } = parse(rest, { o: { type: "string", short: "o" }, output: { type: "string" }, "allow-errors": { type: "boolean" }, timeout: { type: "string" } });
+      const { values, positionals } = parse(rest, { o: { type: "string", short: "o" }, output: { type: "string" }, html: { type: "string" }, "allow-errors": { type: "boolean" }, timeout: { type: "string" } });
       if (positionals.length !== 1) throw new UsageError("rlbook run needs exactly one notebook path");
       const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
       if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
@@ -67,11 +68,24 @@ async function main(argv: string[]): Promise<number> {
       const path = positionals[0]!;
       const out = (values.o ?? values.output) as string | undefined;
       const started = Date.now();
-      await runNotebookFile(path, out, {
-        allowErrors: Boolean(values["allow-errors"]),
-        timeout,
-        onCell: (index, cell) => process.stderr.write(`[${index + 1}] ${cell.outputs?.length ?? 0} output(s)\n`),
-      });
+      const html = values.html as string | undefined;
+      const writeHtml = async (notebook: import("./notebook.js").Notebook) => {
+        const { notebookToHTML } = await import("../src/plot/html-export.js");
+        writeFileSync(html!, notebookToHTML(notebook, { title: basename(path, ".ipynb") }));
+        process.stderr.write(`wrote ${html}\n`);
+      };
+      try {
+        const notebook = await runNotebookFile(path, out, {
+          allowErrors: Boolean(values["allow-errors"]),
+          timeout,
+          onCell: (index, cell) => process.stderr.write(`[${index + 1}] ${cell.outputs?.length ?? 0} output(s)\n`),
+        });
+        if (html) await writeHtml(notebook);
+      } catch (error) {
+        // The page shows a failed run too: its error is in the saved notebook.
+        if (html) await writeHtml((await import("./notebook.js")).readNotebook(out ?? path));
+        throw error;
+      }
       process.stderr.write(`executed ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${out ?? path}\n`);
       return 0;
     }

@@ -95,12 +95,16 @@ test("jupyter console runs cells in the rlbook kernel", { timeout: 60_000 }, () 
   assert.match(run.stdout, /Out\[2\]: 42/, run.stdout + run.stderr);
 });
 
-test("the quickstart notebook runs and shows its results", { timeout: 120_000 }, () => {
+test("the quickstart notebook runs, shows its results, and exports a standalone page", { timeout: 120_000 }, () => {
   copyFileSync(join(packageRoot, "notebooks", "quickstart.ipynb"), join(work, "quickstart.ipynb"));
-  const run = spawnSync(process.execPath, [cli, "run", join(work, "quickstart.ipynb")], { env, encoding: "utf8" });
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "quickstart.ipynb"), "--html", join(work, "quickstart.html")], { env, encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
   const notebook = JSON.parse(readFileSync(join(work, "quickstart.ipynb"), "utf8")) as Notebook;
   const outputs = outputsOf(notebook).flat();
+  const page = readFileSync(join(work, "quickstart.html"), "utf8");
+  assert.match(page, /^<!DOCTYPE html>/i);
+  assert.match(page, /vegaEmbed/, "charts are drawn live by the bundled vega-embed");
+  assert.doesNotMatch(page, /<script[^>]+src="https?:/, "the page needs no network");
   assert.ok(outputs.every((o) => o.output_type !== "error"));
   const chart = outputs.find((o) => (o.data as Record<string, unknown> | undefined)?.["application/vnd.vegalite.v5+json"]);
   assert.ok(chart, "the learning curve is a Vega-Lite chart");
