@@ -140,7 +140,8 @@ interface PoolWorker {
 
 /**
  * A pool of worker processes (or threads), each running one trial at a time; workers start on
- * first use and are reused. A worker that crashes fails its trial (the sweep records the error)
+ * first use and are reused until `close()` (a sweep closes the pools it creates itself; close
+ * one you pass in when you are done with it, or its workers keep the program running). A worker that crashes fails its trial (the sweep records the error)
  * and is replaced.
  */
 export function poolExecutor(options: PoolOptions = {}): Executor {

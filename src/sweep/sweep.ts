@@ -256,7 +256,12 @@ function chooseExecutor(executor: SweepOptions["executor"], parallel: number, ob
   if (typeof executor === "object") return { executor, owns: false };
   const kind = executor ?? (typeof objective === "function" || parallel === 1 ? "inline" : "process");
   if (kind === "inline") return { executor: inlineExecutor(parallel), owns: true };
-  if (kind === "process" || kind === "thread") return { executor: poolExecutor({ size: parallel, kind }), owns: true };
+  if (kind === "process" || kind === "thread") {
+    if (typeof objective === "function") {
+      throw new TypeError(`sweep: trials in worker ${kind}es need an importable objective: pass {module: "./objective.js", export: "objective"} (or "path#name") instead of a function, or use executor: "inline"`);
+    }
+    return { executor: poolExecutor({ size: parallel, kind }), owns: true };
+  }
   throw new RangeError(`sweep: executor must be "inline", "process", "thread" or an Executor, got ${JSON.stringify(executor)}`);
 }
 
