@@ -15,3 +15,4 @@ export * as widgets from "../widgets/index.js";
 export { Box } from "./core/index.js";
 export * from "./plot/index.js";
 export * from "./data/index.js";
+export * from "./sweep/index.js";

@@ -5,6 +5,8 @@
  * checks for it and falls back (a live chart simply does not redraw).
  */
 
+import type { MimeBundle, MimeMetadata } from "./display.js";
+
 export interface DisplayOptions {
   /** Names the output so that later `updateDisplay` calls replace it in place. */
   displayId?: string;
@@ -40,6 +42,22 @@ export interface CommManager {
   unregisterTarget(targetName: string): void;
 }
 
+/**
+ * Receives the output of code running inside an Output widget's capture (see
+ * `KernelHooks.captureOutput`): what would have gone to the cell goes here instead.
+ */
+export interface OutputSink {
+  /** Text the code wrote to stdout or stderr (console.*, process.stdout.write). */
+  stream(name: "stdout" | "stderr", text: string): void;
+  /**
+   * A value shown with display() / the display hook (update: false), or an updateDisplay()
+   * of a display id (update: true), already formatted by the kernel.
+   */
+  display(output: { data: MimeBundle; metadata: MimeMetadata }, options: { displayId?: string; update: boolean }): void;
+  /** clearOutput() called by the captured code. */
+  clear(wait: boolean): void;
+}
+
 export interface KernelHooks {
   /** Shows a value (formatted like a cell result) in the output of the cell that is running. */
   display(value: unknown, options?: DisplayOptions): Promise<void>;
@@ -51,6 +69,13 @@ export interface KernelHooks {
   readonly comms: CommManager;
   /** An AbortSignal of the running cell, aborted when the user interrupts the kernel. */
   signal(): AbortSignal | undefined;
+  /**
+   * Runs `fn` with the output it makes (streams, displays, clearOutput) handed to `sink`
+   * instead of the running cell, and returns what `fn` returns. The capture is carried by the
+   * async context, so timers and promises started inside `fn` keep writing to `sink`.
+   * Optional: a kernel without it cannot capture (Output widgets still take explicit appends).
+   */
+  captureOutput?<T>(sink: OutputSink, fn: () => T): T;
 }
 
 const hooksKey = Symbol.for("rlbook.kernel.hooks");
