@@ -45,8 +45,8 @@ function normalize(value: unknown, result: DisplayResult): Formatted {
   const isBundle = Object.keys(result).some((k) => k.includes("/"));
   const { data, metadata } = isBundle ? { data: result as MimeBundle, metadata: {} } : (result as { data: MimeBundle; metadata?: Record<string, unknown> });
   const bundle = { ...data };
-  // Every bundle keeps a text/plain fallback, as Jupyter front ends expect.
-  if (!("text/plain" in bundle)) bundle["text/plain"] = `<${(value as object).constructor?.name ?? "object"}>`;
+  // Every bundle keeps a text/plain fallback, as Jupyter front ends expect: the value as Node prints it.
+  if (!("text/plain" in bundle)) bundle["text/plain"] = plainText(value);
   return { data: bundle, metadata: metadata ?? {} };
 }
 

@@ -58,6 +58,8 @@ export interface TrainOptions {
   evalEnv?: Env | VectorEnv;
   /** Episodes per evaluation (default 10). */
   evalEpisodes?: number;
+  /** Seed of the first evaluation; later ones use seeds derived from it (default: a fixed constant). */
+  evalSeed?: number;
   /** Stop once an evaluation's mean return reaches this. */
   stopAtReturn?: number;
   /** Evaluate once more at the end of training (default true when evalEnv is given). */
@@ -179,8 +181,11 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
     agent.beginTraining(options.steps);
     let iteration = 0;
     let lastEvalStep = -1;
+    let evaluations = 0;
     const runEval = async (r: MetricRecord) => {
-      const ev = await evaluate(agent, options.evalEnv!, { episodes: evalEpisodes, deterministic: true });
+      // Each evaluation starts from its own fixed seed, so a seeded run evaluates (and stops) the same way every time.
+      const seed = (options.evalSeed ?? 1_000_003) + evaluations++ * 7919;
+      const ev = await evaluate(agent, options.evalEnv!, { episodes: evalEpisodes, deterministic: true, seed });
       r.evalMeanReturn = ev.meanReturn;
       r.evalStdReturn = ev.stdReturn;
       lastEvalStep = r.step;
