@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateSpace, uniform, logUniform, intUniform, quantized, choice, fixed, SpaceError, gridValues } from "../../src/sweep/index.js";
+import { validateSpace, uniform, logUniform, intUniform, quantized, choice, fixedParam as fixed, SpaceError, gridValues } from "../../src/sweep/index.js";
 import { randomSampler, trialRng, sampleUniform } from "../../src/sweep/samplers.js";
 import { Rng } from "../../src/core/rng.js";
 
