@@ -16,4 +16,3 @@ export { Box } from "./core/index.js";
 export * from "./plot/index.js";
 export * from "./data/index.js";
 export * from "./sweep/index.js";
-export * from "./sweep/index.js";
