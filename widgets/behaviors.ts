@@ -147,6 +147,7 @@ export abstract class SelectionWidget<S extends object = any, V = any> extends W
       labels = parsed.labels;
       this.#values = parsed.values;
       out._options_labels = labels;
+      if (!labels.length && !this.modelSpec.attributes.index!.nullable) throw new TypeError(`${name} needs at least one option`);
       if (!("index" in out) && value === undefined && label === undefined) out.index = labels.length ? 0 : null;
     }
     if (value !== undefined) {
