@@ -128,22 +128,23 @@ export class KernelClient {
   }
 
   #sending = Promise.resolve();
-  /** Sends a request and returns its msg_id (sends are serialized: zeromq forbids overlapping ones). */
-  async send(channel: "shell" | "control", msgType: string, content: unknown, extra: { metadata?: Record<string, unknown>; buffers?: Buffer[] } = {}): Promise<string> {
-    const frames = encode({ msgType, content, metadata: extra.metadata, buffers: extra.buffers }, this.#signer, this.session);
-    const id = JSON.parse(frames[2]!.toString()).msg_id as string;
-    const socket = channel === "shell" ? this.shell : this.control;
+  /** Sends frames after every earlier send (zeromq forbids overlapping sends on a socket). */
+  #enqueue(socket: zmq.Dealer, frames: Buffer[]): Promise<void> {
     const sent = this.#sending.then(() => socket.send(frames));
     this.#sending = sent.catch(() => undefined);
-    await sent;
-    return id;
+    return sent;
+  }
+
+  /** Sends a request and returns its msg_id, without waiting for the reply. */
+  async send(channel: "shell" | "control", msgType: string, content: unknown, extra: { metadata?: Record<string, unknown>; buffers?: Buffer[] } = {}): Promise<string> {
+    const frames = encode({ msgType, content, metadata: extra.metadata, buffers: extra.buffers }, this.#signer, this.session);
+    await this.#enqueue(channel === "shell" ? this.shell : this.control, frames);
+    return JSON.parse(frames[2]!.toString()).msg_id as string;
   }
 
   /** Sends raw frames on the shell socket (for tests of malformed input). */
-  async sendRaw(frames: Buffer[]): Promise<void> {
-    const sent = this.#sending.then(() => this.shell.send(frames));
-    this.#sending = sent.catch(() => undefined);
-    await sent;
+  sendRaw(frames: Buffer[]): Promise<void> {
+    return this.#enqueue(this.shell, frames);
   }
 
   /** Sends a request and resolves with its reply. */
@@ -151,10 +152,7 @@ export class KernelClient {
     const frames = encode({ msgType, content }, this.#signer, this.session);
     const id = JSON.parse(frames[2]!.toString()).msg_id as string;
     const reply = this.#waitReply(id, timeout, msgType);
-    const socket = channel === "shell" ? this.shell : this.control;
-    const sent = this.#sending.then(() => socket.send(frames));
-    this.#sending = sent.catch(() => undefined);
-    await sent;
+    await this.#enqueue(channel === "shell" ? this.shell : this.control, frames);
     return reply;
   }
 
@@ -236,9 +234,7 @@ export class KernelClient {
     });
     try {
       const reply = this.#waitReply(id, options.timeout ?? 3600, "execute_request");
-      const sent = this.#sending.then(() => this.shell.send(frames));
-      this.#sending = sent.catch(() => undefined);
-      await sent;
+      await this.#enqueue(this.shell, frames);
       const replyMessage = await reply;
       if (options.idleTimeout === undefined) await idleSeen;
       else await Promise.race([idleSeen, new Promise((resolve) => setTimeout(resolve, options.idleTimeout).unref())]);

@@ -400,4 +400,3 @@ function cursorOf(content: Record<string, unknown>): number {
   return typeof cursor === "number" && Number.isInteger(cursor) && cursor >= 0 ? cursor : [...code].length;
 }
 
-export type { Outgoing };
