@@ -195,6 +195,11 @@ export class Interactive<A extends Record<string, unknown> = Record<string, unkn
     return this.#running;
   }
 
+  /** Resolves when no call is running (the output is complete). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
   async #callOnce(): Promise<void> {
     const out = this.out;
     if (this.#clear) out.clearOutput({ wait: true });
