@@ -4,6 +4,7 @@
  */
 import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import type { Parent } from "./worker-protocol.js";
+import type { OutputSink } from "../src/kernel-hooks.js";
 
 export interface CellContext {
   /** The request that output in this context answers (routes it to a cell on the front end). */
@@ -12,6 +13,8 @@ export interface CellContext {
   allowStdin: boolean;
   /** Aborted when the user interrupts this cell. */
   signal: AbortSignal;
+  /** Set inside an Output widget's capture: output goes there instead of to the cell. */
+  sink?: OutputSink;
 }
 
 export const cellContext = new AsyncLocalStorage<CellContext>();
@@ -32,6 +35,12 @@ export function runInCell<T>(context: CellContext, fn: () => T): T {
 export function runWithParent<T>(parent: Parent, fn: () => T): T {
   const base = currentContext();
   return cellContext.run({ parent, executionCount: base?.executionCount ?? 0, allowStdin: false, signal: base?.signal ?? new AbortController().signal }, fn);
+}
+
+/** Runs `fn` with its output (and that of the async work it starts) handed to `sink`. */
+export function runWithSink<T>(sink: OutputSink, fn: () => T): T {
+  const base = currentContext();
+  return cellContext.run({ parent: base?.parent as Parent, executionCount: base?.executionCount ?? 0, allowStdin: base?.allowStdin ?? false, signal: base?.signal ?? new AbortController().signal, sink }, fn);
 }
 
 /** Remembers the cell each promise was created in, so an unhandled rejection is reported in its own cell. */

@@ -38,6 +38,8 @@ export class Output {
 
   write(name: StreamName, text: string, parent = currentContext()?.parent): void {
     if (!text) return;
+    const sink = currentContext()?.sink;
+    if (sink) return sink.stream(name, text);
     if (this.#stream && (this.#stream.name !== name || this.#stream.parent !== parent)) this.flushStreams();
     this.#stream ??= { parent, name, chunks: [], size: 0 };
     this.#stream.chunks.push(text);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { installKernelHooks, type KernelHooks } from "../src/kernel-hooks.js";
 import { RUNTIME } from "./compile.js";
 import { bundleOf, format, type Formatted } from "./format.js";
-import { currentContext } from "./cell-context.js";
+import { currentContext, runWithSink } from "./cell-context.js";
 import { importFromCell } from "./cell-import.js";
 import type { Comms } from "./comm.js";
 import type { Output } from "./output.js";
@@ -34,7 +34,13 @@ export function installRuntime(options: RuntimeOptions): void {
   const { output, comms, interruptFlag } = options;
 
   const show = (msgType: "display_data" | "update_display_data", value: unknown, displayId?: string): Promise<void> => {
-    const parent = currentContext()?.parent;
+    const { parent, sink } = currentContext() ?? {};
+    if (sink) {
+      // Inside an Output widget's capture the formatted value goes to the widget.
+      const hand = (formatted: Formatted) => sink.display(formatted, { displayId, update: msgType === "update_display_data" });
+      const formatted = format(value);
+      return formatted instanceof Promise ? formatted.then(hand) : Promise.resolve(hand(formatted));
+    }
     const message = (formatted: Formatted) => ({
       kind: "iopub" as const,
       parent,
@@ -68,7 +74,11 @@ export function installRuntime(options: RuntimeOptions): void {
     if (!opts?.displayId) throw new TypeError("updateDisplay needs {displayId}: the id given to display() for the output to replace");
     void show("update_display_data", value, opts.displayId);
   };
-  const clearOutput = (opts: { wait?: boolean } = {}) => output.send("clear_output", { wait: Boolean(opts.wait) });
+  const clearOutput = (opts: { wait?: boolean } = {}) => {
+    const sink = currentContext()?.sink;
+    if (sink) sink.clear(Boolean(opts.wait));
+    else output.send("clear_output", { wait: Boolean(opts.wait) });
+  };
   const interruptSignal = () => currentContext()?.signal ?? new AbortController().signal;
   const input = (prompt = "", opts: { password?: boolean } = {}) => options.requestInput(String(prompt), Boolean(opts.password));
 
@@ -78,6 +88,7 @@ export function installRuntime(options: RuntimeOptions): void {
     clearOutput,
     comms,
     signal: () => currentContext()?.signal,
+    captureOutput: runWithSink,
   };
   installKernelHooks(hooks);
 

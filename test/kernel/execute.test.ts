@@ -198,6 +198,29 @@ describe("execution", () => {
     assert.equal(resultText(await kernel.execute("survivor")), "'still here'");
   });
 
+  test("captureOutput (for Output widgets) diverts a block's output, and its timers', to a sink", async () => {
+    const result = await kernel.execute(`
+      import { kernelHooks } from "rlbook";
+      const captured: unknown[] = [];
+      const sink = {
+        stream: (name: string, text: string) => captured.push([name, text]),
+        display: (o: { data: Record<string, unknown> }, opts: { displayId?: string; update: boolean }) => captured.push(["display", o.data["text/plain"], opts.update]),
+        clear: (wait: boolean) => captured.push(["clear", wait]),
+      };
+      kernelHooks()!.captureOutput!(sink, () => {
+        console.log("inside");
+        display(42);
+        clearOutput({ wait: true });
+        setTimeout(() => console.error("later"), 30);
+      });
+      console.log("outside");
+      await new Promise((r) => setTimeout(r, 100));
+      captured`);
+    assert.equal(stdout(result), "outside\n");
+    assert.equal(ofType(result, "display_data").length, 0);
+    assert.equal(resultText(result), "[\n  [ 'stdout', 'inside\\n' ],\n  [ 'display', '42', false ],\n  [ 'clear', true ],\n  [ 'stderr', 'later\\n' ]\n]");
+  });
+
   test("interruptSignal() aborts on interrupt so loops can stop cleanly", async () => {
     const running = kernel.execute("const signal = interruptSignal(); let ticks = 0; while (!signal.aborted) { ticks++; await new Promise((r) => setTimeout(r, 5)); }");
     await sleep(200);
