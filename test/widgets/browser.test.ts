@@ -195,13 +195,18 @@ new VBox([new HBox([slider, algo, go]), bar, out])`);
 test("interact: the Output shows the function's result, and changes when a control changes", { skip, timeout: 60_000 }, async () => {
   const result = await cell(`
 import { interact } from "rlbook";
-const ia = interact(({ n, algo }) => \`n=\${n} algo=\${algo}\`, { n: [0, 10], algo: ["PPO", "DQN"] });`);
+const ia = interact(({ n, algo }) => {
+  console.log(\`printed \${algo}\`);
+  return \`n=\${n} algo=\${algo}\`;
+}, { n: [0, 10], algo: ["PPO", "DQN"] });`);
   const root = `#${result.cell}`;
   await waitForText(`${root} .widget-output`, "n=5 algo=PPO", { timeout: 15_000 });
   await page.selectOption(`${root} .widget-dropdown select`, "DQN");
   await waitForText(`${root} .widget-output`, "n=5 algo=DQN");
-  // Cleared on each call: the first result is gone.
-  assert.ok(!(await page.locator(`${root} .widget-output`).innerText()).includes("algo=PPO"));
+  // What the function printed is captured into the Output too; cleared on each call: the first result is gone.
+  const shown = await page.locator(`${root} .widget-output`).innerText();
+  assert.match(shown, /printed DQN/);
+  assert.ok(!shown.includes("algo=PPO") && !shown.includes("printed PPO"), shown);
   assert.deepEqual(await kernelValue("[ia.calls, ia.result]"), [2, "n=5 algo=DQN"]);
   await shot("3-interact");
 });
@@ -227,6 +232,36 @@ while (!controller.signal.aborted) {
   const text = String((finished.outputs.find((o) => o.type === "execute_result")!.content.data as Record<string, string>)["text/plain"]);
   const ticks = Number(/stopped after (\d+) ticks/.exec(text)?.[1]);
   assert.ok(ticks > 5, `the loop ran until the click (${text})`);
+});
+
+test("TrainingMonitor: a real PPO run shows live progress and a curve, and its Stop button ends it", { skip, timeout: 90_000 }, async () => {
+  await call("start", `
+import { PPO, make, TrainingMonitor } from "rlbook";
+const agent = new PPO(make("CartPole-v1", { numEnvs: 4, seed: 0 }), { seed: 0, nSteps: 64 });
+const monitor = new TrainingMonitor({ title: "PPO on CartPole", updateMs: 100 });
+const run = monitor.train(agent, { steps: 10_000_000 });
+const history = await run;
+console.log(JSON.stringify({ reason: run.stopReason, finished: monitor.finished, iterations: history.length, step: history.at(-1)!.step, progress: monitor.progress.value }));`);
+  const stop = page.locator("button.widget-button:has-text('Stop')").last();
+  await stop.waitFor({ timeout: 30_000 });
+  // Wait for live progress in the page: the bar moves and the curve is drawn while the cell runs.
+  await page.waitForFunction(
+    `(() => { const bars = document.querySelectorAll(".widget-hprogress .progress-bar"); const w = parseFloat(bars[bars.length - 1]?.style.width ?? "0"); return w > 0 && [...document.querySelectorAll(".widget-html-content svg path")].length > 0; })()`,
+    undefined,
+    { timeout: 30_000 },
+  );
+  await shot("5-training");
+  await stop.click();
+  const finished = await call<CellResult>("pending");
+  assert.equal(finished.status, "ok", finished.evalue);
+  const line = finished.outputs.filter((o) => o.type === "stream").map((o) => String(o.content.text)).join("");
+  const result = JSON.parse(line.trim().split("\n").at(-1)!) as { reason: string; finished: string; iterations: number; step: number; progress: number };
+  assert.equal(result.reason, "aborted");
+  assert.equal(result.finished, "stopped");
+  assert.ok(result.iterations >= 2 && result.step < 10_000_000);
+  assert.equal(result.progress, result.step);
+  assert.equal(await stop.innerText(), "Stopped");
+  await shot("6-training-stopped");
 });
 
 test("a reloaded page re-attaches to the live widgets (comm_info + request_states) and stays two-way", { skip, timeout: 60_000 }, async () => {
