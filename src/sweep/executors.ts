@@ -44,6 +44,8 @@ export interface Executor {
   run(job: TrialJob, hooks: TrialHooks): Promise<unknown>;
   /** Stops its workers. */
   close(): Promise<void>;
+  /** Optional: connects (e.g. to a queue server); a sweep awaits it before its first trial and fails when it rejects. */
+  ready?(): Promise<void>;
 }
 
 /** Runs trials in this process, up to `capacity` at once (their awaits interleave). */

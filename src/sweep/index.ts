@@ -10,3 +10,4 @@ export { readLog, type LogEvent, type ObjectiveRef, type TrialRecord, type Sweep
 export { parameterImportance } from "./importance.js";
 export { sweep, SweepRun, SweepResult, type SweepOptions, type SweepEvent, type ResumeOptions, type Mode } from "./sweep.js";
 export { pbt, explore, PBTResult, type PBTOptions, type PBTSegment, type PBTExploit } from "./pbt.js";
+export { redisExecutor, runWorker, type RedisExecutorOptions, type WorkerOptions as RedisWorkerOptions } from "./redis.js";

@@ -481,6 +481,7 @@ function execute(plan: Plan): SweepRun {
     };
     for (const s of signals) s.addEventListener("abort", stopListener, { once: true });
     try {
+      await plan.executor.ready?.();
       for (;;) {
         if (stopped()) break;
         while (running.size < plan.executor.capacity && !stopped()) {
