@@ -165,6 +165,34 @@ test("the Redis executor survives a worker killed mid-trial: its trial is retrie
   }
 });
 
+test("a worker stopped (SIGTERM) mid-trial hands its trial back to the queue; another worker runs it", { skip, timeout: 60_000 }, async () => {
+  const queue = "q-term";
+  const ws = [startWorker(queue), startWorker(queue)];
+  const executor = redisExecutor({ redis: url, queue, capacity: 2 });
+  try {
+    const run = sweep({ space: { q: choice([1, 2, 3]), ms: 600 }, objective: `${fixtures}#timed`, sampler: "grid", executor, seed: 0 });
+    let stopped: number | undefined;
+    let stopTime = 0;
+    for await (const e of run) {
+      if (stopped === undefined && e.type === "report" && e.trial === 0) {
+        stopped = Number(/^pid-(\d+)\./.exec(run.trials.get(0)!.worker!)![1]);
+        stopTime = Date.now();
+        void stopWorker(ws.find((w) => w.pid === stopped)!);
+      }
+    }
+    const r = await run;
+    assert.deepEqual(r.trials.map((t) => [t.status, t.value]), [["complete", 3], ["complete", 6], ["complete", 9]]);
+    assert.equal(r.trials[0].attempts, 2);
+    const restart = run.events.find((e) => e.type === "restart" && e.trial === 0)!;
+    assert.ok(restart.time >= stopTime);
+    assert.notEqual((r.trials[0].attrs as { pid: number }).pid, stopped);
+    assert.equal(ws.find((w) => w.pid === stopped)!.exitCode, 0, "the stopped worker exited cleanly");
+  } finally {
+    await executor.close();
+    await Promise.all(ws.map(stopWorker));
+  }
+});
+
 test("the Redis executor and worker: bad URLs and unreachable servers get clear errors", { skip, timeout: 30_000 }, async () => {
   assert.throws(() => redisExecutor({ redis: "http://127.0.0.1:6379" }), /not a Redis URL.*redis:\/\/127\.0\.0\.1:6379/);
   assert.throws(() => redisExecutor({ redis: "not a url" }), /not a valid Redis URL/);
