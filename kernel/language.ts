@@ -53,7 +53,7 @@ export class CellLanguage {
     this.#cellFile = join(cwd, "__rlbook_cell__.ts");
     const require = createRequire(import.meta.url);
     const nodeTypes = dirname(dirname(require.resolve("@types/node/package.json")));
-    const rlbookTypes = join(packageRoot, "dist", "src", "index.d.ts");
+    const dist = join(packageRoot, "dist");
     this.#options = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -62,7 +62,7 @@ export class CellLanguage {
       lib: ["lib.es2023.d.ts"],
       types: ["node"],
       typeRoots: [join(cwd, "node_modules", "@types"), nodeTypes],
-      paths: { rlbook: [rlbookTypes], "rlbook/*": [join(packageRoot, "dist", "src", "*")] },
+      paths: { rlbook: [join(dist, "index.d.ts")], "rlbook/widgets": [join(dist, "widgets", "index.d.ts")] },
       strict: true,
       noImplicitAny: false,
       esModuleInterop: true,

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { flush, installFakeKernel } from "./fake-kernel.js";
 
 const kernel = installFakeKernel();
-const rl = await import("../../src/index.js");
+const rl = await import("../../index.js");
 const W = rl.widgets;
 
 const updates = (mark: number, id: string) => kernel.since(mark).filter((m) => m.type === "comm_msg" && m.comm_id === id && m.data.method === "update").map((m) => m.data.state);
