@@ -14,9 +14,9 @@
  * n_timesteps 5e5, ent_coef 0.0.
  */
 import type { VectorEnv } from "../core/vector.js";
-import { CheckpointError, readCheckpoint } from "../nn/checkpoint.js";
 import type { Activation } from "../nn/mlp.js";
 import { checkKnownKeys, checkNumber } from "./base.js";
+import { readAgentCheckpoint } from "./checkpointing.js";
 import { PPO, PPO_DEFAULTS } from "./ppo.js";
 
 export interface A2CConfig {
@@ -88,8 +88,7 @@ export class A2C extends PPO {
 
   /** Loads an A2C checkpoint (see PPO.load). */
   static override async load(dir: string, env: VectorEnv): Promise<A2C> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "A2C") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not A2C (use ${ck.algo}.load)`);
+    const ck = await readAgentCheckpoint(dir, "A2C");
     const saved = ck.config as Record<string, unknown>;
     const cfg: Partial<A2CConfig> = {};
     for (const k of Object.keys(A2C_DEFAULTS) as (keyof A2CConfig)[]) if (k in saved) (cfg as Record<string, unknown>)[k] = saved[k];

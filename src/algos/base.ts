@@ -6,6 +6,7 @@
 import { Rng } from "../core/rng.js";
 import { Box, Discrete, type Space } from "../core/spaces.js";
 import type { VectorEnv } from "../core/vector.js";
+import { tf, type Tensor } from "../nn/tf.js";
 
 /** A finished training episode. */
 export interface EpisodeRecord {
@@ -127,6 +128,24 @@ export function checkKnownKeys(algo: string, given: object, defaults: object): v
   }
 }
 
+/** A full, validated, frozen config: `given` over `defaults` (netArch copied); unknown keys are rejected. */
+export function resolveConfig<C extends { netArch: number[] }>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (c: C) => void): Readonly<C> {
+  checkKnownKeys(algo, given, defaults);
+  const c = { ...defaults, ...given, netArch: [...(given.netArch ?? defaults.netArch)] } as C;
+  validate(c);
+  return Object.freeze(c);
+}
+
+/** Tuned settings per env id: the vector env size, the training steps and the config. */
+export type Presets<C> = Record<string, { numEnvs: number; steps: number; config: Partial<C> }>;
+
+/** The config of the preset `name`, or a {@link ConfigError} listing the presets. */
+export function presetConfig<C>(algo: string, presets: Presets<C>, name: string): Partial<C> {
+  const p = presets[name];
+  if (!p) throw new ConfigError(algo, "preset", name, Object.keys(presets).map((k) => JSON.stringify(k)).join(" | "));
+  return p.config;
+}
+
 /** How an agent reads observations: Box rows as they are, Discrete indices one-hot encoded. */
 export class ObsEncoder {
   /** Network input width. */
@@ -216,6 +235,27 @@ export class EpisodeTracker {
 /** Mean of a list (NaN when empty). */
 export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+}
+
+/**
+ * The mean of equal-length stat vectors (one per gradient step: losses, Q values, ...), read
+ * back once; the stat tensors are disposed.
+ */
+export function meanStats(stats: Tensor[]): Float32Array {
+  const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
+  const v = m.dataSync() as Float32Array;
+  m.dispose();
+  tf.dispose(stats);
+  return v;
+}
+
+/** {@link meanStats} by name: `names[k]` -> mean of entry k; {} when no gradient step was taken. */
+export function namedMeans(stats: Tensor[], names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!stats.length) return out;
+  const v = meanStats(stats);
+  names.forEach((name, k) => (out[name] = v[k]));
+  return out;
 }
 
 /** A fresh seeded generator for an agent: `seed` or entropy. */

@@ -6,36 +6,35 @@
  * Reads like CleanRL's dqn.py: step every copy of the vector env with epsilon-greedy actions,
  * store transitions, and every `trainFreq` env steps take `gradientSteps` minibatch steps;
  * copy (or Polyak-average) the online network into the target every `targetUpdateInterval`
- * env steps. Defaults are CleanRL's dqn.py; `DQN_PRESETS` has RL-Zoo's CartPole settings and
- * rlbook's faster variant.
+ * env steps. The collection step and the trainFreq / gradientSteps schedule are shared with SAC
+ * and TD3 (off-policy.ts). Defaults are CleanRL's dqn.py; `DQN_PRESETS` has RL-Zoo's CartPole
+ * settings and rlbook's faster variant.
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
-import { Rng } from "../core/rng.js";
 import { NStepAdder } from "../buffers/nstep.js";
 import { PrioritizedReplayBuffer, ReplayBuffer, type ReplayBatch } from "../buffers/replay.js";
 import { Adam } from "../nn/adam.js";
-import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import {
   ConfigError,
-  EpisodeTracker,
-  ObsEncoder,
-  actionSpec,
-  agentRng,
   checkBool,
-  checkKnownKeys,
   checkLayers,
   checkNumber,
   checkOneOf,
+  namedMeans,
   obsRows,
+  presetConfig,
   type ActOptions,
-  type Agent,
+  type ActionSpec,
   type EpisodeRecord,
   type IterationResult,
+  type Presets,
 } from "./base.js";
-import { envSignature } from "./ppo.js";
+import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { OffPolicyAgent } from "./off-policy.js";
 
 export interface DQNConfig {
   /** Adam step size (CleanRL 2.5e-4). */
@@ -116,7 +115,7 @@ export const DQN_DEFAULTS: Readonly<DQNConfig> = Object.freeze({
  *   decayed over the first 10% of the run. In our runs [64, 64] networks did not solve CartPole
  *   within 100k steps; [256, 256] did, 2x slower; a 20% exploration phase took ~2x the steps.
  */
-export const DQN_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<DQNConfig> }> = {
+export const DQN_PRESETS: Presets<DQNConfig> = {
   "CartPole-v1": {
     numEnvs: 1,
     steps: 50_000,
@@ -161,41 +160,25 @@ function validate(c: DQNConfig): void {
   checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
 }
 
-export class DQN implements Agent {
-  readonly algo = "DQN";
-  readonly config: Readonly<DQNConfig>;
+export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "discrete" }>> {
   readonly q: MLP;
   readonly target: MLP;
   readonly optimizer: Adam;
   readonly replay: ReplayBuffer;
-  readonly rng: Rng;
-  numTimesteps = 0;
   numGradientSteps = 0;
-  private readonly enc: ObsEncoder;
   private readonly nActions: number;
   private readonly actStart: number;
-  private readonly tracker: EpisodeTracker;
   private readonly adder: NStepAdder;
-  private obs: Float32Array | undefined;
+  private readonly act1 = new Float32Array(1);
   private scheduleStart = 0;
   private scheduleEnd = 1;
-  private sinceTrain = 0;
   private sinceTarget = 0;
 
-  constructor(
-    readonly env: VectorEnv,
-    config: Partial<DQNConfig> = {},
-  ) {
-    checkKnownKeys("DQN", config, DQN_DEFAULTS);
-    const c: DQNConfig = { ...DQN_DEFAULTS, ...config, netArch: [...(config.netArch ?? DQN_DEFAULTS.netArch)] };
-    validate(c);
-    this.config = Object.freeze(c);
-    const spec = actionSpec(env.singleActionSpace, "DQN", ["discrete"]);
-    if (spec.kind !== "discrete") throw new Error("unreachable");
-    this.nActions = spec.n;
-    this.actStart = spec.start;
-    this.enc = new ObsEncoder(env.singleObservationSpace, "DQN");
-    this.rng = agentRng(c.seed);
+  constructor(env: VectorEnv, config: Partial<DQNConfig> = {}) {
+    super(env, "DQN", DQN_DEFAULTS, config, validate, "discrete");
+    const c = this.config;
+    this.nActions = this.spec.n;
+    this.actStart = this.spec.start;
     const initRng = this.rng.split();
     // CleanRL's QNetwork: nn.Linear default init, ReLU.
     this.q = new MLP(this.enc.inputDim, this.nActions, { hidden: c.netArch, activation: "relu", init: "torch", rng: initRng, name: "q" });
@@ -204,14 +187,11 @@ export class DQN implements Agent {
     this.optimizer = new Adam(this.q.variables, { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
     const ropts = { capacity: c.bufferSize, obsDim: this.enc.inputDim, actDim: 1 };
     this.replay = c.prioritized ? new PrioritizedReplayBuffer({ ...ropts, alpha: c.priorityAlpha }) : new ReplayBuffer(ropts);
-    this.tracker = new EpisodeTracker(env.numEnvs);
     this.adder = new NStepAdder(env.numEnvs, c.nStep, c.gamma, this.replay);
   }
 
   static preset(name: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): DQN {
-    const p = DQN_PRESETS[name];
-    if (!p) throw new ConfigError("DQN", "preset", name, Object.keys(DQN_PRESETS).map((k) => JSON.stringify(k)).join(" | "));
-    return new DQN(env, { ...p.config, ...overrides });
+    return new DQN(env, { ...presetConfig("DQN", DQN_PRESETS, name), ...overrides });
   }
 
   /** Current exploration rate (linear schedule over explorationFraction of the run). */
@@ -245,58 +225,33 @@ export class DQN implements Agent {
     return single ? a[0] : a;
   }
 
-  beginTraining(steps: number): void {
+  override beginTraining(steps: number): void {
     this.scheduleStart = this.numTimesteps;
     this.scheduleEnd = this.numTimesteps + steps;
-    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
-    this.tracker.reset();
+    super.beginTraining(steps);
     this.adder.clear();
   }
 
-  /** Steps the vector env until the next update is due (at most ~1000 env steps), then trains. */
-  learnIteration(): IterationResult {
+  /** Transitions go through the n-step adder (which flushes a finished episode's queue). */
+  protected override store(i: number, obs: Float32Array, action: Int32Array, reward: number, nextObs: Float32Array, terminated: boolean, truncated: boolean): void {
+    this.act1[0] = action[0] - this.actStart;
+    this.adder.add(i, obs, this.act1, reward, nextObs, terminated, terminated || truncated);
+  }
+
+  /**
+   * Steps the vector env (off-policy.ts's collectStep) until the next update is due (at most
+   * ~1000 env steps), then trains; the target network follows every targetUpdateInterval env steps.
+   */
+  override learnIteration(): IterationResult {
     if (!this.obs) this.beginTraining(1e9);
     const c = this.config;
-    const N = this.env.numEnvs;
-    const D = this.enc.inputDim;
     const episodes: EpisodeRecord[] = [];
     const before = this.numTimesteps;
-    const losses: Record<string, number> = {};
     const lossTensors: Tensor[] = [];
-    const x = new Float32Array(N * D);
-    const nx = new Float32Array(N * D);
-    const act1 = new Float32Array(1);
     while (this.numTimesteps - before < Math.max(c.trainFreq, 1000) || this.numTimesteps === before) {
-      this.enc.encode(this.obs!, N, x);
-      let actions: Int32Array;
-      if (this.numTimesteps < c.learningStarts) {
-        actions = new Int32Array(N);
-        for (let i = 0; i < N; i++) actions[i] = this.rng.integer(this.nActions) + this.actStart;
-      } else {
-        actions = this.actBatch(this.obs!, N, false);
-      }
-      const r = this.env.step(actions);
-      const auto = r.info.autoreset;
-      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
-      this.enc.encode(r.obs, N, nx);
-      let real = 0;
-      for (let i = 0; i < N; i++) {
-        if (auto && auto[i]) continue;
-        real++;
-        act1[0] = actions[i] - this.actStart;
-        this.adder.add(i, x.subarray(i * D, (i + 1) * D), act1, r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, r.terminated[i] === 1 || r.truncated[i] === 1);
-      }
-      this.obs = r.obs;
-      this.numTimesteps += real;
-      this.sinceTrain += real;
-      this.sinceTarget += real;
-      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
-        let trained = false;
-        while (this.sinceTrain >= c.trainFreq) {
-          this.sinceTrain -= c.trainFreq;
-          for (let g = 0; g < c.gradientSteps; g++) lossTensors.push(this.gradientStep());
-          trained = true;
-        }
+      this.sinceTarget += this.collectStep(episodes);
+      if (this.learningStarted()) {
+        const trained = this.trainIfDue(lossTensors);
         while (this.sinceTarget >= c.targetUpdateInterval) {
           this.sinceTarget -= c.targetUpdateInterval;
           if (c.tau >= 1) this.target.copyFrom(this.q);
@@ -307,20 +262,15 @@ export class DQN implements Agent {
         this.sinceTrain = Math.min(this.sinceTrain, c.trainFreq);
       }
     }
-    if (lossTensors.length) {
-      const m = tf.tidy(() => tf.mean(tf.stack(lossTensors), 0));
-      const v = m.dataSync();
-      m.dispose();
-      tf.dispose(lossTensors);
-      losses.loss = v[0];
-      losses.qValue = v[1];
-    }
+    const losses = namedMeans(lossTensors, this.statNames);
     losses.epsilon = this.epsilon;
     return { steps: this.numTimesteps - before, episodes, losses };
   }
 
+  protected readonly statNames = ["loss", "qValue"];
+
   /** One minibatch step; returns [loss, mean Q] as a tensor (no read-back). */
-  private gradientStep(): Tensor {
+  protected update(): Tensor {
     const c = this.config;
     const B = c.batchSize;
     const D = this.enc.inputDim;
@@ -363,10 +313,9 @@ export class DQN implements Agent {
   }
 
   async save(dir: string): Promise<void> {
-    const os = this.optimizer.getState();
-    const rs = this.replay.getState();
-    const arrays: Record<string, Float32Array> = { "adam/m": os.m, "adam/v": os.v };
-    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
+    const arrays: CheckpointArrays = {};
+    const adam = saveOptimizer("adam", this.optimizer, arrays);
+    const replay = saveReplay(this.replay, arrays);
     await writeCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
@@ -374,8 +323,8 @@ export class DQN implements Agent {
         numTimesteps: this.numTimesteps,
         numGradientSteps: this.numGradientSteps,
         rng: this.rng.state,
-        adam: { step: os.step, lr: os.lr },
-        replay: { pos: rs.pos, size: rs.size },
+        adam,
+        replay,
         counters: { sinceTrain: this.sinceTrain, sinceTarget: this.sinceTarget },
         env: envSignature(this.env),
       },
@@ -385,22 +334,12 @@ export class DQN implements Agent {
   }
 
   static async load(dir: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): Promise<DQN> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "DQN") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not DQN (use ${ck.algo}.load)`);
-    const sig = envSignature(env);
-    const saved = ck.meta.env as ReturnType<typeof envSignature>;
-    if (saved && (saved.obs !== sig.obs || saved.act !== sig.act)) {
-      throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
-    }
+    const ck = await openCheckpoint(dir, "DQN", env);
     const agent = new DQN(env, { ...(ck.config as Partial<DQNConfig>), ...overrides });
     restoreNetwork(dir, ck, "q", agent.q);
     restoreNetwork(dir, ck, "q_target", agent.target);
-    const ad = ck.meta.adam as { step: number; lr: number };
-    agent.optimizer.setState({ step: ad.step, lr: ad.lr, m: checkpointArray(dir, ck, "adam/m", agent.optimizer.size), v: checkpointArray(dir, ck, "adam/v", agent.optimizer.size) });
-    const rp = ck.meta.replay as { pos: number; size: number };
-    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
-    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
-    agent.replay.setState(st);
+    restoreOptimizer(dir, ck, "adam", agent.optimizer);
+    const rp = restoreReplay(dir, ck, agent.replay);
     if (agent.replay instanceof PrioritizedReplayBuffer) agent.replay.updatePriorities(Array.from({ length: rp.size }, (_, i) => i), new Float32Array(rp.size).fill(1));
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.numGradientSteps = ck.meta.numGradientSteps as number;

@@ -19,7 +19,7 @@ import { Rng } from "../core/rng.js";
 import { RolloutBuffer, gatherRows } from "../buffers/rollout.js";
 import { Adam, RMSprop, type Optimizer } from "../nn/adam.js";
 import { ensureBackend } from "../nn/backend.js";
-import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { restoreNetwork, writeCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { MLP, mlpGrads, type Activation } from "../nn/mlp.js";
 import { RunningNormalizer } from "../nn/normalize.js";
@@ -31,18 +31,22 @@ import {
   actionSpec,
   agentRng,
   checkBool,
-  checkKnownKeys,
   checkLayers,
   checkNumber,
   checkOneOf,
   clipActions,
+  meanStats,
   obsRows,
+  presetConfig,
+  resolveConfig,
   type ActOptions,
   type ActionSpec,
   type Agent,
   type EpisodeRecord,
   type IterationResult,
+  type Presets,
 } from "./base.js";
+import { checkEnvSignature, envSignature, readAgentCheckpoint, restoreOptimizer, restoreVariable, saveOptimizer, type CheckpointArrays } from "./checkpointing.js";
 
 export interface PPOConfig {
   /** Adam step size (CleanRL 2.5e-4; SB3 3e-4). */
@@ -127,7 +131,7 @@ export const PPO_DEFAULTS: Readonly<PPOConfig> = Object.freeze({
  * 512-sample minibatches and 10 epochs: ~4x fewer gradient steps for the same data (see
  * bench/train.ts for measured time and steps to solve).
  */
-export const PPO_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<PPOConfig> }> = {
+export const PPO_PRESETS: Presets<PPOConfig> = {
   "CartPole-v1": {
     numEnvs: 8,
     steps: 100_000,
@@ -214,10 +218,8 @@ export class PPO implements Agent {
   ) {
     this.algo = variant.algo;
     this.variant = variant;
-    checkKnownKeys("PPO", config, PPO_DEFAULTS);
-    const c: PPOConfig = { ...PPO_DEFAULTS, ...config, netArch: [...(config.netArch ?? PPO_DEFAULTS.netArch)] };
-    validate(c, env.numEnvs);
-    this.config = Object.freeze(c);
+    this.config = resolveConfig("PPO", PPO_DEFAULTS, config, (c) => validate(c, env.numEnvs));
+    const c = this.config;
     this.enc = new ObsEncoder(env.singleObservationSpace, "PPO");
     this.act_ = actionSpec(env.singleActionSpace, "PPO", ["discrete", "box"]);
     this.actDim = this.act_.kind === "discrete" ? 1 : this.act_.dim;
@@ -246,9 +248,7 @@ export class PPO implements Agent {
 
   /** Builds a PPO agent for a preset of {@link PPO_PRESETS} (config overrides on top). */
   static preset(name: string, env: VectorEnv, overrides: Partial<PPOConfig> = {}): PPO {
-    const p = PPO_PRESETS[name];
-    if (!p) throw new ConfigError("PPO", "preset", name, Object.keys(PPO_PRESETS).map((k) => JSON.stringify(k)).join(" | "));
-    return new PPO(env, { ...p.config, ...overrides });
+    return new PPO(env, { ...presetConfig("PPO", PPO_PRESETS, name), ...overrides });
   }
 
   // ---- acting ----------------------------------------------------------------------------
@@ -458,10 +458,7 @@ export class PPO implements Agent {
       }
     }
     this.numUpdates++;
-    const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
-    const v = m.dataSync();
-    m.dispose();
-    tf.dispose(stats);
+    const v = meanStats(stats);
     // Explained variance of the value predictions (as CleanRL / SB3 log it).
     let ev = NaN;
     {
@@ -501,8 +498,8 @@ export class PPO implements Agent {
   }
 
   async save(dir: string): Promise<void> {
-    const os = this.optimizer.getState();
-    const arrays: Record<string, Float32Array | Float64Array> = { "adam/m": os.m, "adam/v": os.v };
+    const arrays: CheckpointArrays = {};
+    const adam = saveOptimizer("adam", this.optimizer, arrays);
     if (this.logStd) arrays["actor/log_std"] = this.logStd.dataSync() as Float32Array;
     await writeCheckpoint(dir, {
       algo: this.algo,
@@ -511,7 +508,7 @@ export class PPO implements Agent {
         numTimesteps: this.numTimesteps,
         numUpdates: this.numUpdates,
         rng: this.rng.state,
-        adam: { step: os.step, lr: os.lr },
+        adam,
         obsRms: this.obsRms?.getState(),
         retRms: this.retRms?.getState(),
         env: envSignature(this.env),
@@ -528,27 +525,18 @@ export class PPO implements Agent {
    * gives the same weights, bit for bit, as training the original further.
    */
   static async load(dir: string, env: VectorEnv, overrides: Partial<PPOConfig> = {}): Promise<PPO> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "PPO") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not PPO (use ${ck.algo}.load)`);
+    const ck = await readAgentCheckpoint(dir, "PPO");
     return PPO.restore(dir, ck, env, (cfg) => new PPO(env, { ...cfg, ...overrides }));
   }
 
   /** @internal Restores networks, optimizer, counters and RNG into an agent built by `make`. */
-  static restore<T extends PPO>(dir: string, ck: Awaited<ReturnType<typeof readCheckpoint>>, env: VectorEnv, make: (cfg: Partial<PPOConfig>) => T): T {
-    const sig = envSignature(env);
-    const saved = ck.meta.env as ReturnType<typeof envSignature>;
-    if (saved && (saved.obs !== sig.obs || saved.act !== sig.act)) {
-      throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
-    }
+  static restore<T extends PPO>(dir: string, ck: LoadedCheckpoint, env: VectorEnv, make: (cfg: Partial<PPOConfig>) => T): T {
+    checkEnvSignature(dir, ck, env);
     const agent = make(ck.config as Partial<PPOConfig>);
     restoreNetwork(dir, ck, "actor", agent.actor);
     restoreNetwork(dir, ck, "critic", agent.critic);
-    if (agent.logStd) {
-      const ls = checkpointArray<Float32Array>(dir, ck, "actor/log_std", agent.logStd.size);
-      tf.tidy(() => agent.logStd!.assign(tf.tensor(ls, agent.logStd!.shape)));
-    }
-    const ad = ck.meta.adam as { step: number; lr: number };
-    agent.optimizer.setState({ step: ad.step, lr: ad.lr, m: checkpointArray(dir, ck, "adam/m", agent.optimizer.size), v: checkpointArray(dir, ck, "adam/v", agent.optimizer.size) });
+    if (agent.logStd) restoreVariable(dir, ck, "actor/log_std", agent.logStd);
+    restoreOptimizer(dir, ck, "adam", agent.optimizer);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.numUpdates = ck.meta.numUpdates as number;
     agent.rng.state = ck.meta.rng as RngState;
@@ -563,11 +551,6 @@ export class PPO implements Agent {
     this.logStd?.dispose();
     this.optimizer.dispose();
   }
-}
-
-/** The spaces an agent was built for, as strings (checked when a checkpoint is loaded). */
-export function envSignature(env: VectorEnv): { id?: string; obs: string; act: string } {
-  return { id: env.spec?.id, obs: env.singleObservationSpace.toString(), act: env.singleActionSpace.toString() };
 }
 
 /** The pieces of PPO's loss for a minibatch (all means over the batch). */

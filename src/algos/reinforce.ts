@@ -13,7 +13,7 @@ import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/adam.js";
-import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { MLP, type Activation } from "../nn/mlp.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
@@ -23,19 +23,20 @@ import {
   actionSpec,
   agentRng,
   checkBool,
-  checkKnownKeys,
   checkLayers,
   checkNumber,
   checkOneOf,
   clipActions,
   obsRows,
+  resolveConfig,
   type ActOptions,
   type ActionSpec,
   type Agent,
   type EpisodeRecord,
   type IterationResult,
 } from "./base.js";
-import { envSignature, mlpGradsWithExtra } from "./ppo.js";
+import { envSignature, openCheckpoint, restoreOptimizer, restoreVariable, saveOptimizer, type CheckpointArrays } from "./checkpointing.js";
+import { mlpGradsWithExtra } from "./ppo.js";
 
 export interface ReinforceConfig {
   /** Adam step size (1e-2). */
@@ -110,10 +111,8 @@ export class REINFORCE implements Agent {
     readonly env: VectorEnv,
     config: Partial<ReinforceConfig> = {},
   ) {
-    checkKnownKeys("REINFORCE", config, REINFORCE_DEFAULTS);
-    const c: ReinforceConfig = { ...REINFORCE_DEFAULTS, ...config, netArch: [...(config.netArch ?? REINFORCE_DEFAULTS.netArch)] };
-    validate(c);
-    this.config = Object.freeze(c);
+    this.config = resolveConfig("REINFORCE", REINFORCE_DEFAULTS, config, validate);
+    const c = this.config;
     this.enc = new ObsEncoder(env.singleObservationSpace, "REINFORCE");
     this.spec = actionSpec(env.singleActionSpace, "REINFORCE", ["discrete", "box"]);
     this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
@@ -249,32 +248,24 @@ export class REINFORCE implements Agent {
   }
 
   async save(dir: string): Promise<void> {
-    const os = this.optimizer.getState();
-    const arrays: Record<string, Float32Array> = { "adam/m": os.m, "adam/v": os.v };
+    const arrays: CheckpointArrays = {};
+    const adam = saveOptimizer("adam", this.optimizer, arrays);
     if (this.logStd) arrays["policy/log_std"] = this.logStd.dataSync() as Float32Array;
     await writeCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
-      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state, adam: { step: os.step, lr: os.lr }, env: envSignature(this.env) },
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state, adam, env: envSignature(this.env) },
       networks: { policy: this.policy },
       arrays,
     });
   }
 
   static async load(dir: string, env: VectorEnv): Promise<REINFORCE> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "REINFORCE") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not REINFORCE`);
-    const sig = envSignature(env);
-    const saved = ck.meta.env as ReturnType<typeof envSignature>;
-    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const ck = await openCheckpoint(dir, "REINFORCE", env);
     const agent = new REINFORCE(env, ck.config as Partial<ReinforceConfig>);
     restoreNetwork(dir, ck, "policy", agent.policy);
-    if (agent.logStd) {
-      const ls = checkpointArray<Float32Array>(dir, ck, "policy/log_std", agent.logStd.size);
-      tf.tidy(() => agent.logStd!.assign(tf.tensor(ls, agent.logStd!.shape)));
-    }
-    const ad = ck.meta.adam as { step: number; lr: number };
-    agent.optimizer.setState({ step: ad.step, lr: ad.lr, m: checkpointArray(dir, ck, "adam/m", agent.optimizer.size), v: checkpointArray(dir, ck, "adam/v", agent.optimizer.size) });
+    if (agent.logStd) restoreVariable(dir, ck, "policy/log_std", agent.logStd);
+    restoreOptimizer(dir, ck, "adam", agent.optimizer);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.rng.state = ck.meta.rng as RngState;
     return agent;

@@ -12,35 +12,20 @@
  *            loss = mean(alpha log pi(a|s) - min_i Q_i(s, a)),  a ~ pi(s) reparameterized
  *   alpha:   loss = mean(-alpha (log pi(a|s) + targetEntropy))   (CleanRL; log-alpha is learned)
  *   targets: Q' <- tau Q + (1 - tau) Q'
- * Defaults are CleanRL's; `SAC_PRESETS["Pendulum-v1"]` is RL-Zoo's sac.yml.
+ * The collection loop and the trainFreq / gradientSteps schedule are off-policy.ts's (shared with
+ * TD3 and DQN). Defaults are CleanRL's; `SAC_PRESETS["Pendulum-v1"]` is RL-Zoo's sac.yml.
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
-import { Rng } from "../core/rng.js";
 import { ReplayBuffer } from "../buffers/replay.js";
 import { Adam } from "../nn/adam.js";
-import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { normalNoise } from "../nn/distributions.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
-import {
-  ConfigError,
-  EpisodeTracker,
-  ObsEncoder,
-  actionSpec,
-  agentRng,
-  checkBool,
-  checkKnownKeys,
-  checkLayers,
-  checkNumber,
-  obsRows,
-  type ActOptions,
-  type ActionSpec,
-  type Agent,
-  type EpisodeRecord,
-  type IterationResult,
-} from "./base.js";
-import { envSignature } from "./ppo.js";
+import { ConfigError, checkBool, checkLayers, checkNumber, obsRows, presetConfig, type ActOptions, type ActionSpec, type IterationResult, type Presets } from "./base.js";
+import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { OffPolicyAgent } from "./off-policy.js";
 
 export interface SACConfig {
   /** Replay capacity (CleanRL 1e6). */
@@ -101,7 +86,7 @@ export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
  * - "Pendulum-v1/fast": rlbook's, 4 envs, [64, 64] networks, batch 128, one update per vector step
  *   (0.25 updates per env step, 4x fewer than RL-Zoo).
  */
-export const SAC_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<SACConfig> }> = {
+export const SAC_PRESETS: Presets<SACConfig> = {
   "Pendulum-v1": { numEnvs: 1, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 100, policyFrequency: 1 } },
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 400, policyFrequency: 1, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1 } },
 };
@@ -132,9 +117,7 @@ const LOG_STD_MAX = 2;
 const LOG2 = Math.LN2;
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export class SAC implements Agent {
-  readonly algo = "SAC";
-  readonly config: Readonly<SACConfig>;
+export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "box" }>> {
   readonly actor: MLP;
   readonly q1: MLP;
   readonly q2: MLP;
@@ -145,56 +128,36 @@ export class SAC implements Agent {
   readonly qOpt: Adam;
   readonly alphaOpt: Adam;
   readonly replay: ReplayBuffer;
-  readonly rng: Rng;
-  numTimesteps = 0;
   numUpdates = 0;
-  private readonly enc: ObsEncoder;
-  private readonly spec: Extract<ActionSpec, { kind: "box" }>;
-  private readonly dim: number;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
   private readonly targetEntropy: number;
-  private readonly tracker: EpisodeTracker;
-  private obs: Float32Array | undefined;
-  private sinceTrain = 0;
 
-  constructor(
-    readonly env: VectorEnv,
-    config: Partial<SACConfig> = {},
-  ) {
-    checkKnownKeys("SAC", config, SAC_DEFAULTS);
-    const c: SACConfig = { ...SAC_DEFAULTS, ...config, netArch: [...(config.netArch ?? SAC_DEFAULTS.netArch)] };
-    validate(c);
-    this.config = Object.freeze(c);
-    this.spec = actionSpec(env.singleActionSpace, "SAC", ["box"]) as Extract<ActionSpec, { kind: "box" }>;
-    this.dim = this.spec.dim;
+  constructor(env: VectorEnv, config: Partial<SACConfig> = {}) {
+    super(env, "SAC", SAC_DEFAULTS, config, validate, "box");
+    const c = this.config;
     this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
     this.bias = Float32Array.from(this.spec.high, (h, i) => (h + this.spec.low[i]) / 2);
-    this.enc = new ObsEncoder(env.singleObservationSpace, "SAC");
-    this.rng = agentRng(c.seed);
     const init = this.rng.split();
     const D = this.enc.inputDim;
     const opts = { hidden: c.netArch, activation: "relu" as const, init: "torch" as const, rng: init };
-    this.actor = new MLP(D, 2 * this.dim, { ...opts, name: "actor" });
-    this.q1 = new MLP(D + this.dim, 1, { ...opts, name: "q1" });
-    this.q2 = new MLP(D + this.dim, 1, { ...opts, name: "q2" });
-    this.q1Target = new MLP(D + this.dim, 1, { ...opts, name: "q1_target" });
-    this.q2Target = new MLP(D + this.dim, 1, { ...opts, name: "q2_target" });
+    this.actor = new MLP(D, 2 * this.actDim, { ...opts, name: "actor" });
+    this.q1 = new MLP(D + this.actDim, 1, { ...opts, name: "q1" });
+    this.q2 = new MLP(D + this.actDim, 1, { ...opts, name: "q2" });
+    this.q1Target = new MLP(D + this.actDim, 1, { ...opts, name: "q1_target" });
+    this.q2Target = new MLP(D + this.actDim, 1, { ...opts, name: "q2_target" });
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
-    this.targetEntropy = c.targetEntropy ?? -this.dim;
+    this.targetEntropy = c.targetEntropy ?? -this.actDim;
     this.logAlpha = tf.variable(tf.scalar(Math.log(Math.max(c.alpha, 1e-8))), true);
     this.actorOpt = new Adam(this.actor.variables, { lr: c.policyLr });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.qLr });
     this.alphaOpt = new Adam([this.logAlpha], { lr: c.qLr });
-    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.dim });
-    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
   }
 
   static preset(name: string, env: VectorEnv, overrides: Partial<SACConfig> = {}): SAC {
-    const p = SAC_PRESETS[name];
-    if (!p) throw new ConfigError("SAC", "preset", name, Object.keys(SAC_PRESETS).map((k) => JSON.stringify(k)).join(" | "));
-    return new SAC(env, { ...p.config, ...overrides });
+    return new SAC(env, { ...presetConfig("SAC", SAC_PRESETS, name), ...overrides });
   }
 
   /** The current entropy coefficient. */
@@ -229,7 +192,7 @@ export class SAC implements Agent {
         const { mean } = this.meanLogStd(out);
         return tf.add(tf.mul(tf.tanh(mean), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
       }
-      return this.sampleAction(out, normalNoise(this.rng, k, this.dim)).action;
+      return this.sampleAction(out, normalNoise(this.rng, k, this.actDim)).action;
     });
     const a = Float32Array.from(t.dataSync());
     t.dispose();
@@ -241,81 +204,27 @@ export class SAC implements Agent {
     return this.actBatch(data, k, options.deterministic ?? false);
   }
 
-  beginTraining(_steps: number): void {
-    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
-    this.tracker.reset();
+  /** The shared off-policy iteration (off-policy.ts), reporting alpha too. */
+  override learnIteration(): IterationResult {
+    const it = super.learnIteration();
+    it.losses.alpha = this.alpha;
+    return it;
   }
 
-  learnIteration(): IterationResult {
-    if (!this.obs) this.beginTraining(1e9);
-    const c = this.config;
-    const N = this.env.numEnvs;
-    const D = this.enc.inputDim;
-    const episodes: EpisodeRecord[] = [];
-    const before = this.numTimesteps;
-    const x = new Float32Array(N * D);
-    const nx = new Float32Array(N * D);
-    const stats: Tensor[] = [];
-    // Up to ~200 env steps per iteration, so that the loop yields often.
-    while (this.numTimesteps - before < 200) {
-      this.enc.encode(this.obs!, N, x);
-      let a: Float32Array;
-      if (this.numTimesteps < c.learningStarts) {
-        a = new Float32Array(N * this.dim);
-        for (let i = 0; i < a.length; i++) {
-          const j = i % this.dim;
-          a[i] = this.rng.uniform(this.spec.low[j], this.spec.high[j]);
-        }
-      } else {
-        a = this.actBatch(this.obs!, N, false);
-      }
-      const r = this.env.step(a);
-      const auto = r.info.autoreset;
-      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
-      this.enc.encode(r.obs, N, nx);
-      for (let i = 0; i < N; i++) {
-        if (auto && auto[i]) continue;
-        this.replay.add(x.subarray(i * D, (i + 1) * D), a.subarray(i * this.dim, (i + 1) * this.dim), r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, c.gamma);
-        this.numTimesteps++;
-        this.sinceTrain++;
-      }
-      this.obs = r.obs;
-      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
-        while (this.sinceTrain >= c.trainFreq) {
-          this.sinceTrain -= c.trainFreq;
-          for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
-        }
-      } else {
-        this.sinceTrain = 0;
-      }
-    }
-    const losses: Record<string, number> = {};
-    if (stats.length) {
-      const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
-      const v = m.dataSync();
-      m.dispose();
-      tf.dispose(stats);
-      losses.qLoss = v[0];
-      losses.actorLoss = v[1];
-      losses.alphaLoss = v[2];
-      losses.qValue = v[3];
-    }
-    losses.alpha = this.alpha;
-    return { steps: this.numTimesteps - before, episodes, losses };
-  }
+  protected readonly statNames = ["qLoss", "actorLoss", "alphaLoss", "qValue"];
 
   /** One SAC update; returns [qLoss, actorLoss, alphaLoss, mean Q] (actor/alpha 0 when skipped). */
-  private update(): Tensor {
+  protected update(): Tensor {
     const c = this.config;
     const B = c.batchSize;
     const D = this.enc.inputDim;
     const b = this.replay.sample(B, this.rng);
     this.numUpdates++;
-    const noiseNext = normalNoise(this.rng, B, this.dim);
+    const noiseNext = normalNoise(this.rng, B, this.actDim);
     const res = tf.tidy(() => {
       const obs = tf.tensor2d(b.obs, [B, D]);
       const next = tf.tensor2d(b.nextObs, [B, D]);
-      const act = tf.tensor2d(b.actions, [B, this.dim]);
+      const act = tf.tensor2d(b.actions, [B, this.actDim]);
       const alpha = tf.exp(this.logAlpha);
       // Critic targets.
       const y = tf.tidy(() => {
@@ -336,7 +245,7 @@ export class SAC implements Agent {
       let alphaLoss: Tensor = tf.scalar(0);
       if (this.numUpdates % c.policyFrequency === 0) {
         for (let k = 0; k < c.policyFrequency; k++) {
-          const noise = normalNoise(this.rng, B, this.dim);
+          const noise = normalNoise(this.rng, B, this.actDim);
           const ag = this.actorGrads(obs, noise, alpha);
           const logp = ag.logp;
           this.actorOpt.apply(ag.grads)?.dispose();
@@ -381,7 +290,7 @@ export class SAC implements Agent {
     const d1 = tf.reshape(tf.mul(first, -1 / B), [B, 1]);
     const d2 = tf.reshape(tf.mul(tf.sub(1, first), -1 / B), [B, 1]);
     const dsa = tf.add(this.q1.backward(f1.cache, d1, true).dx!, this.q2.backward(f2.cache, d2, true).dx!);
-    const dAction = tf.slice(dsa, [0, D], [B, this.dim]);
+    const dAction = tf.slice(dsa, [0, D], [B, this.actDim]);
     const { value, grads } = tf.valueAndGrads((out: Tensor) => {
       const s = this.sampleAction(out, noise);
       return tf.add(tf.mean(tf.mul(alpha, s.logProb)), tf.sum(tf.mul(dAction, s.action))) as tf.Scalar;
@@ -391,37 +300,20 @@ export class SAC implements Agent {
   }
 
   async save(dir: string): Promise<void> {
-    const arrays: Record<string, Float32Array> = {};
+    const arrays: CheckpointArrays = {};
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), logAlpha: this.logAlpha.dataSync()[0], sinceTrain: this.sinceTrain };
-    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) {
-      const s = opt.getState();
-      arrays[`${name}/m`] = s.m;
-      arrays[`${name}/v`] = s.v;
-      meta[name] = { step: s.step, lr: s.lr };
-    }
-    const rs = this.replay.getState();
-    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
-    meta.replay = { pos: rs.pos, size: rs.size };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
+    meta.replay = saveReplay(this.replay, arrays);
     await writeCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target }, arrays });
   }
 
   static async load(dir: string, env: VectorEnv): Promise<SAC> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "SAC") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not SAC`);
-    const sig = envSignature(env);
-    const saved = ck.meta.env as ReturnType<typeof envSignature>;
-    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const ck = await openCheckpoint(dir, "SAC", env);
     const agent = new SAC(env, ck.config as Partial<SACConfig>);
     for (const [n, net] of [["actor", agent.actor], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const) restoreNetwork(dir, ck, n, net);
-    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) {
-      const m = ck.meta[name] as { step: number; lr: number };
-      opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${name}/m`, opt.size), v: checkpointArray(dir, ck, `${name}/v`, opt.size) });
-    }
+    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) restoreOptimizer(dir, ck, name, opt);
     tf.tidy(() => agent.logAlpha.assign(tf.scalar(ck.meta.logAlpha as number)));
-    const rp = ck.meta.replay as { pos: number; size: number };
-    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
-    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
-    agent.replay.setState(st);
+    restoreReplay(dir, ck, agent.replay);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.numUpdates = ck.meta.numUpdates as number;
     agent.sinceTrain = ck.meta.sinceTrain as number;

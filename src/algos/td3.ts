@@ -7,34 +7,20 @@
  *   critic: y = r + gamma (1 - term) min_i Q'_i(s', clip(pi'(s') + clip(N(0, policyNoise), -noiseClip, noiseClip)))
  *           loss = mse(Q_1(s,a), y) + mse(Q_2(s,a), y)
  *   every policyFrequency updates: actor loss = -mean(Q_1(s, pi(s))), then Polyak targets (tau).
- * Exploration: pi(s) + N(0, explorationNoise * scale), clipped to the action bounds.
+ * Exploration: pi(s) + N(0, explorationNoise * scale), clipped to the action bounds; uniformly
+ * random actions before `learningStarts`. The collection loop and the trainFreq / gradientSteps
+ * schedule are off-policy.ts's (shared with SAC and DQN).
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
-import { Rng } from "../core/rng.js";
 import { ReplayBuffer } from "../buffers/replay.js";
 import { Adam } from "../nn/adam.js";
-import { CheckpointError, checkpointArray, readCheckpoint, restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
-import {
-  ConfigError,
-  EpisodeTracker,
-  ObsEncoder,
-  actionSpec,
-  agentRng,
-  checkKnownKeys,
-  checkLayers,
-  checkNumber,
-  clipActions,
-  obsRows,
-  type ActOptions,
-  type ActionSpec,
-  type Agent,
-  type EpisodeRecord,
-  type IterationResult,
-} from "./base.js";
-import { envSignature } from "./ppo.js";
+import { ConfigError, checkLayers, checkNumber, clipActions, obsRows, type ActOptions, type ActionSpec, type Presets } from "./base.js";
+import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { OffPolicyAgent } from "./off-policy.js";
 import { sacCriticLoss } from "./sac.js";
 
 export interface TD3Config {
@@ -81,7 +67,7 @@ export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
 });
 
 /** "Pendulum-v1/fast": rlbook's, as SAC's fast preset (RL-Zoo td3.yml Pendulum: lr 1e-3, learning_starts 10000, noise 0.1). */
-export const TD3_PRESETS: Record<string, { numEnvs: number; steps: number; config: Partial<TD3Config> }> = {
+export const TD3_PRESETS: Presets<TD3Config> = {
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1, policyFrequency: 2 } },
 };
 
@@ -104,9 +90,7 @@ function validate(c: TD3Config): void {
   checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
 }
 
-export class TD3 implements Agent {
-  readonly algo = "TD3";
-  readonly config: Readonly<TD3Config>;
+export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "box" }>> {
   readonly actor: MLP;
   readonly actorTarget: MLP;
   readonly q1: MLP;
@@ -116,47 +100,29 @@ export class TD3 implements Agent {
   readonly actorOpt: Adam;
   readonly qOpt: Adam;
   readonly replay: ReplayBuffer;
-  readonly rng: Rng;
-  numTimesteps = 0;
   numUpdates = 0;
-  private readonly enc: ObsEncoder;
-  private readonly spec: Extract<ActionSpec, { kind: "box" }>;
-  private readonly dim: number;
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
-  private readonly tracker: EpisodeTracker;
-  private obs: Float32Array | undefined;
-  private sinceTrain = 0;
 
-  constructor(
-    readonly env: VectorEnv,
-    config: Partial<TD3Config> = {},
-  ) {
-    checkKnownKeys("TD3", config, TD3_DEFAULTS);
-    const c: TD3Config = { ...TD3_DEFAULTS, ...config, netArch: [...(config.netArch ?? TD3_DEFAULTS.netArch)] };
-    validate(c);
-    this.config = Object.freeze(c);
-    this.spec = actionSpec(env.singleActionSpace, "TD3", ["box"]) as Extract<ActionSpec, { kind: "box" }>;
-    this.dim = this.spec.dim;
+  constructor(env: VectorEnv, config: Partial<TD3Config> = {}) {
+    super(env, "TD3", TD3_DEFAULTS, config, validate, "box");
+    const c = this.config;
     this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
     this.bias = Float32Array.from(this.spec.high, (h, i) => (h + this.spec.low[i]) / 2);
-    this.enc = new ObsEncoder(env.singleObservationSpace, "TD3");
-    this.rng = agentRng(c.seed);
     const D = this.enc.inputDim;
     const opts = { hidden: c.netArch, activation: "relu" as const, init: "torch" as const, rng: this.rng.split() };
-    this.actor = new MLP(D, this.dim, { ...opts, name: "actor" });
-    this.actorTarget = new MLP(D, this.dim, { ...opts, name: "actor_target" });
-    this.q1 = new MLP(D + this.dim, 1, { ...opts, name: "q1" });
-    this.q2 = new MLP(D + this.dim, 1, { ...opts, name: "q2" });
-    this.q1Target = new MLP(D + this.dim, 1, { ...opts, name: "q1_target" });
-    this.q2Target = new MLP(D + this.dim, 1, { ...opts, name: "q2_target" });
+    this.actor = new MLP(D, this.actDim, { ...opts, name: "actor" });
+    this.actorTarget = new MLP(D, this.actDim, { ...opts, name: "actor_target" });
+    this.q1 = new MLP(D + this.actDim, 1, { ...opts, name: "q1" });
+    this.q2 = new MLP(D + this.actDim, 1, { ...opts, name: "q2" });
+    this.q1Target = new MLP(D + this.actDim, 1, { ...opts, name: "q1_target" });
+    this.q2Target = new MLP(D + this.actDim, 1, { ...opts, name: "q2_target" });
     this.actorTarget.copyFrom(this.actor);
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
     this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
-    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.dim });
-    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
   }
 
   /** pi(s) = tanh(actor(s)) * scale + bias. */
@@ -169,7 +135,7 @@ export class TD3 implements Agent {
     const t = tf.tidy(() => this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]))));
     const a = Float32Array.from(t.dataSync());
     t.dispose();
-    if (!deterministic) for (let i = 0; i < a.length; i++) a[i] += this.rng.normal(0, this.scale[i % this.dim] * this.config.explorationNoise);
+    if (!deterministic) for (let i = 0; i < a.length; i++) a[i] += this.rng.normal(0, this.scale[i % this.actDim] * this.config.explorationNoise);
     return clipActions(a, this.spec, a);
   }
 
@@ -178,82 +144,28 @@ export class TD3 implements Agent {
     return this.actBatch(data, k, options.deterministic ?? false);
   }
 
-  beginTraining(_steps: number): void {
-    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
-    this.tracker.reset();
-  }
+  protected readonly statNames = ["qLoss", "actorLoss", "qValue"];
 
-  learnIteration(): IterationResult {
-    if (!this.obs) this.beginTraining(1e9);
-    const c = this.config;
-    const N = this.env.numEnvs;
-    const D = this.enc.inputDim;
-    const episodes: EpisodeRecord[] = [];
-    const before = this.numTimesteps;
-    const x = new Float32Array(N * D);
-    const nx = new Float32Array(N * D);
-    const stats: Tensor[] = [];
-    while (this.numTimesteps - before < 200) {
-      this.enc.encode(this.obs!, N, x);
-      let a: Float32Array;
-      if (this.numTimesteps < c.learningStarts) {
-        a = new Float32Array(N * this.dim);
-        for (let i = 0; i < a.length; i++) a[i] = this.rng.uniform(this.spec.low[i % this.dim], this.spec.high[i % this.dim]);
-      } else {
-        a = this.actBatch(this.obs!, N, false);
-      }
-      const r = this.env.step(a);
-      const auto = r.info.autoreset;
-      this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
-      this.enc.encode(r.obs, N, nx);
-      for (let i = 0; i < N; i++) {
-        if (auto && auto[i]) continue;
-        this.replay.add(x.subarray(i * D, (i + 1) * D), a.subarray(i * this.dim, (i + 1) * this.dim), r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, c.gamma);
-        this.numTimesteps++;
-        this.sinceTrain++;
-      }
-      this.obs = r.obs;
-      if (this.numTimesteps >= c.learningStarts && this.replay.size >= c.batchSize) {
-        while (this.sinceTrain >= c.trainFreq) {
-          this.sinceTrain -= c.trainFreq;
-          for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
-        }
-      } else {
-        this.sinceTrain = 0;
-      }
-    }
-    const losses: Record<string, number> = {};
-    if (stats.length) {
-      const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
-      const v = m.dataSync();
-      m.dispose();
-      tf.dispose(stats);
-      losses.qLoss = v[0];
-      losses.actorLoss = v[1];
-      losses.qValue = v[2];
-    }
-    return { steps: this.numTimesteps - before, episodes, losses };
-  }
-
-  private update(): Tensor {
+  /** One TD3 update; returns [qLoss, actorLoss, mean Q] (actorLoss 0 between actor updates). */
+  protected update(): Tensor {
     const c = this.config;
     const B = c.batchSize;
     const D = this.enc.inputDim;
     const b = this.replay.sample(B, this.rng);
     this.numUpdates++;
-    const noise = new Float32Array(B * this.dim);
+    const noise = new Float32Array(B * this.actDim);
     for (let i = 0; i < noise.length; i++) {
-      const s = this.scale[i % this.dim];
+      const s = this.scale[i % this.actDim];
       noise[i] = Math.max(-c.noiseClip * s, Math.min(c.noiseClip * s, this.rng.normal(0, c.policyNoise * s)));
     }
     return tf.tidy(() => {
       const obs = tf.tensor2d(b.obs, [B, D]);
       const next = tf.tensor2d(b.nextObs, [B, D]);
-      const act = tf.tensor2d(b.actions, [B, this.dim]);
+      const act = tf.tensor2d(b.actions, [B, this.actDim]);
       const y = tf.tidy(() => {
         const lo = tf.tensor1d(Float32Array.from(this.spec.low));
         const hi = tf.tensor1d(Float32Array.from(this.spec.high));
-        const a2 = tf.minimum(tf.maximum(tf.add(this.policy(this.actorTarget.apply(next)), tf.tensor2d(noise, [B, this.dim])), lo), hi);
+        const a2 = tf.minimum(tf.maximum(tf.add(this.policy(this.actorTarget.apply(next)), tf.tensor2d(noise, [B, this.actDim])), lo), hi);
         const sa2 = tf.concat([next, a2], 1);
         const qn = tf.reshape(tf.minimum(this.q1Target.apply(sa2), this.q2Target.apply(sa2)), [-1]);
         return tf.add(tf.tensor1d(b.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminated)), tf.tensor1d(b.discounts)), qn));
@@ -288,7 +200,7 @@ export class TD3 implements Agent {
     const a = this.policy(f.out);
     const fq = this.q1.forward(tf.concat([obs, a], 1));
     const dsa = this.q1.backward(fq.cache, tf.fill([B, 1], -1 / B), true).dx!;
-    const dA = tf.slice(dsa, [0, D], [B, this.dim]);
+    const dA = tf.slice(dsa, [0, D], [B, this.actDim]);
     // d pi / d out = scale * (1 - tanh(out)^2)
     const t = tf.tanh(f.out);
     const dOut = tf.mul(tf.mul(dA, tf.tensor1d(this.scale)), tf.sub(1, tf.square(t)));
@@ -296,17 +208,10 @@ export class TD3 implements Agent {
   }
 
   async save(dir: string): Promise<void> {
-    const arrays: Record<string, Float32Array> = {};
+    const arrays: CheckpointArrays = {};
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), sinceTrain: this.sinceTrain };
-    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) {
-      const s = opt.getState();
-      arrays[`${name}/m`] = s.m;
-      arrays[`${name}/v`] = s.v;
-      meta[name] = { step: s.step, lr: s.lr };
-    }
-    const rs = this.replay.getState();
-    for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
-    meta.replay = { pos: rs.pos, size: rs.size };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
+    meta.replay = saveReplay(this.replay, arrays);
     await writeCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
@@ -317,22 +222,12 @@ export class TD3 implements Agent {
   }
 
   static async load(dir: string, env: VectorEnv): Promise<TD3> {
-    const ck = await readCheckpoint(dir);
-    if (ck.algo !== "TD3") throw new CheckpointError(dir, `holds a ${ck.algo} agent, not TD3`);
-    const sig = envSignature(env);
-    const saved = ck.meta.env as ReturnType<typeof envSignature>;
-    if (saved.obs !== sig.obs || saved.act !== sig.act) throw new CheckpointError(dir, `was trained on observation space ${saved.obs} and action space ${saved.act}, but this env has ${sig.obs} and ${sig.act}`);
+    const ck = await openCheckpoint(dir, "TD3", env);
     const agent = new TD3(env, ck.config as Partial<TD3Config>);
     const nets = [["actor", agent.actor], ["actor_target", agent.actorTarget], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const;
     for (const [n, net] of nets) restoreNetwork(dir, ck, n, net);
-    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt]] as const) {
-      const m = ck.meta[name] as { step: number; lr: number };
-      opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${name}/m`, opt.size), v: checkpointArray(dir, ck, `${name}/v`, opt.size) });
-    }
-    const rp = ck.meta.replay as { pos: number; size: number };
-    const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
-    for (const k of ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"]) st[k] = checkpointArray(dir, ck, `replay/${k}`);
-    agent.replay.setState(st);
+    for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt]] as const) restoreOptimizer(dir, ck, name, opt);
+    restoreReplay(dir, ck, agent.replay);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.numUpdates = ck.meta.numUpdates as number;
     agent.sinceTrain = ck.meta.sinceTrain as number;

@@ -1,0 +1,170 @@
+/**
+ * What the replay-based agents (DQN, SAC, TD3) share: config handling, the collection step
+ * (uniformly random actions until `learningStarts`, then the agent's own; step every copy of
+ * the vector env; store each real transition, skipping the autoreset steps of next-step
+ * autoreset) and the training schedule (after `learningStarts`, with a batch in the buffer,
+ * `gradientSteps` updates every `trainFreq` env steps). Each algorithm's networks, acting,
+ * update, and checkpoint contents stay in its own file.
+ */
+import type { VectorEnv } from "../core/vector.js";
+import type { Rng } from "../core/rng.js";
+import type { ReplayBuffer } from "../buffers/replay.js";
+import type { Tensor } from "../nn/tf.js";
+import {
+  EpisodeTracker,
+  ObsEncoder,
+  actionSpec,
+  agentRng,
+  namedMeans,
+  resolveConfig,
+  type ActOptions,
+  type ActionSpec,
+  type Agent,
+  type EpisodeRecord,
+  type IterationResult,
+} from "./base.js";
+
+/** The config fields the shared off-policy loop reads. */
+export interface OffPolicyConfig {
+  bufferSize: number;
+  gamma: number;
+  batchSize: number;
+  learningStarts: number;
+  trainFreq: number;
+  gradientSteps: number;
+  netArch: number[];
+  seed: number | undefined;
+}
+
+/** Uniformly random actions for k env copies, in the env's layout (k ints, or k * dim floats). */
+export function randomActions(spec: ActionSpec, k: number, rng: Rng): Int32Array | Float32Array {
+  if (spec.kind === "discrete") {
+    const a = new Int32Array(k);
+    for (let i = 0; i < k; i++) a[i] = rng.integer(spec.n) + spec.start;
+    return a;
+  }
+  const a = new Float32Array(k * spec.dim);
+  for (let i = 0; i < a.length; i++) {
+    const j = i % spec.dim;
+    a[i] = rng.uniform(spec.low[j], spec.high[j]);
+  }
+  return a;
+}
+
+export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends ActionSpec> implements Agent {
+  readonly config: Readonly<C>;
+  readonly rng: Rng;
+  numTimesteps = 0;
+  abstract readonly replay: ReplayBuffer;
+  protected readonly enc: ObsEncoder;
+  protected readonly spec: S;
+  /** Numbers per action in the replay buffer (1 for Discrete, dim for Box). */
+  protected readonly actDim: number;
+  protected readonly tracker: EpisodeTracker;
+  protected obs: Float32Array | undefined;
+  /** Env steps since the last training round. */
+  protected sinceTrain = 0;
+  /** Encoded observations and next observations of the current vector step. */
+  private readonly x: Float32Array;
+  private readonly nx: Float32Array;
+
+  protected constructor(
+    readonly env: VectorEnv,
+    readonly algo: string,
+    defaults: Readonly<C>,
+    config: Partial<C>,
+    validate: (c: C) => void,
+    actionKind: S["kind"],
+  ) {
+    this.config = resolveConfig(algo, defaults, config, validate);
+    this.spec = actionSpec(env.singleActionSpace, algo, [actionKind]) as S;
+    this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
+    this.enc = new ObsEncoder(env.singleObservationSpace, algo);
+    this.rng = agentRng(this.config.seed);
+    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.x = new Float32Array(env.numEnvs * this.enc.inputDim);
+    this.nx = new Float32Array(env.numEnvs * this.enc.inputDim);
+  }
+
+  abstract actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array;
+  abstract act(obs: ArrayLike<number> | number, options?: ActOptions): number | Int32Array | Float32Array;
+  abstract save(dir: string): Promise<void>;
+  abstract dispose(): void;
+
+  /** One update (a minibatch from the replay buffer); returns its stats as one tensor, not read back. */
+  protected abstract update(): Tensor;
+
+  /** Names of the entries of {@link update}'s stats, as reported in `losses`. */
+  protected abstract readonly statNames: readonly string[];
+
+  beginTraining(_steps: number): void {
+    this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
+    this.tracker.reset();
+  }
+
+  /**
+   * About 200 env steps (so that the training loop yields often), training whenever a round
+   * is due; until learning starts no rounds accumulate.
+   */
+  learnIteration(): IterationResult {
+    if (!this.obs) this.beginTraining(1e9);
+    const episodes: EpisodeRecord[] = [];
+    const before = this.numTimesteps;
+    const stats: Tensor[] = [];
+    while (this.numTimesteps - before < 200) {
+      this.collectStep(episodes);
+      if (this.learningStarted()) this.trainIfDue(stats);
+      else this.sinceTrain = 0;
+    }
+    return { steps: this.numTimesteps - before, episodes, losses: namedMeans(stats, this.statNames) };
+  }
+
+  /**
+   * One step of every env copy: uniformly random actions before `learningStarts`, the agent's
+   * (exploring) actions after. Each real transition (not the reset step of an autoreset env) is
+   * stored; returns how many there were (the env steps taken).
+   */
+  protected collectStep(episodes: EpisodeRecord[]): number {
+    const N = this.env.numEnvs;
+    const D = this.enc.inputDim;
+    const A = this.actDim;
+    const x = this.enc.encode(this.obs!, N, this.x);
+    const actions = this.numTimesteps < this.config.learningStarts ? randomActions(this.spec, N, this.rng) : this.actBatch(this.obs!, N, false);
+    const r = this.env.step(actions);
+    const auto = r.info.autoreset;
+    this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
+    const nx = this.enc.encode(r.obs, N, this.nx);
+    let real = 0;
+    for (let i = 0; i < N; i++) {
+      if (auto && auto[i]) continue;
+      real++;
+      this.store(i, x.subarray(i * D, (i + 1) * D), actions.subarray(i * A, (i + 1) * A), r.reward[i], nx.subarray(i * D, (i + 1) * D), r.terminated[i] === 1, r.truncated[i] === 1);
+    }
+    this.obs = r.obs;
+    this.numTimesteps += real;
+    this.sinceTrain += real;
+    return real;
+  }
+
+  /** Stores env copy i's transition (encoded observations, the action as the env took it). */
+  protected store(_i: number, obs: Float32Array, action: Float32Array | Int32Array, reward: number, nextObs: Float32Array, terminated: boolean, _truncated: boolean): void {
+    this.replay.add(obs, action, reward, nextObs, terminated, this.config.gamma);
+  }
+
+  /** Past `learningStarts`, with a minibatch's worth of transitions stored. */
+  protected learningStarted(): boolean {
+    return this.numTimesteps >= this.config.learningStarts && this.replay.size >= this.config.batchSize;
+  }
+
+  /** Takes the training rounds due (one per `trainFreq` env steps, `gradientSteps` updates each), pushing their stats; true if any. */
+  protected trainIfDue(stats: Tensor[]): boolean {
+    const c = this.config;
+    let trained = false;
+    while (this.sinceTrain >= c.trainFreq) {
+      this.sinceTrain -= c.trainFreq;
+      for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
+      trained = true;
+    }
+    return trained;
+  }
+}
