@@ -6,6 +6,8 @@
  *   rlbook run nb.ipynb [-o out.ipynb] [--html out.html] [--allow-errors] [--timeout S]
  *                                                            execute a notebook, no Jupyter needed;
  *                                                            --html also writes a standalone page
+ *   rlbook worker --redis URL [--concurrency N] [--queue NAME]
+ *                                                            run sweep trials from a Redis queue
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -16,7 +18,8 @@ import { parseArgs } from "node:util";
 const USAGE = `usage:
   rlbook install [--user | --prefix PATH] [--no-typecheck]
   rlbook kernel -f CONNECTION_FILE [--no-typecheck]
-  rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--html OUT.html] [--allow-errors] [--timeout SECONDS]`;
+  rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--html OUT.html] [--allow-errors] [--timeout SECONDS]
+  rlbook worker --redis URL [--concurrency N] [--queue NAME]`;
 
 class UsageError extends Error {}
 
@@ -87,6 +90,18 @@ async function main(argv: string[]): Promise<number> {
         throw error;
       }
       process.stderr.write(`executed ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${out ?? path}\n`);
+      return 0;
+    }
+    case "worker": {
+      const { values } = parse(rest, { redis: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" } });
+      if (!values.redis) throw new UsageError("rlbook worker needs --redis URL (e.g. redis://127.0.0.1:6379)");
+      const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new UsageError(`--concurrency must be a positive integer, got ${values.concurrency}`);
+      const { runWorker } = await import("../src/sweep/redis.js");
+      // SIGINT / SIGTERM put running trials back on the queue for other workers, then exit.
+      const stop = new AbortController();
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+      await runWorker({ redis: values.redis as string, concurrency, queue: values.queue as string | undefined, signal: stop.signal });
       return 0;
     }
     case undefined:

@@ -204,3 +204,20 @@ test("the Redis executor and worker: bad URLs and unreachable servers get clear 
   await assert.rejects(async () => await sweep({ space: { q: choice([1]) }, objective: `${fixtures}#linear`, executor, trials: 1 }), (e: Error) => e.message.includes(dead) && /redis-server/.test(e.message));
   await executor.close();
 });
+
+test("`rlbook worker --redis URL` runs a sweep's trials and stops cleanly on SIGTERM", { skip, timeout: 60_000 }, async () => {
+  const cli = fileURLToPath(new URL("../../kernel/cli.js", import.meta.url));
+  const worker = spawn(process.execPath, [cli, "worker", "--redis", url, "--queue", "cli-queue", "--concurrency", "2"], { stdio: ["ignore", "inherit", "inherit"] });
+  workers.push(worker);
+  const executor = redisExecutor({ redis: url, queue: "cli-queue" });
+  const result = await sweep({ space: { q: choice([1, 2, 3]), ms: 50 }, objective: `${fixtures}#timed`, sampler: "grid", executor, seed: 0 });
+  assert.deepEqual(result.trials.map((t) => [t.status, t.value]), [["complete", 3], ["complete", 6], ["complete", 9]]);
+  const exited = new Promise<number | null>((r) => worker.once("exit", (code) => r(code)));
+  worker.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  const usage = spawn(process.execPath, [cli, "worker"], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  usage.stderr!.on("data", (d) => (stderr += d));
+  assert.equal(await new Promise((r) => usage.once("exit", r)), 2);
+  assert.match(stderr, /rlbook worker needs --redis URL/);
+});
