@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { installKernelHooks, type KernelHooks } from "../src/kernel-hooks.js";
 import { RUNTIME } from "./compile.js";
 import { bundleOf, format, type Formatted } from "./format.js";
-import { currentContext, runWithSink } from "./cell-context.js";
+import { cellContext, currentContext, runWithSink } from "./cell-context.js";
 import { importFromCell } from "./cell-import.js";
 import type { Comms } from "./comm.js";
 import type { Output } from "./output.js";
@@ -103,10 +103,17 @@ export function installRuntime(options: RuntimeOptions): void {
   };
   for (const [name, value] of Object.entries(globals)) Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
+  let ticks = 0;
   const runtime = {
-    /** Called at the top of every loop body in cell code: throws once an interrupt is pending. */
+    /**
+     * Called at the top of every loop body in cell code: throws once an interrupt is pending.
+     * An interrupted cell's async work can resume after the next cell has started (and the
+     * flag was cleared), e.g. when an awaited import finishes; every 1024th tick therefore also
+     * checks the abort signal of the cell the code belongs to, so such a loop stops too.
+     */
     tick(): void {
       if (Atomics.load(interruptFlag, 0) !== 0) throw new KeyboardInterrupt();
+      if ((++ticks & 1023) === 0 && cellContext.getStore()?.signal.aborted) throw new KeyboardInterrupt();
     },
     import: importFromCell,
     importMeta: {

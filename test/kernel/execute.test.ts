@@ -198,6 +198,15 @@ describe("execution", () => {
     assert.equal(resultText(await kernel.execute("survivor")), "'still here'");
   });
 
+  test("an interrupted cell's async continuation cannot spin later, after the next cell started", async () => {
+    const running = kernel.execute("await new Promise((r) => setTimeout(r, 400));\nwhile (true) {}");
+    await sleep(100);
+    await kernel.request("control", "interrupt_request", {});
+    assert.equal((await running).reply.content.ename, "KeyboardInterrupt");
+    const next = await kernel.execute("await new Promise((r) => setTimeout(r, 800)); 'alive'");
+    assert.equal(resultText(next), "'alive'");
+  });
+
   test("captureOutput (for Output widgets) diverts a block's output, and its timers', to a sink", async () => {
     const result = await kernel.execute(`
       import { kernelHooks } from "rlbook";
