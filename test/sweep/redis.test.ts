@@ -210,8 +210,12 @@ test("`rlbook worker --redis URL` runs a sweep's trials and stops cleanly on SIG
   const worker = spawn(process.execPath, [cli, "worker", "--redis", url, "--queue", "cli-queue", "--concurrency", "2"], { stdio: ["ignore", "inherit", "inherit"] });
   workers.push(worker);
   const executor = redisExecutor({ redis: url, queue: "cli-queue" });
-  const result = await sweep({ space: { q: choice([1, 2, 3]), ms: 50 }, objective: `${fixtures}#timed`, sampler: "grid", executor, seed: 0 });
-  assert.deepEqual(result.trials.map((t) => [t.status, t.value]), [["complete", 3], ["complete", 6], ["complete", 9]]);
+  try {
+    const result = await sweep({ space: { q: choice([1, 2, 3]), ms: 50 }, objective: `${fixtures}#timed`, sampler: "grid", executor, seed: 0 });
+    assert.deepEqual(result.trials.map((t) => [t.status, t.value]), [["complete", 3], ["complete", 6], ["complete", 9]]);
+  } finally {
+    await executor.close();
+  }
   const exited = new Promise<number | null>((r) => worker.once("exit", (code) => r(code)));
   worker.kill("SIGTERM");
   assert.equal(await exited, 0);
