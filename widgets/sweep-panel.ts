@@ -17,6 +17,7 @@ import { kernelHooks } from "../src/kernel-hooks.js";
 import { sweep, type SweepOptions, type SweepResult, type SweepRun } from "../src/sweep/sweep.js";
 import { validateSpace, choice, intUniform, logUniform, quantized, uniform, type Config, type Param, type Space } from "../src/sweep/space.js";
 import type { TrialRecord } from "../src/sweep/store.js";
+import type { Pruner } from "../src/sweep/pruners.js";
 import { BoundedIntText, Button, Dropdown, FloatRangeSlider, HBox, HTML, IntRangeSlider, Layout, Select, SelectMultiple, VBox } from "./generated.js";
 import { escapeHTML, formatMetric, svgLineChart, type CurveSeries } from "./rl.js";
 import type { Widget } from "./widget.js";
@@ -27,7 +28,8 @@ export const trialColor = (n: number): string => PALETTE[n % PALETTE.length]!;
 
 export interface SweepPanelOptions extends Omit<SweepOptions, "signal" | "sampler" | "pruner"> {
   sampler?: "tpe" | "random" | "grid";
-  pruner?: "none" | "median" | "asha";
+  /** "none", "median", "asha", or a configured pruner (ashaPruner({...})), offered in the dropdown as its own entry. */
+  pruner?: "none" | "median" | "asha" | Pruner;
   title?: string;
   /** Least time between two redraws, ms (default 250). */
   updateMs?: number;
@@ -112,7 +114,7 @@ export function leaderboardOrder(trials: readonly TrialRecord[], mode: SweepOpti
 export class SweepPanel extends VBox {
   readonly controls: SpaceControl[];
   readonly sampler: Dropdown<"tpe" | "random" | "grid">;
-  readonly pruner: Dropdown<"none" | "median" | "asha">;
+  readonly pruner: Dropdown<"none" | "median" | "asha" | Pruner>;
   readonly trials: BoundedIntText;
   readonly parallel: BoundedIntText;
   readonly runButton: Button;
@@ -157,7 +159,10 @@ export class SweepPanel extends VBox {
       }
     }
     const sampler = new Dropdown<"tpe" | "random" | "grid">({ options: ["tpe", "random", "grid"], value: options.sampler ?? "tpe", description: "sampler" });
-    const pruner = new Dropdown<"none" | "median" | "asha">({ options: ["none", "median", "asha"], value: options.pruner ?? "none", description: "pruner" });
+    const given = options.pruner;
+    const prunerOptions: [string, "none" | "median" | "asha" | Pruner][] = [["none", "none"], ["median", "median"], ["asha", "asha"]];
+    if (typeof given === "object") prunerOptions.push([`${given.spec.kind} ${JSON.stringify(given.spec.options ?? {})}`, given]);
+    const pruner = new Dropdown<"none" | "median" | "asha" | Pruner>({ options: prunerOptions, value: given ?? "none", description: "pruner" });
     const trials = new BoundedIntText({ value: options.trials ?? 20, min: 1, max: 10_000, description: "trials" });
     const parallel = new BoundedIntText({ value: options.parallel ?? 1, min: 1, max: 256, description: "parallel" });
     const runButton = new Button({ description: "Run", button_style: "success", icon: "play", tooltip: "Start a sweep with these settings" });
