@@ -20,3 +20,4 @@ export { type Options, type OutputItem } from "./behaviors.js";
 export { link, dlink, jslink, jsdlink, type Endpoint, type KernelLink } from "./link.js";
 export { interact, interactive, interactManual, fixed, Fixed, Interactive, type Abbreviation, type InteractOptions, type Arguments } from "./interact.js";
 export { TrainingMonitor, EpisodePlayer, svgLineChart, formatMetric, type TrainingMonitorOptions, type EpisodeLike, type CurveSeries } from "./rl.js";
+export { SweepPanel, svgParallelCoordinates, leaderboardOrder, trialColor, type SweepPanelOptions } from "./sweep-panel.js";

@@ -20,7 +20,7 @@ import { train, type MetricRecord, type TrainingRun, type TrainOptions } from ".
 import { Button, HBox, HTML, IntProgress, IntSlider, Play, VBox } from "./generated.js";
 import { jslink } from "./link.js";
 
-const escapeHTML = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export const escapeHTML = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** A number for people: 3 significant digits, thousands separated for large integers. */
 export function formatMetric(value: number): string {
@@ -46,13 +46,15 @@ export interface CurveSeries {
   /** Dots instead of a line. */
   dots?: boolean;
   width?: number;
+  /** Stroke opacity (default 1): faded series, such as a sweep's pruned trials. */
+  opacity?: number;
 }
 
 /**
  * A small SVG line chart (no dependencies, microseconds to draw, so it can redraw several
  * times a second during training). Series with more than `maxPoints` points are thinned.
  */
-export function svgLineChart(series: readonly CurveSeries[], options: { width?: number; height?: number; xLabel?: string; yLabel?: string; maxPoints?: number } = {}): string {
+export function svgLineChart(series: readonly CurveSeries[], options: { width?: number; height?: number; xLabel?: string; yLabel?: string; maxPoints?: number; legend?: boolean; empty?: string } = {}): string {
   const W = options.width ?? 520;
   const H = options.height ?? 220;
   const m = { left: 58, right: 14, top: 12, bottom: 34 };
@@ -63,7 +65,7 @@ export function svgLineChart(series: readonly CurveSeries[], options: { width?: 
     `<text x="${(m.left + W - m.right) / 2}" y="${H - 4}" text-anchor="middle" font-size="11" fill="#444">${escapeHTML(options.xLabel ?? "")}</text>` +
     `<text x="12" y="${(m.top + H - m.bottom) / 2}" text-anchor="middle" font-size="11" fill="#444" transform="rotate(-90 12 ${(m.top + H - m.bottom) / 2})">${escapeHTML(options.yLabel ?? "")}</text>`;
   if (!all.length) {
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">${frame}${labels}<text x="${(m.left + W - m.right) / 2}" y="${(m.top + H - m.bottom) / 2}" text-anchor="middle" font-size="12" fill="#888">waiting for the first episode</text></svg>`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">${frame}${labels}<text x="${(m.left + W - m.right) / 2}" y="${(m.top + H - m.bottom) / 2}" text-anchor="middle" font-size="12" fill="#888">${escapeHTML(options.empty ?? "waiting for the first episode")}</text></svg>`;
   }
   let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   let [y0, y1] = [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
@@ -87,9 +89,9 @@ export function svgLineChart(series: readonly CurveSeries[], options: { width?: 
     const kept = pts.filter((_, i) => i % step === 0 || i === pts.length - 1);
     if (s.dots) return kept.map(([x, y]) => `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeHTML(s.name)}: ${formatMetric(y)}</title></circle>`).join("");
     const d = kept.map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
-    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"><title>${escapeHTML(s.name)}</title></path>`;
+    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.5}"${s.opacity !== undefined ? ` stroke-opacity="${s.opacity}"` : ""}><title>${escapeHTML(s.name)}</title></path>`;
   });
-  const legend = series
+  const legend = (options.legend ?? true) === false ? "" : series
     .filter((s) => s.points.length)
     .map((s, i) => `<rect x="${m.left + 8 + i * 130}" y="${m.top + 6}" width="10" height="3" fill="${s.color}"/><text x="${m.left + 22 + i * 130}" y="${m.top + 11}" font-size="10" fill="#333">${escapeHTML(s.name)}</text>`)
     .join("");

@@ -128,3 +128,24 @@ test("the environments notebook makes, steps, renders and vectorizes envs", { ti
   const frames = outputs.filter((o) => String((o.data as Record<string, string> | undefined)?.["image/svg+xml"] ?? "").startsWith("<svg"));
   assert.ok(frames.length >= 3, "envs display their frames as SVG");
 });
+
+test("the sweeps notebook runs a PPO CartPole sweep with ASHA in the live panel and shows the best config", { timeout: 180_000 }, () => {
+  copyFileSync(join(packageRoot, "notebooks", "sweeps.ipynb"), join(work, "sweeps.ipynb"));
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "sweeps.ipynb")], { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const notebook = JSON.parse(readFileSync(join(work, "sweeps.ipynb"), "utf8")) as Notebook;
+  const outputs = outputsOf(notebook).flat();
+  assert.ok(outputs.every((o) => o.output_type !== "error"));
+  const data = (o: Record<string, unknown>) => (o.data ?? {}) as Record<string, unknown>;
+  const text = outputs.map((o) => String(data(o)["text/plain"] ?? o.text ?? "")).join("\n");
+  assert.ok(outputs.some((o) => data(o)["application/vnd.jupyter.widget-view+json"]), "the live panel is shown as a widget");
+  const counts = /sweep \w+: 24 trials \((\d+) complete, (\d+) pruned, 0 failed\); maximize return/.exec(text);
+  assert.ok(counts, text.slice(0, 2000));
+  assert.ok(Number(counts[1]) >= 4, `trials completed: ${counts[1]}`);
+  assert.ok(Number(counts[2]) >= 1, `ASHA pruned some trials: ${counts[2]}`);
+  const best = /best trial (\d+): return ([\d.]+) with \{\s*learningRate: [\d.e-]+,\s*entCoef: [\d.e-]+,\s*nSteps: (32|64|128)\s*\}/.exec(text);
+  assert.ok(best, "the best config is printed");
+  assert.ok(Number(best[2]) > 100, `the best trial learned something: ${best[2]}`);
+  assert.ok(/learningRate: [\d.]+/.test(text) && /nSteps: [\d.]+/.test(text), "importance per parameter is shown");
+  assert.ok(outputs.some((o) => data(o)["application/vnd.vegalite.v5+json"]), "the parallel-coordinates chart is shown");
+});

@@ -264,6 +264,39 @@ console.log(JSON.stringify({ reason: run.stopReason, finished: monitor.finished,
   await shot("6-training-stopped");
 });
 
+test("SweepPanel renders its controls and charts, and a Run click in the page starts trials", { skip, timeout: 60_000 }, async () => {
+  const shown = await cell(`
+import { SweepPanel, uniform, choice } from "rlbook";
+const sweepPanel = new SweepPanel({
+  title: "tiny sweep",
+  space: { x: uniform(0, 1), kind: choice(["a", "b"]) },
+  objective: async (c, { report }) => {
+    for (let s = 1; s <= 3; s++) {
+      await report((c.x as number) * s, s);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    return c.x as number;
+  },
+  metric: "score", trials: 4, seed: 0, updateMs: 50,
+});
+sweepPanel`);
+  const root = `#${shown.cell}`;
+  await page.waitForSelector(`${root} .widget-hslider .noUi-handle`, { timeout: 15_000 });
+  assert.equal(await page.locator(`${root} .widget-hslider`).count(), 1, "a range slider for x");
+  assert.equal(await page.locator(`${root} .widget-select-multiple option`).count(), 2, "a multi-select for kind");
+  assert.equal(await page.locator(`${root} .widget-dropdown`).count(), 2, "sampler and pruner");
+  assert.equal(await page.locator(`${root} svg.rlbook-parallel`).count(), 1, "the parallel-coordinates view");
+  await page.click(`${root} button.widget-button:has-text('Run')`);
+  await waitForText(`${root} .rlbook-sweep-status`, "done · 4/4 trials · 4 complete", { timeout: 20_000 });
+  assert.equal(await page.locator(`${root} svg.rlbook-parallel path.trial`).count(), 4, "a polyline per trial, drawn in the page");
+  assert.equal(await page.locator(`${root} .widget-select:not(.widget-select-multiple) option`).count(), 4, "the leaderboard lists the trials");
+  assert.match(await page.locator(`${root} .widget-select:not(.widget-select-multiple) option`).first().innerText(), /^1\.\s+trial\s+\d+:\s+score=/, "the best first (the view shows spaces as no-break spaces)");
+  await page.waitForSelector(`${root} .rlbook-trial svg path`, { timeout: 5_000 });
+  const result = await kernelValue<{ trials: number; best: number }>("{ trials: sweepPanel.result!.trials.length, best: sweepPanel.picked }");
+  assert.equal(result.trials, 4);
+  await shot("7-sweep-panel");
+});
+
 test("a reloaded page re-attaches to the live widgets (comm_info + request_states) and stays two-way", { skip, timeout: 60_000 }, async () => {
   const ids = await kernelValue<{ slider: string }>("{ slider: slider.model_id }");
   await page.reload();
