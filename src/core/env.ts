@@ -109,7 +109,7 @@ export abstract class Env<O = unknown, A = unknown> {
 
   /** An SVG image of the current frame. */
   render(): string {
-    throw new Error(`${this.name}: render() is not implemented`);
+    throw new Error(`${this.name} draws no frames: override render() to return an SVG string of the current state`);
   }
 
   /** Releases resources; the env is not used afterwards. */
