@@ -6,12 +6,17 @@
  * declaration of every name from earlier cells, one entry per name) followed by the cell.
  * Re-declaring a name in a cell replaces its prelude entry, which mirrors the REPL semantics
  * of execution. Only diagnostics inside the cell are reported, at cell line:col.
+ *
+ * Cells are first checked by the checker of the last full program (reused-checker.ts), which
+ * takes well under a millisecond; a cell it cannot pass gets the service's full check, and that
+ * program's checker is the one reused from then on.
  */
 import ts from "typescript";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { packageRoot } from "./paths.js";
+import { canReuseCheckers, ReusedChecker, type ReusedCheck } from "./reused-checker.js";
 
 export interface CellDiagnostic {
   line: number;
@@ -24,11 +29,11 @@ export interface CellDiagnostic {
 interface PreludeEntry {
   keys: string[];
   text: string;
-  /** Type checked only with Node's types and the kernel's globals in scope. */
-  full?: boolean;
 }
 
 const CANNOT_FIND_MODULE = 2307;
+/** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
+const CELLS_PER_CHECKER = 200;
 
 /** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
 export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
@@ -38,9 +43,10 @@ export class CellLanguage {
   readonly #cellFile: string;
   readonly #options: ts.CompilerOptions;
   readonly #service: ts.LanguageService;
-  readonly #ecmaScriptOnly: ts.LanguageService;
-  /** Whether the last checked cell needed the full program (Node's types, the kernel's globals). */
-  #neededFull = true;
+  readonly #moduleCache: ts.ModuleResolutionCache;
+  #reused: ReusedChecker | undefined;
+  /** The last cell that passed the reused checker, for the types of its destructured names. */
+  #lastCheck: (ReusedCheck & { text: string }) | undefined;
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
   readonly #clearResolutions: () => void;
   #prelude: PreludeEntry[] = [];
@@ -48,8 +54,12 @@ export class CellLanguage {
   #offset = 0;
   #version = 0;
 
-  constructor(cwd: string) {
+  readonly #reuseCheckers: boolean;
+
+  /** `reuseCheckers: false` gives every cell a full program (slow; the reference the fast path is tested against). */
+  constructor(cwd: string, settings: { reuseCheckers?: boolean } = {}) {
     this.#cwd = cwd;
+    this.#reuseCheckers = (settings.reuseCheckers ?? true) && canReuseCheckers;
     this.#cellFile = join(cwd, "__rlbook_cell__.ts");
     const require = createRequire(import.meta.url);
     const nodeTypes = dirname(dirname(require.resolve("@types/node/package.json")));
@@ -76,63 +86,62 @@ export class CellLanguage {
     // One resolution cache for the whole session: without it every cell's new program would
     // resolve @types/node and every import again, stat by stat (most of a cell's check time).
     const moduleCache = ts.createModuleResolutionCache(cwd, (f) => f, this.#options);
+    this.#moduleCache = moduleCache;
     const typeCache = ts.createTypeReferenceDirectiveResolutionCache(cwd, (f) => f, this.#options, moduleCache.getPackageJsonInfoCache());
     this.#clearResolutions = () => {
       moduleCache.clear();
       typeCache.clear();
     };
-    const registry = ts.createDocumentRegistry();
-    const serviceFor = (options: ts.CompilerOptions, roots: string[]) => {
-      const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
-        getModuleResolutionCache: () => moduleCache,
-        resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
-          literals.map((literal) =>
-            ts.resolveModuleName(literal.text, containingFile, options, ts.sys, moduleCache, redirected, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
-          ),
-        resolveTypeReferenceDirectiveReferences: (references, containingFile, redirected, options, containingSourceFile) =>
-          references.map((reference) => {
-            const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
-            const mode = typeof reference === "string" || !containingSourceFile ? undefined : ts.getModeForFileReference(reference, containingSourceFile.impliedNodeFormat);
-            return ts.resolveTypeReferenceDirective(name, containingFile, options, ts.sys, redirected, typeCache, mode);
-          }),
-        getScriptFileNames: () => roots,
-        getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
-        getScriptSnapshot: (file) => {
-          if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
-          if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
-          return this.#snapshots.get(file);
-        },
-        getCurrentDirectory: () => this.#cwd,
-        getCompilationSettings: () => options,
-        getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-        fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
-        readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
-        readDirectory: ts.sys.readDirectory,
-        directoryExists: ts.sys.directoryExists,
-        getDirectories: ts.sys.getDirectories,
-        realpath: ts.sys.realpath,
-      };
-      return ts.createLanguageService(host, registry);
+    const options = this.#options;
+    const roots = [this.#cellFile, CELL_GLOBALS];
+    const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
+      getModuleResolutionCache: () => moduleCache,
+      resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
+        literals.map((literal) =>
+          ts.resolveModuleName(literal.text, containingFile, options, ts.sys, moduleCache, redirected, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
+        ),
+      resolveTypeReferenceDirectiveReferences: (references, containingFile, redirected, options, containingSourceFile) =>
+        references.map((reference) => {
+          const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
+          const mode = typeof reference === "string" || !containingSourceFile ? undefined : ts.getModeForFileReference(reference, containingSourceFile.impliedNodeFormat);
+          return ts.resolveTypeReferenceDirective(name, containingFile, options, ts.sys, redirected, typeCache, mode);
+        }),
+      getScriptFileNames: () => roots,
+      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
+      getScriptSnapshot: (file) => {
+        if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
+        if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
+        return this.#snapshots.get(file);
+      },
+      getCurrentDirectory: () => this.#cwd,
+      getCompilationSettings: () => options,
+      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+      fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
+      readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      realpath: ts.sys.realpath,
     };
-    this.#service = serviceFor(this.#options, [this.#cellFile, CELL_GLOBALS]);
-    // The same check without Node's ~100 declaration files and the kernel's globals: a cell of
-    // plain ECMAScript that passes here passes the full check too (the full program only adds
-    // declarations), at a third of the cost. Anything else falls through to the full check.
-    this.#ecmaScriptOnly = serviceFor({ ...this.#options, types: [] }, [this.#cellFile]);
+    this.#service = ts.createLanguageService(host);
   }
 
   /** Type and syntax errors in a cell, positioned in the cell (1-based line:col). */
   diagnostics(code: string, options: { semantic: boolean } = { semantic: true }): CellDiagnostic[] {
-    const redeclared = declaredKeys(code);
-    this.#load(code, redeclared);
-    const syntactic = this.#ecmaScriptOnly.getSyntacticDiagnostics(this.#cellFile);
-    this.#neededFull = true;
-    if (syntactic.length || !options.semantic) return this.#inCell(syntactic, code);
-    const preludeIsPlain = this.#prelude.every((e) => !e.full || e.keys.some((k) => redeclared.has(k)));
-    if (preludeIsPlain && !this.#usesFullOnlyNames(code) && !this.#inCell(this.#ecmaScriptOnly.getSemanticDiagnostics(this.#cellFile), code).length) {
-      this.#neededFull = false;
-      return [];
+    this.#load(code, declaredKeys(code));
+    this.#lastCheck = undefined;
+    if (!options.semantic) return this.#inCell(parseDiagnostics(this.#text), code);
+    // Comment directives (@ts-ignore, @ts-expect-error) are applied by a full program only.
+    if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && !code.includes("@ts-")) {
+      const check = this.#reused.check(this.#text, this.#offset);
+      if (check.syntactic.length) return this.#inCell(check.syntactic, code);
+      if (check.clean) {
+        this.#lastCheck = { ...check, text: this.#text };
+        return [];
+      }
     }
+    const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
+    if (syntactic.length) return this.#inCell(syntactic, code);
     let all = this.#service.getSemanticDiagnostics(this.#cellFile);
     if (all.some((d) => d.code === CANNOT_FIND_MODULE)) {
       // A package installed since the last lookup: forget cached failures and look again.
@@ -140,30 +149,9 @@ export class CellLanguage {
       this.#version++;
       all = this.#service.getSemanticDiagnostics(this.#cellFile);
     }
+    // The checker that just ran (the service made it for this check) is the one to reuse now.
+    if (this.#reuseCheckers) this.#reused = new ReusedChecker(this.#service.getProgram()!, this.#moduleCache, this.#cwd);
     return this.#inCell(all, code);
-  }
-
-  /** Global names that only the full program declares (console, process, display, ...), found once. */
-  #fullOnlyNames: Set<string> | undefined;
-
-  /** True when the cell mentions a name only the full program has, or imports: then the plain check cannot pass. */
-  #usesFullOnlyNames(code: string): boolean {
-    if (!this.#fullOnlyNames) {
-      const names = (service: ts.LanguageService) => {
-        const program = service.getProgram()!;
-        const file = program.getSourceFile(this.#cellFile)!;
-        const flags = ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace;
-        return new Set(program.getTypeChecker().getSymbolsInScope(file, flags).map((symbol) => symbol.name));
-      };
-      const plain = names(this.#ecmaScriptOnly);
-      this.#fullOnlyNames = new Set([...names(this.#service)].filter((name) => !plain.has(name)));
-    }
-    const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, code);
-    for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
-      if (token === ts.SyntaxKind.ImportKeyword) return true;
-      if (token === ts.SyntaxKind.Identifier && this.#fullOnlyNames.has(scanner.getTokenValue())) return true;
-    }
-    return false;
   }
 
   /** The errors that lie in the cell (not the prelude), at cell line:col. */
@@ -179,8 +167,7 @@ export class CellLanguage {
     let entries = preludeEntries(file);
     if (entries.some((e) => e.destructured)) entries = this.#declareDestructured(code, entries);
     const keys = new Set(entries.flatMap((e) => e.keys));
-    const full = this.#neededFull;
-    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text, full })));
+    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text })));
   }
 
   complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {
@@ -225,9 +212,10 @@ export class CellLanguage {
   /** `const {a, b} = f()` becomes `declare let a: A; declare let b: B;` with the types TypeScript inferred. */
   #declareDestructured(code: string, entries: ReturnType<typeof preludeEntries>): PreludeEntry[] {
     const offset = this.#load(code, new Set(entries.flatMap((e) => e.keys)));
-    const program = this.#service.getProgram();
-    const checker = program?.getTypeChecker();
-    const file = program?.getSourceFile(this.#cellFile);
+    const reused = this.#lastCheck?.text === this.#text ? this.#lastCheck : undefined;
+    const program = reused ? undefined : this.#service.getProgram();
+    const checker = reused?.checker ?? program?.getTypeChecker();
+    const file = reused?.file ?? program?.getSourceFile(this.#cellFile);
     return entries.flatMap((entry) => {
       if (!entry.destructured) return [entry];
       return entry.destructured.map(({ name, pos }) => {
@@ -317,10 +305,14 @@ function bindingNames(name: ts.BindingName, file: ts.SourceFile): { name: string
 }
 
 /** Whether a cell can run as typed: complete, incomplete (more lines to come), or invalid. */
+function parseDiagnostics(text: string): readonly ts.Diagnostic[] {
+  const file = ts.createSourceFile("cell.ts", text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  return (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
+}
+
 export function isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string } {
   if (!code.trim()) return { status: "complete" };
-  const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-  const errors = (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
+  const errors = parseDiagnostics(code);
   if (!errors.length) return { status: "complete" };
   const end = code.trimEnd().length;
   // Unterminated template literals and block comments continue on the next line.
