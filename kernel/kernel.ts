@@ -79,7 +79,7 @@ export class Kernel {
       stdout: false,
       stderr: false,
       // A smaller young generation keeps the executor's resident memory down; cells rarely need more.
-      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.RLBOOK_YOUNG_MB ?? 8) },
+      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.RLBOOK_YOUNG_MB ?? 4) },
     });
     this.#workerReady = new Promise((resolve) => {
       const onReady = (message: FromWorker) => {

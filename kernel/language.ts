@@ -47,6 +47,7 @@ export class CellLanguage {
   #reused: ReusedChecker | undefined;
   /** The last cell that passed the reused checker, for the types of its destructured names. */
   #lastCheck: (ReusedCheck & { text: string }) | undefined;
+  readonly #docs = new DocReader();
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
   readonly #clearResolutions: () => void;
   #prelude: PreludeEntry[] = [];
@@ -96,6 +97,9 @@ export class CellLanguage {
     const roots = [this.#cellFile, CELL_GLOBALS];
     const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getModuleResolutionCache: () => moduleCache,
+      // JSDoc trees of Node's and the standard library's declarations are a tenth of the program's
+      // memory and only `?name` needs them: DocReader reparses the one file it needs instead.
+      jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeErrors,
       resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
         literals.map((literal) =>
           ts.resolveModuleName(literal.text, containingFile, options, ts.sys, moduleCache, redirected, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
@@ -150,7 +154,7 @@ export class CellLanguage {
       all = this.#service.getSemanticDiagnostics(this.#cellFile);
     }
     // The checker that just ran (the service made it for this check) is the one to reuse now.
-    if (this.#reuseCheckers) this.#reused = new ReusedChecker(this.#service.getProgram()!, this.#moduleCache, this.#cwd);
+    this.#reuseServiceChecker();
     return this.#inCell(all, code);
   }
 
@@ -176,6 +180,7 @@ export class CellLanguage {
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
     const completions = this.#service.getCompletionsAtPosition(this.#cellFile, position, { includeCompletionsWithInsertText: true });
+    this.#reuseServiceChecker();
     let entries = (completions?.entries ?? []).filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__rlbook"));
     if (!entries.length && prefix) entries = (completions?.entries ?? []).filter((e) => e.name.toLowerCase().startsWith(prefix.toLowerCase()));
     entries.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
@@ -186,13 +191,51 @@ export class CellLanguage {
   inspect(code: string, cursor: number): { signature: string; documentation: string } | undefined {
     const offset = this.#load(code, new Set());
     const at = (pos: number) => (pos >= 0 ? this.#service.getQuickInfoAtPosition(this.#cellFile, offset + pos) : undefined);
+    let position = cursor;
     let info = at(cursor);
-    if (!info || !/[\w$]/.test(code[cursor] ?? "")) info = at(cursor - 1) ?? info;
+    if (!info || !/[\w$]/.test(code[cursor] ?? "")) {
+      const before = at(cursor - 1);
+      if (before) [info, position] = [before, cursor - 1];
+    }
+    this.#reuseServiceChecker();
     if (!info) return undefined;
-    const signature = ts.displayPartsToString(info.displayParts);
-    const docs = ts.displayPartsToString(info.documentation);
-    const tags = (info.tags ?? []).map((t) => `@${t.name}${t.text ? " " + ts.displayPartsToString(t.text) : ""}`).join("\n");
-    return { signature, documentation: [docs, tags].filter(Boolean).join("\n\n") };
+    return { signature: ts.displayPartsToString(info.displayParts), documentation: this.#documentation(offset + position) };
+  }
+
+  /** The JSDoc of the symbol at `position` in the virtual file, from the first of its declarations that has one. */
+  #documentation(position: number): string {
+    const program = this.#service.getProgram()!;
+    const checker = program.getTypeChecker();
+    const node = identifierAt(program.getSourceFile(this.#cellFile)!, position);
+    let symbol = node && checker.getSymbolAtLocation(node);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    return symbol ? this.#documentationOf(symbol, checker, 0) : "";
+  }
+
+  /** A symbol's JSDoc; a class or interface member without one shows the docs of the member it overrides, as TypeScript does. */
+  #documentationOf(symbol: ts.Symbol, checker: ts.TypeChecker, depth: number): string {
+    const declarations = symbol.declarations ?? [];
+    for (const declaration of declarations) {
+      const docs = this.#docs.of(declaration);
+      if (docs) return docs;
+    }
+    if (depth > 8) return "";
+    for (const declaration of declarations) {
+      const container = declaration.parent;
+      if (!ts.isClassLike(container) && !ts.isInterfaceDeclaration(container)) continue;
+      for (const superType of (container.heritageClauses ?? []).flatMap((clause) => clause.types)) {
+        const inherited = checker.getPropertyOfType(checker.getTypeAtLocation(superType), symbol.name);
+        const docs = inherited ? this.#documentationOf(inherited, checker, depth + 1) : "";
+        if (docs) return docs;
+      }
+    }
+    return "";
+  }
+
+  /** After the service made a new program (completions, inspection), its checker replaces the reused one, so one checker is alive. */
+  #reuseServiceChecker(): void {
+    const program = this.#service.getProgram();
+    if (this.#reuseCheckers && program && program !== this.#reused?.program) this.#reused = new ReusedChecker(program, this.#moduleCache, this.#cwd);
   }
 
   /** Puts the prelude (less the names the cell redeclares) and the cell in the virtual file; returns the cell's offset. */
@@ -228,6 +271,60 @@ export class CellLanguage {
   }
 }
 
+/** The identifier that contains `position` (or ends at it), if any. */
+function identifierAt(file: ts.SourceFile, position: number): ts.Node | undefined {
+  const find = (node: ts.Node): ts.Node | undefined =>
+    node.getStart(file) <= position && position <= node.end ? (ts.isIdentifier(node) || ts.isPrivateIdentifier(node) ? node : ts.forEachChild(node, find)) : undefined;
+  return ts.forEachChild(file, find);
+}
+
+/**
+ * Reads a declaration's JSDoc. The program is parsed without JSDoc (to save memory), so the
+ * declaring file is parsed again with it, and the same node (same position and kind) is read
+ * there; the last few files are kept, since help is often asked on the same module.
+ */
+class DocReader {
+  readonly #parsed = new Map<string, ts.SourceFile>();
+
+  of(declaration: ts.Declaration): string {
+    const twin = this.#twin(declaration);
+    if (!twin) return "";
+    const comments: string[] = [];
+    const tags: string[] = [];
+    for (const part of ts.getJSDocCommentsAndTags(twin)) {
+      if (ts.isJSDoc(part)) {
+        const text = ts.getTextOfJSDocComment(part.comment);
+        if (text) comments.push(text);
+        tags.push(...(part.tags ?? []).map(tagText));
+      } else {
+        tags.push(tagText(part));
+      }
+    }
+    return [comments.join("\n\n"), tags.join("\n")].filter(Boolean).join("\n\n");
+  }
+
+  #twin(declaration: ts.Declaration): ts.Node | undefined {
+    const source = declaration.getSourceFile();
+    let parsed = this.#parsed.get(source.fileName);
+    if (parsed?.text !== source.text) {
+      parsed = ts.createSourceFile(source.fileName, source.text, { languageVersion: source.languageVersion, jsDocParsingMode: ts.JSDocParsingMode.ParseAll }, true);
+      this.#parsed.set(source.fileName, parsed);
+      if (this.#parsed.size > 8) this.#parsed.delete(this.#parsed.keys().next().value!);
+    }
+    const find = (node: ts.Node): ts.Node | undefined => {
+      if (node.pos === declaration.pos && node.end === declaration.end && node.kind === declaration.kind) return node;
+      return node.pos <= declaration.pos && declaration.end <= node.end ? ts.forEachChild(node, find) : undefined;
+    };
+    return ts.forEachChild(parsed, find);
+  }
+}
+
+function tagText(tag: ts.JSDocTag): string {
+  const name = ts.isJSDocParameterTag(tag) || ts.isJSDocPropertyTag(tag) ? ` ${tag.name.getText()}` : "";
+  const comment = ts.getTextOfJSDocComment(tag.comment);
+  return `@${tag.tagName.text}${name}${comment ? ` ${comment}` : ""}`;
+}
+
 function findIdentifier(file: ts.SourceFile, position: number): ts.Node | undefined {
   const find = (node: ts.Node): ts.Node | undefined =>
     node.getStart(file) === position && ts.isIdentifier(node) ? node : node.pos <= position && position < node.end ? ts.forEachChild(node, find) : undefined;
@@ -250,7 +347,8 @@ function preludeEntries(file: ts.SourceFile): ExtractedEntry[] {
   const entries: ExtractedEntry[] = [];
   const both = (name: string) => [`v:${name}`, `t:${name}`];
   for (const statement of file.statements) {
-    const text = statement.getText(file);
+    const docs = leadingJsDoc(statement, file);
+    const text = docs + statement.getText(file);
     if (ts.isImportDeclaration(statement)) {
       const clause = statement.importClause;
       if (!clause) continue;
@@ -274,7 +372,7 @@ function preludeEntries(file: ts.SourceFile): ExtractedEntry[] {
       const declare = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword) ? "declare " : "";
       for (const declaration of list.declarations) {
         if (ts.isIdentifier(declaration.name)) {
-          entries.push({ keys: [`v:${declaration.name.text}`], text: `${declare}${keyword} ${declaration.getText(file)};` });
+          entries.push({ keys: [`v:${declaration.name.text}`], text: `${docs}${declare}${keyword} ${declaration.getText(file)};` });
         } else {
           const names = bindingNames(declaration.name, file);
           entries.push({ keys: names.map((n) => `v:${n.name}`), text: "", destructured: names });
@@ -297,6 +395,15 @@ function preludeEntries(file: ts.SourceFile): ExtractedEntry[] {
     }
   }
   return entries;
+}
+
+/** The JSDoc comments before a statement, so that `?name` shows the docs written in a cell. */
+function leadingJsDoc(statement: ts.Statement, file: ts.SourceFile): string {
+  const ranges = ts.getLeadingCommentRanges(file.text, statement.pos) ?? [];
+  return ranges
+    .filter((r) => file.text.startsWith("/**", r.pos))
+    .map((r) => `${file.text.slice(r.pos, r.end)}\n`)
+    .join("");
 }
 
 function bindingNames(name: ts.BindingName, file: ts.SourceFile): { name: string; pos: number }[] {

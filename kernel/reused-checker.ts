@@ -47,7 +47,7 @@ export interface ReusedCheck {
 }
 
 export class ReusedChecker {
-  readonly #program: ts.Program;
+  readonly program: ts.Program;
   readonly #checker: ts.TypeChecker & Partial<CheckerInternals>;
   readonly #options: ts.CompilerOptions;
   readonly #resolutionCache: ts.ModuleResolutionCache;
@@ -59,7 +59,7 @@ export class ReusedChecker {
   #checked = 0;
 
   constructor(program: ts.Program, resolutionCache: ts.ModuleResolutionCache, directory: string) {
-    this.#program = program;
+    this.program = program;
     this.#options = program.getCompilerOptions();
     this.#resolutionCache = resolutionCache;
     this.#directory = directory;
@@ -99,7 +99,7 @@ export class ReusedChecker {
   #resolve(file: ts.SourceFile, moduleName: string, mode: ts.ResolutionMode): ts.ResolvedModuleWithFailedLookupLocations {
     const resolution = ts.resolveModuleName(moduleName, file.fileName, this.#options, ts.sys, this.#resolutionCache, undefined, mode);
     const target = resolution.resolvedModule?.resolvedFileName;
-    if (!target || !this.#program.getSourceFile(target)) this.#missingImport = true;
+    if (!target || !this.program.getSourceFile(target)) this.#missingImport = true;
     return resolution;
   }
 }

@@ -56,6 +56,16 @@ test("completions and inspection come from the language service", () => {
   assert.match(info!.documentation, /larger/);
 });
 
+test("`?name` documentation: JSDoc written in cells, rlbook's, and inherited by overriding members", () => {
+  check("/**\n * Doubles a number.\n * @param x the number\n */\nfunction twice(x: number) { return 2 * x }");
+  assert.equal(language.inspect("twice", 2)?.documentation, "Doubles a number.\n\n@param x the number");
+  check('import { make } from "rlbook";');
+  assert.match(language.inspect("make", 2)!.documentation, /Builds a registered env/);
+  check("class Shape {\n  /** Area in square metres. */\n  area() { return 0 }\n}\nclass Square extends Shape {\n  area() { return 1 }\n}");
+  assert.equal(language.inspect("new Square().area", 14)?.documentation, "Area in square metres.");
+  assert.equal(language.inspect("new Square().area", 14)?.signature, "(method) Square.area(): number");
+});
+
 test("compiled cells keep declarations global, return their last expression, and map positions back", async () => {
   const compiled = compileCell("const { a, b: [c] } = { a: 1, b: [2] };\nfunction twice(x: number) { return 2 * x }\nclass K { v = 3 }\nlet u: number;\ntwice(a + c) + new K().v", "t.ts");
   assert.deepEqual(compiled.declared.sort(), ["K", "a", "c", "twice", "u"]);
