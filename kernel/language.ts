@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { packageRoot } from "./paths.js";
-import { canReuseCheckers, ReusedChecker, type ReusedCheck } from "./reused-checker.js";
+import { canReuseCheckers, ReusedChecker } from "./reused-checker.js";
 
 export interface CellDiagnostic {
   line: number;
@@ -44,9 +44,10 @@ export class CellLanguage {
   readonly #options: ts.CompilerOptions;
   readonly #service: ts.LanguageService;
   readonly #moduleCache: ts.ModuleResolutionCache;
+  readonly #reuseCheckers: boolean;
   #reused: ReusedChecker | undefined;
-  /** The last cell that passed the reused checker, for the types of its destructured names. */
-  #lastCheck: (ReusedCheck & { text: string }) | undefined;
+  /** The virtual file of the last cell that passed, checked, for the types of its destructured names. */
+  #lastChecked: { text: string; file: ts.SourceFile; checker: ts.TypeChecker } | undefined;
   readonly #docs = new DocReader();
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
   readonly #clearResolutions: () => void;
@@ -54,8 +55,6 @@ export class CellLanguage {
   #text = "";
   #offset = 0;
   #version = 0;
-
-  readonly #reuseCheckers: boolean;
 
   /** `reuseCheckers: false` gives every cell a full program (slow; the reference the fast path is tested against). */
   constructor(cwd: string, settings: { reuseCheckers?: boolean } = {}) {
@@ -133,14 +132,14 @@ export class CellLanguage {
   /** Type and syntax errors in a cell, positioned in the cell (1-based line:col). */
   diagnostics(code: string, options: { semantic: boolean } = { semantic: true }): CellDiagnostic[] {
     this.#load(code, declaredKeys(code));
-    this.#lastCheck = undefined;
+    this.#lastChecked = undefined;
     if (!options.semantic) return this.#inCell(parseDiagnostics(this.#text), code);
     // Comment directives (@ts-ignore, @ts-expect-error) are applied by a full program only.
     if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && !code.includes("@ts-")) {
       const check = this.#reused.check(this.#text, this.#offset);
       if (check.syntactic.length) return this.#inCell(check.syntactic, code);
       if (check.clean) {
-        this.#lastCheck = { ...check, text: this.#text };
+        this.#lastChecked = { text: this.#text, file: check.file, checker: check.checker };
         return [];
       }
     }
@@ -155,7 +154,10 @@ export class CellLanguage {
     }
     // The checker that just ran (the service made it for this check) is the one to reuse now.
     this.#reuseServiceChecker();
-    return this.#inCell(all, code);
+    const errors = this.#inCell(all, code);
+    const program = this.#service.getProgram()!;
+    if (!errors.length) this.#lastChecked = { text: this.#text, file: program.getSourceFile(this.#cellFile)!, checker: program.getTypeChecker() };
+    return errors;
   }
 
   /** The errors that lie in the cell (not the prelude), at cell line:col. */
@@ -255,10 +257,10 @@ export class CellLanguage {
   /** `const {a, b} = f()` becomes `declare let a: A; declare let b: B;` with the types TypeScript inferred. */
   #declareDestructured(code: string, entries: ReturnType<typeof preludeEntries>): PreludeEntry[] {
     const offset = this.#load(code, new Set(entries.flatMap((e) => e.keys)));
-    const reused = this.#lastCheck?.text === this.#text ? this.#lastCheck : undefined;
-    const program = reused ? undefined : this.#service.getProgram();
-    const checker = reused?.checker ?? program?.getTypeChecker();
-    const file = reused?.file ?? program?.getSourceFile(this.#cellFile);
+    const checked = this.#lastChecked?.text === this.#text ? this.#lastChecked : undefined;
+    const program = checked ? undefined : this.#service.getProgram();
+    const checker = checked?.checker ?? program?.getTypeChecker();
+    const file = checked?.file ?? program?.getSourceFile(this.#cellFile);
     return entries.flatMap((entry) => {
       if (!entry.destructured) return [entry];
       return entry.destructured.map(({ name, pos }) => {
