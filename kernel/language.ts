@@ -142,6 +142,9 @@ export class CellLanguage {
         this.#lastChecked = { text: this.#text, file: check.file, checker: check.checker };
         return [];
       }
+      // A checker that found errors may have cached them (an instantiation too deep is cached as an
+      // error type and not reported again): it is not reused.
+      this.#reused = undefined;
     }
     const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
     if (syntactic.length) return this.#inCell(syntactic, code);
@@ -152,11 +155,15 @@ export class CellLanguage {
       this.#version++;
       all = this.#service.getSemanticDiagnostics(this.#cellFile);
     }
-    // The checker that just ran (the service made it for this check) is the one to reuse now.
-    this.#reuseServiceChecker();
     const errors = this.#inCell(all, code);
-    const program = this.#service.getProgram()!;
-    if (!errors.length) this.#lastChecked = { text: this.#text, file: program.getSourceFile(this.#cellFile)!, checker: program.getTypeChecker() };
+    // The checker that just ran (the service made it for this check) is the one to reuse now, if the
+    // cell passed: a cell with errors is not kept, and its checker may have cached what it reported
+    // (an instantiation too deep is cached as an error type, and not reported again).
+    if (!errors.length) {
+      const program = this.#service.getProgram()!;
+      if (this.#reuseCheckers) this.#reused = new ReusedChecker(program, this.#moduleCache, this.#cwd, this.#cellFile);
+      this.#lastChecked = { text: this.#text, file: program.getSourceFile(this.#cellFile)!, checker: program.getTypeChecker() };
+    }
     return errors;
   }
 
@@ -181,8 +188,8 @@ export class CellLanguage {
     let start = cursor;
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
+    // This program (with the code being typed, which may never run) is not the one reused for checks.
     const completions = this.#service.getCompletionsAtPosition(this.#cellFile, position, { includeCompletionsWithInsertText: true });
-    this.#reuseServiceChecker();
     let entries = (completions?.entries ?? []).filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__rlbook"));
     if (!entries.length && prefix) entries = (completions?.entries ?? []).filter((e) => e.name.toLowerCase().startsWith(prefix.toLowerCase()));
     entries.sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
@@ -199,7 +206,6 @@ export class CellLanguage {
       const before = at(cursor - 1);
       if (before) [info, position] = [before, cursor - 1];
     }
-    this.#reuseServiceChecker();
     if (!info) return undefined;
     return { signature: ts.displayPartsToString(info.displayParts), documentation: this.#documentation(offset + position) };
   }
@@ -223,8 +229,8 @@ export class CellLanguage {
     }
     if (depth > 8) return "";
     for (const declaration of declarations) {
-      const container = declaration.parent;
-      if (!ts.isClassLike(container) && !ts.isInterfaceDeclaration(container)) continue;
+      const container = declaration.parent as ts.Node | undefined;
+      if (!container || !ts.isClassLike(container) && !ts.isInterfaceDeclaration(container)) continue;
       for (const superType of (container.heritageClauses ?? []).flatMap((clause) => clause.types)) {
         const inherited = checker.getPropertyOfType(checker.getTypeAtLocation(superType), symbol.name);
         const docs = inherited ? this.#documentationOf(inherited, checker, depth + 1) : "";
@@ -232,12 +238,6 @@ export class CellLanguage {
       }
     }
     return "";
-  }
-
-  /** After the service made a new program (completions, inspection), its checker replaces the reused one, so one checker is alive. */
-  #reuseServiceChecker(): void {
-    const program = this.#service.getProgram();
-    if (this.#reuseCheckers && program && program !== this.#reused?.program) this.#reused = new ReusedChecker(program, this.#moduleCache, this.#cwd);
   }
 
   /** Puts the prelude (less the names the cell redeclares) and the cell in the virtual file; returns the cell's offset. */

@@ -61,6 +61,8 @@ test("`?name` documentation: JSDoc written in cells, rlbook's, and inherited by 
   assert.equal(language.inspect("twice", 2)?.documentation, "Doubles a number.\n\n@param x the number");
   check('import { make } from "rlbook";');
   assert.match(language.inspect("make", 2)!.documentation, /Builds a registered env/);
+  check('import * as rl from "rlbook";');
+  assert.match(language.inspect("rl", 1)!.signature, /import rl/, "a namespace import (declared by a whole file) is inspected too");
   check("class Shape {\n  /** Area in square metres. */\n  area() { return 0 }\n}\nclass Square extends Shape {\n  area() { return 1 }\n}");
   assert.equal(language.inspect("new Square().area", 14)?.documentation, "Area in square metres.");
   assert.equal(language.inspect("new Square().area", 14)?.signature, "(method) Square.area(): number");
