@@ -9,7 +9,7 @@
  *   every policyFrequency updates: actor loss = -mean(Q_1(s, pi(s))), then Polyak targets (tau).
  * Exploration: pi(s) + N(0, explorationNoise * scale), clipped to the action bounds; uniformly
  * random actions before `learningStarts`. The collection loop and the trainFreq / gradientSteps
- * schedule are off-policy.ts's (shared with SAC and DQN).
+ * schedule are off-policy.ts's (shared with SAC and DQN). `TD3_PRESETS["Pendulum-v1"]` is RL-Zoo's td3.yml.
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
@@ -18,7 +18,7 @@ import { Adam } from "../nn/adam.js";
 import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
-import { ConfigError, checkLayers, checkNumber, clipActions, obsRows, type ActOptions, type ActionSpec, type Presets } from "./base.js";
+import { ConfigError, checkLayers, checkNumber, clipActions, obsRows, presetConfig, type ActOptions, type ActionSpec, type Presets } from "./base.js";
 import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
 import { OffPolicyAgent } from "./off-policy.js";
 import { sacCriticLoss } from "./sac.js";
@@ -66,9 +66,26 @@ export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
   seed: undefined,
 });
 
-/** "Pendulum-v1/fast": rlbook's, as SAC's fast preset (RL-Zoo td3.yml Pendulum: lr 1e-3, learning_starts 10000, noise 0.1). */
+/**
+ * - "Pendulum-v1": RL-Zoo td3.yml: n_timesteps 20000, gamma 0.98, buffer_size 200000,
+ *   learning_starts 10000, normal action noise std 0.1 (of the action scale), learning_rate 1e-3,
+ *   net_arch [400, 300], train_freq [1, "episode"] with gradient_steps -1 (as many updates as
+ *   the episode had steps: 200 updates after each 200-step Pendulum episode); otherwise SB3
+ *   defaults (batch 256, tau 0.005, policy delay 2, target noise 0.2 clipped at 0.5).
+ *   Published (sb3/td3-Pendulum-v1): -196 +- 119; here seeds 1, 2: -128, -134 (20 deterministic
+ *   episodes), about 11 min each on 2 CPU cores (wasm).
+ * - "Pendulum-v1/fast": rlbook's, 4 envs, [64, 64] networks, batch 128, learning from 1000 steps,
+ *   with RL-Zoo's gamma 0.98, lr 1e-3 and one update per env step (4 per vector step). Seeds 1-5:
+ *   -126 to -143 (20 deterministic episodes), about 70 s on 2 CPU cores (wasm). With 0.5 or 0.25
+ *   updates per env step (or gamma 0.99) some seeds stay near -300 to -850.
+ */
 export const TD3_PRESETS: Presets<TD3Config> = {
-  "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1, policyFrequency: 2 } },
+  "Pendulum-v1": {
+    numEnvs: 1,
+    steps: 20_000,
+    config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, netArch: [400, 300], trainFreq: 200, gradientSteps: 200 },
+  },
+  "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { gamma: 0.98, learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 4, policyFrequency: 2 } },
 };
 
 function validate(c: TD3Config): void {
@@ -123,6 +140,11 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
     this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
     this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
+  }
+
+  /** Builds a TD3 agent for a preset of {@link TD3_PRESETS} (config overrides on top). */
+  static preset(name: string, env: VectorEnv, overrides: Partial<TD3Config> = {}): TD3 {
+    return new TD3(env, { ...presetConfig("TD3", TD3_PRESETS, name), ...overrides });
   }
 
   /** pi(s) = tanh(actor(s)) * scale + bias. */

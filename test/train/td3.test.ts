@@ -14,15 +14,17 @@ import { evaluate } from "../../src/train/evaluate.js";
 
 const pendulum = (n: number) => make("Pendulum-v1", { numEnvs: n }) as VectorEnv;
 
-test("TD3 improves Pendulum-v1 markedly within 20,000 steps", async () => {
+test("TD3 reaches a mean return >= -200 on Pendulum-v1 within 20,000 steps", async () => {
   await backend("wasm");
+  // Preset seeds 1-5 evaluate at -126 to -143 here (RL-Zoo's published TD3 Pendulum-v1: -196 +- 119).
   const p = TD3_PRESETS["Pendulum-v1/fast"];
-  const agent = new TD3(pendulum(p.numEnvs), { ...p.config, seed: 1 });
-  const before = (await evaluate(agent, pendulum(10), { episodes: 10, seed: 4 })).meanReturn;
-  await train(agent, { steps: 20_000 });
-  const after = (await evaluate(agent, pendulum(10), { episodes: 10, seed: 5 })).meanReturn;
-  console.log(`TD3 Pendulum: ${before.toFixed(1)} -> ${after.toFixed(1)}`);
-  assert.ok(after > before + 300, `TD3: ${before} -> ${after}`);
+  const agent = TD3.preset("Pendulum-v1/fast", pendulum(p.numEnvs), { seed: 1 });
+  const t0 = performance.now();
+  await train(agent, { steps: p.steps });
+  const ev = await evaluate(agent, pendulum(10), { episodes: 20, deterministic: true, seed: 3 });
+  console.log(`TD3 Pendulum: ${agent.numTimesteps} steps, ${agent.numUpdates} updates, ${((performance.now() - t0) / 1000).toFixed(1)} s, eval ${ev.meanReturn.toFixed(1)} +- ${ev.stdReturn.toFixed(1)}`);
+  assert.ok(agent.numTimesteps <= 20_000 + 200);
+  assert.ok(ev.meanReturn >= -200, `mean return ${ev.meanReturn}`);
   agent.dispose();
 });
 
