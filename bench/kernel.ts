@@ -32,16 +32,19 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function timeCell(client: KernelClient, code: string, runs: number): Promise<{ median: number; p95: number }> {
+/** Round-trip times of `runs` executions of `code`, after `warmUp` untimed ones. */
+async function cellTimes(client: KernelClient, code: string, runs: number, warmUp = 3): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < runs + 3; i++) {
+  for (let i = 0; i < runs + warmUp; i++) {
     const started = performance.now();
     const result = await client.execute(code);
     if (result.reply.content.status !== "ok") throw new Error(`benchmark cell failed: ${JSON.stringify(result.reply.content)}`);
-    if (i >= 3) times.push(performance.now() - started);
+    if (i >= warmUp) times.push(performance.now() - started);
   }
-  return { median: percentile(times, 0.5), p95: percentile(times, 0.95) };
+  return times;
 }
+
+const summary = (times: number[]) => ({ median: percentile(times, 0.5), p95: percentile(times, 0.95) });
 
 async function measure(argv: string[]): Promise<KernelFigures> {
   const debug = (s: string) => process.env.RLBOOK_BENCH_DEBUG && console.error(s);
@@ -51,11 +54,13 @@ async function measure(argv: string[]): Promise<KernelFigures> {
     const pid = client.process!.pid!;
     const rssStartMb = rssMb(pid);
     debug("started");
-    const onePlusOne = await timeCell(client, "1 + 1", 30);
+    // RSS after the first 33 cells; then 70 more runs, for a steadier median.
+    const firstRuns = await cellTimes(client, "1 + 1", 30);
     const rssAfterCellMb = rssMb(pid);
+    const onePlusOne = summary([...firstRuns, ...(await cellTimes(client, "1 + 1", 70, 0))]);
     debug("1+1 done");
     const lines = Array.from({ length: 200 }, (_, i) => (i === 0 ? "let acc = 0;" : `acc = acc + ${i};`)).join("\n");
-    const cell200 = await timeCell(client, `${lines}\nacc`, 10);
+    const cell200 = summary(await cellTimes(client, `${lines}\nacc`, 20));
     debug("200 done");
     // Count the flood's lines that arrive before idle (what nbconvert keeps) and after it.
     let afterIdle = 0;
@@ -73,7 +78,7 @@ async function measure(argv: string[]): Promise<KernelFigures> {
     symlinkSync(new URL("../../node_modules", import.meta.url).pathname, join(cwd, "node_modules"));
     const imported = await client.execute('import * as tf from "@tensorflow/tfjs";', { idleTimeout: 120_000 });
     if (imported.reply.content.status !== "ok") throw new Error(`importing TensorFlow.js failed: ${JSON.stringify(imported.reply.content)}`);
-    const onePlusOneWithTfjs = await timeCell(client, "1 + 1", 10);
+    const onePlusOneWithTfjs = summary(await cellTimes(client, "1 + 1", 10));
     debug("tfjs done");
     return { startMs: client.startupMs!, rssStartMb, rssAfterCellMb, onePlusOne, cell200, floodDelivered: delivered, floodAfterIdle: afterIdle, onePlusOneWithTfjs };
   } finally {

@@ -35,6 +35,7 @@ export function compileCell(source: string, fileName: string): CompiledCell {
   const output = ts.transpileModule(source, {
     fileName,
     reportDiagnostics: true,
+    jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
