@@ -8,8 +8,8 @@
  * of execution. Only diagnostics inside the cell are reported, at cell line:col.
  *
  * Cells are first checked by the checker of the last full program (reused-checker.ts), which
- * takes well under a millisecond; a cell it cannot pass gets the service's full check, and that
- * program's checker is the one reused from then on.
+ * takes a fraction of a millisecond; a cell it cannot pass gets the service's full check, and the
+ * checker of a full program whose cell passed is the one reused from then on.
  */
 import ts from "typescript";
 import { existsSync, readFileSync } from "node:fs";

@@ -8,7 +8,8 @@
  * global scope a checker is built from; everything it can reach (the standard library, Node's
  * types, the packages earlier cells imported) is already bound in the last full program. So
  * each cell is parsed and bound on its own, under a fresh file name, and only its statements
- * (not the prelude before them) are checked by that program's checker: well under a millisecond.
+ * (not the prelude before them) are checked by that program's checker: 0.1-0.2 ms for a small
+ * cell, growing with the prelude that is parsed again each time (~3 ms after 30 function cells).
  *
  * The answer is only ever "no errors" or "ask the full check", and a full program (CellLanguage)
  * answers for: a cell with errors (and the checker that found them is dropped, as it may have
