@@ -36,6 +36,7 @@ async function requestInput(prompt: string, password: boolean): Promise<string> 
   const context = currentContext();
   if (!context?.allowStdin) {
     const error = new Error("input() is not available here: the front end does not accept input (allow_stdin is false)");
+    // IPython's name for this case, so notebook users and front ends recognise it.
     error.name = "StdinNotImplementedError";
     throw error;
   }

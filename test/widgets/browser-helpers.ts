@@ -97,12 +97,13 @@ export async function startJupyterServer(): Promise<JupyterServer> {
 export async function bundlePage(): Promise<{ js: string; css: string }> {
   const esbuild = await import("esbuild");
   // html-manager require()s ipywidgets 7 modules and CSS for version-7 models: rlbook sends
-  // only version-8 models, and the 7 CSS would break the sliders, so they become empty.
+  // only version-8 models, and the 7 CSS would break the sliders, so those imports resolve to an
+  // empty module (the workaround FACTS.md records).
   const ipywidgets7 = {
-    name: "ipywidgets7-stub",
+    name: "ipywidgets7-as-empty-module",
     setup(build: import("esbuild").PluginBuild) {
-      build.onResolve({ filter: /^@jupyter-widgets\/(controls7|base7)(\/.*)?$/ }, (a) => ({ path: a.path, namespace: "stub" }));
-      build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+      build.onResolve({ filter: /^@jupyter-widgets\/(controls7|base7)(\/.*)?$/ }, (a) => ({ path: a.path, namespace: "empty-module" }));
+      build.onLoad({ filter: /.*/, namespace: "empty-module" }, () => ({ contents: "module.exports = {};", loader: "js" }));
     },
   };
   const result = await esbuild.build({
