@@ -86,6 +86,8 @@ export class SweepResult {
     readonly trials: TrialRecord[],
     /** The log file, when the sweep had storage. */
     readonly path: string | undefined,
+    /** What went wrong that is not a trial's own error: damaged log lines, objectives that returned or reported a non-number (each also printed with console.warn when it happened). */
+    readonly warnings: string[] = [],
   ) {}
 
   /** Complete trials, best first. */
@@ -155,9 +157,11 @@ export class SweepResult {
     const fmt = (v: unknown) => (typeof v === "number" ? String(Number(v.toPrecision(5))) : JSON.stringify(v));
     const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
     const head = `sweep ${this.id}: ${this.trials.length} trials (${c.complete} complete, ${c.pruned} pruned, ${c.failed} failed${c.running ? `, ${c.running} unfinished` : ""}); ${this.direction} ${this.metric}`;
-    const text = [head, ...top.map((t, i) => `${i + 1}. trial ${t.number}: ${this.metric}=${fmt(t.value)}  ${keys.map((k) => `${k}=${fmt(t.config[k])}`).join(" ")}`)].join("\n");
+    const warn = this.warnings.map((w) => `warning: ${w}`);
+    const text = [head, ...warn, ...top.map((t, i) => `${i + 1}. trial ${t.number}: ${this.metric}=${fmt(t.value)}  ${keys.map((k) => `${k}=${fmt(t.config[k])}`).join(" ")}`)].join("\n");
     const html = [
       `<div class="rlbook-sweep"><b>${esc(head)}</b>`,
+      ...warn.map((w) => `<div class="rlbook-sweep-warning">${esc(w)}</div>`),
       `<table><thead><tr><th>#</th><th>trial</th><th>${esc(this.metric)}</th>${keys.map((k) => `<th>${esc(k)}</th>`).join("")}</tr></thead><tbody>`,
       ...top.map((t, i) => `<tr><td>${i + 1}</td><td>${t.number}</td><td>${fmt(t.value)}</td>${keys.map((k) => `<td>${esc(fmt(t.config[k]))}</td>`).join("")}</tr>`),
       `</tbody></table></div>`,
@@ -250,6 +254,8 @@ interface Plan {
   dir: string;
   /** Trials from the log (resume). */
   previous: TrialRecord[];
+  /** Warnings so far (damage found in the log on resume); the run adds its own. */
+  warnings: string[];
 }
 
 function chooseExecutor(executor: SweepOptions["executor"], parallel: number, objective: Objective | ObjectiveRef): { executor: Executor; owns: boolean } {
@@ -329,6 +335,7 @@ function startSweep(options: SweepOptions): SweepRun {
     writer,
     dir: options.dir ?? (path ? path.replace(/\.jsonl?$/, "") + "-trials" : join(tmpdir(), `rlbook-sweep-${id}`)),
     previous: [],
+    warnings: [],
   });
 }
 
@@ -350,6 +357,7 @@ export interface ResumeOptions {
  */
 function resumeSweep(path: string, options: ResumeOptions = {}): SweepRun {
   const log = readLog(path);
+  for (const w of log.warnings) console.warn(w);
   const h = log.header;
   const objective = options.objective !== undefined ? toObjective(options.objective) : h.objective;
   if (!objective) throw new Error(`sweep.resume: the sweep in ${path} optimized a function, which a log cannot hold; pass it again: sweep.resume(path, {objective})`);
@@ -375,6 +383,7 @@ function resumeSweep(path: string, options: ResumeOptions = {}): SweepRun {
     writer: new LogWriter(path),
     dir: options.dir ?? path.replace(/\.jsonl?$/, "") + "-trials",
     previous: log.trials,
+    warnings: [...log.warnings],
   });
 }
 
@@ -511,7 +520,7 @@ function execute(plan: Plan): SweepRun {
       plan.writer?.close();
       if (plan.ownsExecutor) await plan.executor.close();
     }
-    return new SweepResult(plan.id, plan.space, plan.metric, plan.direction, [...trials.values()].sort((a, b) => a.number - b.number), plan.path);
+    return new SweepResult(plan.id, plan.space, plan.metric, plan.direction, [...trials.values()].sort((a, b) => a.number - b.number), plan.path, plan.warnings);
   });
 }
 
@@ -521,5 +530,6 @@ export const sweep: typeof startSweep & { resume: typeof resumeSweep; load: type
 /** Reads a sweep's results from its log without running anything. */
 function loadSweep(path: string): SweepResult {
   const log = readLog(path);
-  return new SweepResult(log.header.id, log.header.space, log.header.metric, log.header.direction, log.trials, path);
+  for (const w of log.warnings) console.warn(w);
+  return new SweepResult(log.header.id, log.header.space, log.header.metric, log.header.direction, log.trials, path, log.warnings);
 }
