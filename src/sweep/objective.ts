@@ -81,11 +81,18 @@ export async function loadObjective(ref: ObjectiveRef): Promise<Objective> {
   return fn as Objective;
 }
 
-/** The metric out of an objective's result; throws when there is none. */
+/** The metric out of an objective's result (possibly NaN: the sweep fails such a trial); throws when there is none. */
 export function metricOf(result: unknown, metric: string): number {
   if (typeof result === "number") return result;
   if (result && typeof result === "object" && typeof (result as Record<string, unknown>)[metric] === "number") return (result as Record<string, number>)[metric];
-  throw new TypeError(`sweep: the objective must return a number or a record with a numeric "${metric}" field, got ${JSON.stringify(result)}`);
+  let shown: string;
+  try {
+    shown = JSON.stringify(result) ?? String(result);
+  } catch {
+    shown = String(result);
+  }
+  const hint = result === undefined ? " (does the objective return its value?)" : "";
+  throw new TypeError(`sweep: the objective must return a number or a record with a numeric "${metric}" field, got ${shown}${hint}`);
 }
 
 /** Builds the context of one trial: numbering steps, aborting on prune. */

@@ -111,11 +111,10 @@ export class PBTResult {
     readonly stopped: boolean,
   ) {}
 
-  /** The best member of the last complete round. */
+  /** The best member of the last complete round (undefined when none of its scores is a finite number). */
   get best(): PBTSegment | undefined {
     const last = Math.max(-1, ...this.segments.map((s) => s.round));
-    const sign = this.direction === "minimize" ? 1 : -1;
-    return this.segments.filter((s) => s.round === last).sort((a, b) => sign * (a.score - b.score))[0];
+    return rankSegments(this.segments.filter((s) => s.round === last && Number.isFinite(s.score)), this.direction)[0];
   }
 
   /** One row per member and round: member, round, score, restoredFrom, then the config. */
@@ -127,6 +126,12 @@ export class PBTResult {
     const { toDataFrame } = await import("../data/frame.js");
     return toDataFrame(this.rows());
   }
+}
+
+/** Segments best first; a NaN (or otherwise non-finite) score ranks last, so that member exploits. */
+function rankSegments(segments: PBTSegment[], direction: Direction): PBTSegment[] {
+  const key = (s: PBTSegment) => (Number.isFinite(s.score) ? (direction === "minimize" ? s.score : -s.score) : Infinity);
+  return [...segments].sort((a, b) => (key(a) === key(b) ? 0 : key(a) - key(b)) || a.member - b.member);
 }
 
 /** Ray Tune's explore: resample, or perturb by a factor, or move a choice to a neighbour. */
@@ -166,7 +171,9 @@ export async function pbt(options: PBTOptions): Promise<PBTResult> {
   if (!(Number.isInteger(population) && population >= 2)) throw new RangeError(`pbt: population must be an integer >= 2, got ${population}`);
   if (!(Number.isInteger(rounds) && rounds >= 1)) throw new RangeError(`pbt: rounds must be a positive integer, got ${rounds}`);
   if (!(quantile > 0 && quantile <= 0.5)) throw new RangeError(`pbt: quantile must be in (0, 0.5], got ${quantile}`);
-  const direction: Direction = options.mode === "min" || options.mode === "minimize" ? "minimize" : "maximize";
+  const mode = options.mode ?? "max";
+  if (!["min", "max", "minimize", "maximize"].includes(mode)) throw new RangeError(`pbt: mode must be "min" or "max", got ${JSON.stringify(mode)}`);
+  const direction: Direction = mode === "min" || mode === "minimize" ? "minimize" : "maximize";
   const metric = options.metric ?? "value";
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const rng = new Rng(seed);
@@ -186,7 +193,6 @@ export async function pbt(options: PBTOptions): Promise<PBTResult> {
   const restore: (PBTSegment["restoredFrom"] | undefined)[] = new Array(population).fill(undefined);
   const segments: PBTSegment[] = [];
   const exploits: PBTExploit[] = [];
-  const sign = direction === "minimize" ? 1 : -1;
   let stopped = false;
   try {
     for (let round = 0; round < rounds; round++) {
@@ -209,6 +215,7 @@ export async function pbt(options: PBTOptions): Promise<PBTResult> {
               { signal: ctrl.signal, report: async () => false },
             );
             const score = metricOf(result, metric);
+            if (!Number.isFinite(score)) console.warn(`pbt: member ${m} scored ${score} in round ${round} (a diverged run?); it ranks last${round < rounds - 1 ? ", so it continues from a top member's checkpoint" : ""}`);
             let attrs: Record<string, unknown> | undefined;
             if (result && typeof result === "object") {
               attrs = { ...(result as Record<string, unknown>) };
@@ -229,7 +236,7 @@ export async function pbt(options: PBTOptions): Promise<PBTResult> {
       options.onRound?.(results);
       if (round === rounds - 1) break;
       // Exploit and explore.
-      const ranked = [...results].sort((a, b) => sign * (a.score - b.score) || a.member - b.member);
+      const ranked = rankSegments(results, direction);
       const top = ranked.slice(0, nq);
       const bottom = new Set(ranked.slice(-nq).map((s) => s.member));
       for (const s of results) {

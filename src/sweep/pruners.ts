@@ -130,7 +130,7 @@ export function ashaPruner(options: ASHAOptions = {}): Pruner {
       const others = trials.filter((t) => t.number !== trial.number).map((t) => rungValues(t, rungStep));
       while (last.step >= rungStep(rung)) {
         const competing = [last.value];
-        for (const rv of others) if (rv.length > rung) competing.push(rv[rung]);
+        for (const rv of others) if (rv.length > rung && !Number.isNaN(rv[rung])) competing.push(rv[rung]); // NaN rungs were pruned: no competition
         competing.sort((a, b) => a - b);
         let idx = Math.floor(competing.length / rf) - 1;
         if (idx < 0) idx = 0;

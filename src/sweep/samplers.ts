@@ -355,7 +355,9 @@ export function splitTrials(trials: readonly TrialView[], direction: Direction, 
   const pruned = trials.filter((t) => t.status === "pruned" && t.reports.length > 0);
   complete.sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
   const last = (t: TrialView) => t.reports[t.reports.length - 1];
-  pruned.sort((a, b) => last(b).step - last(a).step || sign * (last(a).value - last(b).value) || a.number - b.number);
+  // A pruned trial whose last report is NaN ranks last among those that got as far.
+  const lastKey = (t: TrialView) => (Number.isNaN(last(t).value) ? Infinity : sign * last(t).value);
+  pruned.sort((a, b) => last(b).step - last(a).step || (lastKey(a) === lastKey(b) ? 0 : lastKey(a) - lastKey(b)) || a.number - b.number);
   const ranked = [...complete, ...pruned];
   const belowSet = new Set(ranked.slice(0, nBelow).map((t) => t.number));
   const byNumber = (a: TrialView, b: TrialView) => a.number - b.number;

@@ -56,6 +56,7 @@ export interface TrialRecord extends TrialView {
   end?: number;
   /** Seconds it ran (latest attempt). */
   duration?: number;
+  /** Why it failed (the objective's error, or the non-number it returned), or why a pruned trial's value is not a number. */
   error?: string;
   /** Attempts: > 1 when the trial was restarted (a worker died, or the sweep was resumed). */
   attempts: number;

@@ -96,7 +96,7 @@ export class SweepResult {
     return this.trials.filter((t) => t.status === "complete" && Number.isFinite(t.value)).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
   }
 
-  /** The best complete trial (undefined when none completed). */
+  /** The best complete trial; undefined when none completed (then `warnings` says why, e.g. every trial failed). */
   get best(): TrialRecord | undefined {
     return this.leaderboard()[0];
   }
@@ -398,6 +398,10 @@ function execute(plan: Plan): SweepRun {
       plan.writer?.append(e);
       run.push(e);
     };
+    const warn = (w: string) => {
+      plan.warnings.push(w);
+      console.warn(w);
+    };
     const views = (): TrialView[] => [...trials.values()];
     // Unfinished trials of a resumed sweep run again with their configuration.
     const reruns = plan.previous.filter((t) => t.status === "running").map((t) => ({ number: t.number, config: t.config }));
@@ -414,6 +418,7 @@ function execute(plan: Plan): SweepRun {
       emit({ type: "start", trial: number, config, time: rec.start });
       let pruned = false;
       let attemptSeen = false;
+      let nonFiniteReport: { step: number; value: number } | undefined;
       const end = (status: "complete" | "pruned" | "failed", value: number | undefined, error?: string, attrs?: Record<string, unknown>) => {
         rec.status = status;
         if (attrs) rec.attrs = attrs;
@@ -422,6 +427,15 @@ function execute(plan: Plan): SweepRun {
         rec.duration = (rec.end - rec.start) / 1000;
         if (error) rec.error = error;
         emit({ type: "end", trial: number, status, value, time: rec.end, ...(error ? { error } : {}), ...(attrs ? { attrs } : {}) });
+      };
+      const fail = (reason: string) => {
+        end("failed", undefined, reason);
+        warn(`sweep ${plan.id}: trial ${number} failed: ${reason}`);
+      };
+      const endPruned = () => {
+        const last = rec.reports[rec.reports.length - 1];
+        // A pruner stops a trial that reported NaN: say so, since its "value" is that NaN.
+        end("pruned", last?.value, last && !Number.isFinite(last.value) ? `pruned after reporting ${last.value} at step ${last.step}` : undefined);
       };
       try {
         const result = await plan.executor.run(
@@ -444,6 +458,10 @@ function execute(plan: Plan): SweepRun {
               if (ctrl.signal.aborted) return false;
               rec.reports.push({ step, value });
               emit({ type: "report", trial: number, step, value, time: Date.now() });
+              if (!Number.isFinite(value) && !nonFiniteReport) {
+                nonFiniteReport = { step, value };
+                warn(`sweep ${plan.id}: trial ${number} reported ${value} at step ${step} (a diverged run?); ${plan.pruner.spec.kind === "none" ? "no pruner stops it" : "the pruner decides whether it stops"}`);
+              }
               if (plan.pruner.shouldPrune(rec, views(), plan.direction)) {
                 pruned = true;
                 ctrl.abort(new TrialPruned(number, step));
@@ -453,14 +471,18 @@ function execute(plan: Plan): SweepRun {
             },
           },
         );
-        if (pruned) end("pruned", rec.reports[rec.reports.length - 1]?.value);
+        if (pruned) endPruned();
         else if (stopped()) rec.status = "running";
         else {
           let v: number;
           try {
             v = metricOf(result, plan.metric);
           } catch (e) {
-            end("failed", undefined, (e as Error).message);
+            fail((e as Error).message);
+            return;
+          }
+          if (!Number.isFinite(v)) {
+            fail(`the objective returned ${v}${typeof result === "object" ? ` as "${plan.metric}"` : ""}, not a finite number (a diverged run, or a bug in the objective)`);
             return;
           }
           let attrs: Record<string, unknown> | undefined;
@@ -471,7 +493,7 @@ function execute(plan: Plan): SweepRun {
           end("complete", v, undefined, attrs);
         }
       } catch (e) {
-        if (pruned || e instanceof TrialPruned) end("pruned", rec.reports[rec.reports.length - 1]?.value);
+        if (pruned || e instanceof TrialPruned) endPruned();
         else if (stopped()) rec.status = "running";
         else end("failed", undefined, e instanceof Error ? e.message : String(e));
       } finally {
@@ -515,6 +537,8 @@ function execute(plan: Plan): SweepRun {
       if (stopped()) onStop();
       await Promise.allSettled([...running.values()]);
       if (stopped()) plan.writer?.append({ type: "stop", time: Date.now(), reason: "stopped" });
+      const why = noBestReason([...trials.values()]);
+      if (why) warn(`sweep ${plan.id}: ${why}`);
     } finally {
       for (const s of signals) s.removeEventListener("abort", stopListener);
       plan.writer?.close();
@@ -524,12 +548,24 @@ function execute(plan: Plan): SweepRun {
   });
 }
 
+/** Why a sweep has no best trial (undefined when it has one, or has no trials at all). */
+function noBestReason(trials: TrialRecord[]): string | undefined {
+  if (trials.length === 0 || trials.some((t) => t.status === "complete" && Number.isFinite(t.value))) return undefined;
+  const count = (s: string) => trials.filter((t) => t.status === s).length;
+  const failed = trials.find((t) => t.status === "failed");
+  const parts = [`${count("failed")} failed`, `${count("pruned")} pruned`, `${count("running")} unfinished`].filter((p) => !p.startsWith("0 "));
+  return `no trial completed (${parts.join(", ")}), so best is undefined${failed ? `; trial ${failed.number} failed: ${failed.error}` : ""}`;
+}
+
 /** Runs a hyperparameter sweep (see the module comment); `sweep.resume(path)` continues one from its log. */
 export const sweep: typeof startSweep & { resume: typeof resumeSweep; load: typeof loadSweep } = Object.assign(startSweep, { resume: resumeSweep, load: loadSweep });
 
 /** Reads a sweep's results from its log without running anything. */
 function loadSweep(path: string): SweepResult {
   const log = readLog(path);
-  for (const w of log.warnings) console.warn(w);
-  return new SweepResult(log.header.id, log.header.space, log.header.metric, log.header.direction, log.trials, path, log.warnings);
+  const warnings = [...log.warnings];
+  const why = noBestReason(log.trials);
+  if (why) warnings.push(`sweep ${log.header.id}: ${why}`);
+  for (const w of warnings) console.warn(w);
+  return new SweepResult(log.header.id, log.header.space, log.header.metric, log.header.direction, log.trials, path, warnings);
 }
