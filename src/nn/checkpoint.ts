@@ -134,7 +134,9 @@ async function modelArtifacts(net: MLP): Promise<{ json: string; weights: Uint8A
 
 /** Writes a checkpoint directory atomically (see the module comment). */
 export async function writeCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
+  if (typeof dir !== "string" || dir.trim() === "") throw new TypeError(`writeCheckpoint: dir must be a folder path, got ${JSON.stringify(dir)}`);
   dir = path.resolve(dir);
+  await checkReplaceable(dir);
   const parent = path.dirname(dir);
   await fsp.mkdir(parent, { recursive: true });
   const tag = `${HOST}-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -198,6 +200,22 @@ export async function writeCheckpoint(dir: string, c: CheckpointContents): Promi
     throw e;
   }
   await removeLeftovers(dir);
+}
+
+/** Saving replaces `dir` whole: refuse when it holds anything but a checkpoint. */
+async function checkReplaceable(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    if (code === "ENOTDIR") throw new CheckpointError(dir, "is a file, not a folder; save to a folder path");
+    throw e;
+  }
+  if (names.length === 0 || names.includes("checkpoint.json")) return;
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? `, ... (${names.length} entries)` : "");
+  throw new CheckpointError(dir, `is a folder that is not a checkpoint (it holds ${shown} and no checkpoint.json); saving replaces the whole folder, so it would delete them. Save to a new or empty folder, e.g. ${path.join(dir, "checkpoint")}`);
 }
 
 // ---- leftovers of killed saves (see the module comment) --------------------------------------

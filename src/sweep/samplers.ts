@@ -378,6 +378,7 @@ export function tpeSampler(options: TPEOptions = {}): Sampler {
   const nCandidates = options.nEICandidates ?? 24;
   const priorWeight = options.priorWeight ?? 1;
   const gamma = options.gamma ?? defaultGamma;
+  if (typeof gamma !== "function") throw new RangeError(`tpe: gamma must be a function from the number of finished trials to how many count as good (e.g. n => Math.ceil(0.1 * n)), got ${JSON.stringify(gamma)}`);
   if (!(Number.isInteger(nStartup) && nStartup >= 0)) throw new RangeError(`tpe: nStartupTrials must be an integer >= 0, got ${nStartup}`);
   if (!(Number.isInteger(nCandidates) && nCandidates >= 1)) throw new RangeError(`tpe: nEICandidates must be a positive integer, got ${nCandidates}`);
   if (!(priorWeight > 0)) throw new RangeError(`tpe: priorWeight must be > 0, got ${priorWeight}`);

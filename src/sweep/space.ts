@@ -95,12 +95,17 @@ export function validateSpace(input: SpaceInput): Space {
   for (const [name, raw] of Object.entries(input)) {
     if (!isParam(raw)) {
       if (typeof raw === "function") throw new SpaceError(name, "a function is not a value; use choice([...]) or a plain value");
+      const kind = (raw as { kind?: unknown } | null)?.kind;
+      if (typeof kind === "string" && ["low", "high", "values", "q", "mean", "std"].some((k) => k in (raw as object))) {
+        throw new SpaceError(name, `unknown parameter kind ${JSON.stringify(kind)} (kinds: ${[...KINDS].join(", ")}); build parameters with uniform(), logUniform(), intUniform(), quantized() or choice(), or wrap a fixed object value in fixed({...})`);
+      }
       out[name] = { kind: "fixed", value: raw };
       continue;
     }
     const p = raw;
     const rangeCheck = (low: unknown, high: unknown) => {
-      if (!finite(low) || !finite(high)) throw new SpaceError(name, `low and high must be finite numbers, got low=${String(low)}, high=${String(high)}`);
+      const show = (v: unknown) => (typeof v === "number" ? String(v) : `${JSON.stringify(v)} (a ${typeof v})`);
+      if (!finite(low) || !finite(high)) throw new SpaceError(name, `low and high must be finite numbers, got low=${show(low)}, high=${show(high)}`);
       if (low > high) throw new SpaceError(name, `low (${low}) is above high (${high}); swap them: ${p.kind}(${high}, ${low})`);
     };
     switch (p.kind) {
@@ -122,7 +127,8 @@ export function validateSpace(input: SpaceInput): Space {
         if ((p.high - p.low) / p.q > 1e7) throw new SpaceError(name, `the step q=${p.q} makes more than 10^7 values; use a larger q or uniform()`);
         break;
       case "choice":
-        if (!Array.isArray(p.values) || p.values.length === 0) throw new SpaceError(name, "choice() of nothing: give at least one value, e.g. choice([32, 64])");
+        if (!Array.isArray(p.values)) throw new SpaceError(name, `choice() takes an array of values, got ${JSON.stringify(p.values)}; e.g. choice([32, 64])`);
+        if (p.values.length === 0) throw new SpaceError(name, "choice() of nothing: give at least one value, e.g. choice([32, 64])");
         break;
       case "fixed":
         break;

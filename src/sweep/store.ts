@@ -14,7 +14,7 @@
  * happen; `readLog` folds the events back into trials, and `sweep.resume` reruns the trials that
  * had started but not finished.
  */
-import { closeSync, fstatSync, readSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync } from "node:fs";
+import { closeSync, fstatSync, readSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config, Space } from "./space.js";
 import type { Direction, SamplerSpec, TrialStatus, TrialView } from "./samplers.js";
@@ -147,6 +147,7 @@ export class LogWriter {
  */
 export function readLog(path: string): SweepLog {
   if (!existsSync(path)) throw new Error(`sweep log not found: ${path}`);
+  if (statSync(path).isDirectory()) throw new Error(`sweep log ${path} is a folder; give the path of the log file (the sweep's storage option)`);
   const text = readFileSync(path, "utf8");
   const records: ({ line: number; ev: LogEvent | TornMark } | { line: number; bad: string })[] = [];
   text.split("\n").forEach((line, i) => {

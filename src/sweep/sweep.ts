@@ -295,10 +295,14 @@ function startSweep(options: SweepOptions): SweepRun {
   checkPositiveInt("trials", trials);
   const direction = toDirection(options.mode);
   const metric = options.metric ?? "value";
+  if (typeof metric !== "string" || metric === "") throw new TypeError(`sweep: metric must be a non-empty string (the value's name, and the field read when the objective returns a record), got ${JSON.stringify(metric)}`);
+  if (options.dir !== undefined && (typeof options.dir !== "string" || options.dir === "")) throw new TypeError(`sweep: dir must be a folder path (a string), got ${JSON.stringify(options.dir)}`);
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new RangeError(`sweep: seed must be a non-negative integer, got ${seed}`);
   const id = randomUUID().slice(0, 8);
   const path = options.storage;
+  if (path !== undefined && (typeof path !== "string" || path === "")) throw new TypeError(`sweep: storage must be the path of the log file (e.g. "sweeps/ppo.jsonl"), got ${JSON.stringify(path)}`);
+  if (path && existsSync(path) && statSync(path).isDirectory()) throw new Error(`sweep: storage ${path} is a folder; give the path of a log file in it, e.g. ${JSON.stringify(join(path, "sweep.jsonl"))}`);
   if (path && existsSync(path) && statSync(path).size > 0) {
     throw new Error(`sweep: ${path} already holds a sweep log; continue it with sweep.resume(${JSON.stringify(path)}) or choose another storage path`);
   }

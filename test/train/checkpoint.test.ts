@@ -214,3 +214,28 @@ test("checkpoint: kill -9 during saves always leaves a loadable checkpoint, and 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("checkpoint: saving into a folder that holds other files is refused (it would delete them); an empty folder or an old checkpoint is fine", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "rlbook-ck-"));
+  try {
+    const contents = { algo: "Test", config: {}, meta: {}, networks: {}, arrays: {} };
+    const results = path.join(dir, "results");
+    await mkdir(results);
+    await writeFile(path.join(results, "important.csv"), "a,b\n");
+    await assert.rejects(writeCheckpoint(results, contents), (e: unknown) => {
+      assert.ok(e instanceof CheckpointError);
+      assert.match(e.message, /results: is a folder that is not a checkpoint \(it holds important\.csv and no checkpoint\.json\); saving replaces the whole folder, so it would delete them\. Save to a new or empty folder, e\.g\. .*results\/checkpoint/);
+      return true;
+    });
+    assert.deepEqual(await readdir(results), ["important.csv"], "nothing was touched");
+    await assert.rejects(writeCheckpoint(path.join(results, "important.csv"), contents), /is a file, not a folder/);
+    await assert.rejects(writeCheckpoint("", contents), /dir must be a folder path, got ""/);
+    const empty = path.join(dir, "empty");
+    await mkdir(empty);
+    await writeCheckpoint(empty, contents);
+    await writeCheckpoint(empty, contents); // over a checkpoint
+    assert.deepEqual((await readdir(dir)).sort(), ["empty", "results"]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
