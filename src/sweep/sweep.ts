@@ -464,7 +464,7 @@ function execute(plan: Plan): SweepRun {
               emit({ type: "report", trial: number, step, value, time: Date.now() });
               if (!Number.isFinite(value) && !nonFiniteReport) {
                 nonFiniteReport = { step, value };
-                warn(`sweep ${plan.id}: trial ${number} reported ${value} at step ${step} (a diverged run?); ${plan.pruner.spec.kind === "none" ? "no pruner stops it" : "the pruner decides whether it stops"}`);
+                warn(`sweep ${plan.id}: trial ${number} reported ${value} at step ${step} (a diverged run?); ${plan.pruner.spec?.kind === "none" ? "no pruner stops it" : "the pruner decides whether it stops"}`);
               }
               if (plan.pruner.shouldPrune(rec, views(), plan.direction)) {
                 pruned = true;
