@@ -142,6 +142,7 @@ export async function writeCheckpoint(dir: string, c: CheckpointContents): Promi
   const tag = `${HOST}-${process.pid}-${randomBytes(4).toString("hex")}`;
   const tmp = `${dir}.tmp-${tag}`;
   await fsp.mkdir(tmp);
+  let aside: string | undefined;
   try {
     const files: Record<string, string> = {};
     // Arrays: one binary blob, 8-byte aligned entries.
@@ -185,7 +186,6 @@ export async function writeCheckpoint(dir: string, c: CheckpointContents): Promi
     await writeFileSynced(path.join(tmp, CHECKPOINT_DIGEST_FILE), `${sha256(Buffer.from(headText))}  checkpoint.json\n`);
     await syncDir(tmp);
     // Swap into place: old -> aside, tmp -> dir, remove old.
-    let aside: string | undefined;
     try {
       await fsp.rename(dir, `${dir}.old-${tag}`);
       aside = `${dir}.old-${tag}`;
@@ -197,6 +197,8 @@ export async function writeCheckpoint(dir: string, c: CheckpointContents): Promi
     if (aside) await fsp.rm(aside, { recursive: true, force: true });
   } catch (e) {
     await fsp.rm(tmp, { recursive: true, force: true });
+    // The old checkpoint was moved aside but the new one could not take its place: put it back.
+    if (aside && !(await exists(dir))) await fsp.rename(aside, dir).catch(() => {});
     throw e;
   }
   await removeLeftovers(dir);

@@ -422,7 +422,7 @@ function execute(plan: Plan): SweepRun {
       emit({ type: "start", trial: number, config, time: rec.start });
       let pruned = false;
       let attemptSeen = false;
-      let nonFiniteReport: { step: number; value: number } | undefined;
+      let warnedNonFinite = false;
       const end = (status: "complete" | "pruned" | "failed", value: number | undefined, error?: string, attrs?: Record<string, unknown>) => {
         rec.status = status;
         if (attrs) rec.attrs = attrs;
@@ -462,8 +462,8 @@ function execute(plan: Plan): SweepRun {
               if (ctrl.signal.aborted) return false;
               rec.reports.push({ step, value });
               emit({ type: "report", trial: number, step, value, time: Date.now() });
-              if (!Number.isFinite(value) && !nonFiniteReport) {
-                nonFiniteReport = { step, value };
+              if (!Number.isFinite(value) && !warnedNonFinite) {
+                warnedNonFinite = true;
                 warn(`sweep ${plan.id}: trial ${number} reported ${value} at step ${step} (a diverged run?); ${plan.pruner.spec?.kind === "none" ? "no pruner stops it" : "the pruner decides whether it stops"}`);
               }
               if (plan.pruner.shouldPrune(rec, views(), plan.direction)) {
