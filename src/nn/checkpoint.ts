@@ -336,6 +336,7 @@ async function verifiedHead(dir: string): Promise<{ head: Head; read: Record<str
     headBytes = await fsp.readFile(path.join(dir, "checkpoint.json"));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw new CheckpointError(dir, `is a file, not a checkpoint folder; pass the folder that holds checkpoint.json${path.basename(dir) === "checkpoint.json" ? ` (${path.dirname(dir)})` : ""}`);
     throw new CheckpointError(dir, code === "ENOENT" ? NOT_A_CHECKPOINT : `cannot read checkpoint.json: ${String(e)}`);
   }
   let digestText: string | undefined;

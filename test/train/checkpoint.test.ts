@@ -230,6 +230,9 @@ test("checkpoint: saving into a folder that holds other files is refused (it wou
     assert.deepEqual(await readdir(results), ["important.csv"], "nothing was touched");
     await assert.rejects(writeCheckpoint(path.join(results, "important.csv"), contents), /is a file, not a folder/);
     await assert.rejects(writeCheckpoint("", contents), /dir must be a folder path, got ""/);
+    await writeCheckpoint(path.join(dir, "ck"), contents);
+    await assert.rejects(readCheckpoint(path.join(dir, "ck", "checkpoint.json")), /checkpoint\.json: is a file, not a checkpoint folder; pass the folder that holds checkpoint\.json \(.*ck\)/);
+    await rm(path.join(dir, "ck"), { recursive: true });
     const empty = path.join(dir, "empty");
     await mkdir(empty);
     await writeCheckpoint(empty, contents);
