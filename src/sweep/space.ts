@@ -114,7 +114,8 @@ export function validateSpace(input: SpaceInput): Space {
         break;
       case "logUniform":
         rangeCheck(p.low, p.high);
-        if (p.low <= 0) throw new SpaceError(name, `a log range must be above zero, but low is ${p.low}; use a small positive low (e.g. logUniform(${p.high > 0 ? p.high / 1e4 : 1e-6}, ${p.high})) or uniform(${p.low}, ${p.high})`);
+        if (p.high <= 0) throw new SpaceError(name, `a log range must be above zero, but it is ${p.low}..${p.high}; use uniform(${p.low}, ${p.high}), or search the magnitude with logUniform(${-p.high || 1e-6}, ${-p.low}) and negate it in the objective`);
+        if (p.low <= 0) throw new SpaceError(name, `a log range must be above zero, but low is ${p.low}; use a small positive low (e.g. logUniform(${p.high / 1e4}, ${p.high})) or uniform(${p.low}, ${p.high})`);
         break;
       case "intUniform":
         rangeCheck(p.low, p.high);

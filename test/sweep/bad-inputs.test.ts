@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sweep, validateSpace, uniform, choice, tpeSampler, readLog, SpaceError } from "../../src/sweep/index.js";
+import { sweep, validateSpace, uniform, logUniform, choice, tpeSampler, readLog, SpaceError } from "../../src/sweep/index.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "rlbook-bad-inputs-"));
 
@@ -12,6 +12,8 @@ test("search space: a non-array choice, string bounds and an unknown parameter k
   assert.throws(() => validateSpace({ lr: uniform("0" as never, 1) }), /"lr": low and high must be finite numbers, got low="0" \(a string\), high=1/);
   assert.throws(() => validateSpace({ lr: { kind: "loguniform", low: 1e-4, high: 1e-2 } }), (e: unknown) => e instanceof SpaceError && /"lr": unknown parameter kind "loguniform" \(kinds: uniform, logUniform, .*\).*fixed\(\{\.\.\.\}\)/.test(e.message));
   assert.throws(() => validateSpace({ noise: { kind: "normal", mean: 0, std: 1 } }), /"noise": unknown parameter kind "normal"/);
+  // A log range entirely below zero: the advice must not be another invalid range.
+  assert.throws(() => validateSpace({ b: logUniform(-1, -0.01) }), /"b": a log range must be above zero, but it is -1\.\.-0\.01; use uniform\(-1, -0\.01\), or search the magnitude with logUniform\(0\.01, 1\)/);
   // An object value that does not look like a parameter stays a fixed value.
   assert.deepEqual(validateSpace({ net: { kind: "mlp", layers: [64] } }).net, { kind: "fixed", value: { kind: "mlp", layers: [64] } });
 });
