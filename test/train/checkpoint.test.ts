@@ -125,21 +125,31 @@ test("checkpoint: leftovers of killed saves are removed on the next load and sav
     // host's recent one; a sibling path's; folders that only look similar.
     const killed = [`ck.tmp-${dead}-0123abcd`, `ck.old-${dead}-89abcdef`];
     const live = `ck.tmp-${process.pid}-feedf00d`;
+    // A save in progress in another live process on this host (a sleeping child stands in for it).
+    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    sleeper.unref(); // (it exits by itself within a minute should the test fail first)
+    const liveOther = `ck.old-${sleeper.pid}-abcdef01`;
     const foreignFresh = `ck.tmp-someotherhost-${dead}-deadbeef`; // another host's: kept until an hour old
     const others = [`ck2.tmp-${dead}-0123abcd`, "ck.backup", `ck.tmp-notes`];
-    for (const n of [...killed, live, foreignFresh, ...others]) {
+    for (const n of [...killed, live, liveOther, foreignFresh, ...others]) {
       await mkdir(path.join(dir, n));
       await writeFile(path.join(dir, n, "partial.bin"), "x");
     }
     const ckp = await readCheckpoint(ck);
     assert.deepEqual(ckp.meta, { n: 1 });
     const after = (await readdir(dir)).sort();
-    assert.deepEqual(after, ["ck", live, foreignFresh, ...others].sort(), "load removed exactly the dead saves' folders");
+    assert.deepEqual(after, ["ck", live, liveOther, foreignFresh, ...others].sort(), "load removed exactly the dead saves' folders");
     // A save cleans up too.
     for (const n of killed) await mkdir(path.join(dir, n));
     await writeCheckpoint(ck, contents(2));
     assert.deepEqual((await readdir(dir)).sort(), after);
     assert.deepEqual((await readCheckpoint(ck)).meta, { n: 2 });
+    // Once that process is gone, its folder goes on the next load.
+    const gone = new Promise((res) => sleeper.on("exit", res));
+    sleeper.kill("SIGKILL");
+    await gone;
+    await readCheckpoint(ck);
+    assert.deepEqual((await readdir(dir)).sort(), after.filter((n) => n !== liveOther));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
