@@ -115,6 +115,7 @@ test("checkpoint: every byte is verified; a hand-edited checkpoint.json, a flipp
 
 test("checkpoint: leftovers of killed saves are removed on the next load and save; a live save's and other paths' are kept", async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "rlbook-ck-"));
+  let sleeper: ReturnType<typeof spawn> | undefined;
   try {
     const ck = path.join(dir, "ck");
     const contents = (n: number) => ({ algo: "Test", config: {}, meta: { n }, networks: {}, arrays: { x: new Float32Array([n, n + 1]) } });
@@ -126,8 +127,7 @@ test("checkpoint: leftovers of killed saves are removed on the next load and sav
     const killed = [`ck.tmp-${dead}-0123abcd`, `ck.old-${dead}-89abcdef`];
     const live = `ck.tmp-${process.pid}-feedf00d`;
     // A save in progress in another live process on this host (a sleeping child stands in for it).
-    const sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
-    sleeper.unref(); // (it exits by itself within a minute should the test fail first)
+    sleeper = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
     const liveOther = `ck.old-${sleeper.pid}-abcdef01`;
     const foreignFresh = `ck.tmp-someotherhost-${dead}-deadbeef`; // another host's: kept until an hour old
     const others = [`ck2.tmp-${dead}-0123abcd`, "ck.backup", `ck.tmp-notes`];
@@ -145,12 +145,13 @@ test("checkpoint: leftovers of killed saves are removed on the next load and sav
     assert.deepEqual((await readdir(dir)).sort(), after);
     assert.deepEqual((await readCheckpoint(ck)).meta, { n: 2 });
     // Once that process is gone, its folder goes on the next load.
-    const gone = new Promise((res) => sleeper.on("exit", res));
+    const gone = new Promise((res) => sleeper!.on("exit", res));
     sleeper.kill("SIGKILL");
     await gone;
     await readCheckpoint(ck);
     assert.deepEqual((await readdir(dir)).sort(), after.filter((n) => n !== liveOther));
   } finally {
+    sleeper?.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });
   }
 });
