@@ -36,19 +36,19 @@ export interface ActOptions {
 export type AnyAction = number | Int32Array | Float32Array;
 
 /**
- * The action type of an env: `A` of an `Env<O, A>`, or of a vector env whose
- * `singleActionSpace` is a `Space<A>`; `unknown` when the type does not say.
+ * The action type of an env: `A` of an env whose `actionSpace` is a `Space<A>` (CartPoleEnv:
+ * number), or of a vector env whose `singleActionSpace` is one; `unknown` when the type does not say.
  */
-export type EnvAction<E> = E extends Env<any, infer A> ? A : E extends { readonly singleActionSpace: Space<infer A> } ? A : unknown;
+export type EnvAction<E> = E extends { readonly actionSpace: Space<infer A> } ? A : E extends { readonly singleActionSpace: Space<infer A> } ? A : unknown;
 
 /** What `act` returns for an env with action type `A`: `A` itself (number for Discrete, Float32Array for Box), or {@link AnyAction} when unknown. */
 export type ActionOf<A> = unknown extends A ? AnyAction : A;
 
 /**
  * The env an agent trains on: a vector env, or a single env (wrapped into a 1-env
- * SyncVectorEnv, as SB3's DummyVecEnv does). `A` is its action type.
+ * SyncVectorEnv, as SB3's DummyVecEnv does). `A` is its action type, read from its action space.
  */
-export type AgentEnv<A = unknown> = Env<any, A> | (VectorEnv & { readonly singleActionSpace: Space<A> });
+export type AgentEnv<A = unknown> = (Env & { readonly actionSpace: Space<A> }) | (VectorEnv & { readonly singleActionSpace: Space<A> });
 
 /** The vector env an agent trains on: `env` itself, or a single env wrapped into a 1-env {@link SyncVectorEnv}. */
 export function toVectorEnv(env: AgentEnv<unknown>, algo: string): VectorEnv {
