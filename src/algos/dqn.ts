@@ -120,7 +120,7 @@ export const DQN_PRESETS = {
   },
 } satisfies Presets<DQNConfig>;
 
-/** The names of {@link DQN_PRESETS}. */
+/** The names of DQN_PRESETS (the presets of DQN.preset). */
 export type DQNPresetName = keyof typeof DQN_PRESETS;
 
 function validate(check: ConfigCheck, c: DQNConfig): void {

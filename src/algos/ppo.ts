@@ -102,7 +102,7 @@ export const PPO_PRESETS = {
   },
 } satisfies Presets<PPOConfig>;
 
-/** The names of {@link PPO_PRESETS}. */
+/** The names of PPO_PRESETS (the presets of PPO.preset). */
 export type PPOPresetName = keyof typeof PPO_PRESETS;
 
 function validate(check: ConfigCheck, c: PPOConfig, numEnvs: number): void {

@@ -92,7 +92,7 @@ export const SAC_PRESETS = {
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 400, policyFrequency: 1, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1 } },
 } satisfies Presets<SACConfig>;
 
-/** The names of {@link SAC_PRESETS}. */
+/** The names of SAC_PRESETS (the presets of SAC.preset). */
 export type SACPresetName = keyof typeof SAC_PRESETS;
 
 function validate(check: ConfigCheck, c: SACConfig): void {

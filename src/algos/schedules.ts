@@ -67,11 +67,6 @@ export function rateAt(rate: Rate, progressRemaining: number): number {
   }
 }
 
-/** Whether a rate is a schedule (not a plain number). */
-export function isScheduled(rate: Rate | null): boolean {
-  return rate !== null && typeof rate !== "number";
-}
-
 function numberProblem(v: unknown, rule: NumberRule): boolean {
   if (typeof v !== "number" || !Number.isFinite(v)) return true;
   if (rule.min !== undefined && (rule.gtMin ? v <= rule.min : v < rule.min)) return true;

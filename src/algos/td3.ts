@@ -88,7 +88,7 @@ export const TD3_PRESETS = {
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { gamma: 0.98, learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 4, policyFrequency: 2 } },
 } satisfies Presets<TD3Config>;
 
-/** The names of {@link TD3_PRESETS}. */
+/** The names of TD3_PRESETS (the presets of TD3.preset). */
 export type TD3PresetName = keyof typeof TD3_PRESETS;
 
 function validate(check: ConfigCheck, c: TD3Config): void {
