@@ -3,10 +3,12 @@
  * validation with errors that name the field and the accepted values, observation / action
  * space handling for vector envs, and episode bookkeeping under Gymnasium's next-step autoreset.
  */
+import { Env } from "../core/env.js";
 import { Rng } from "../core/rng.js";
 import { Box, Discrete, type Space } from "../core/spaces.js";
-import type { VectorEnv } from "../core/vector.js";
+import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { tf, type Tensor } from "../nn/tf.js";
+import { rateProblem } from "./schedules.js";
 
 /** A finished training episode. */
 export interface EpisodeRecord {
@@ -30,11 +32,36 @@ export interface ActOptions {
   deterministic?: boolean;
 }
 
-/** An RL agent that {@link train} can drive. */
-export interface Agent {
+/** What `act` returns when the env's action type is not known statically. */
+export type AnyAction = number | Int32Array | Float32Array;
+
+/**
+ * The action type of an env: `A` of an env whose `actionSpace` is a `Space<A>` (CartPoleEnv:
+ * number), or of a vector env whose `singleActionSpace` is one; `unknown` when the type does not say.
+ */
+export type EnvAction<E> = E extends { readonly actionSpace: Space<infer A> } ? A : E extends { readonly singleActionSpace: Space<infer A> } ? A : unknown;
+
+/** What `act` returns for an env with action type `A`: `A` itself (number for Discrete, Float32Array for Box), or {@link AnyAction} when unknown. */
+export type ActionOf<A> = unknown extends A ? AnyAction : A;
+
+/**
+ * The env an agent trains on: a vector env, or a single env (wrapped into a 1-env
+ * SyncVectorEnv, as SB3's DummyVecEnv does). `A` is its action type, read from its action space.
+ */
+export type AgentEnv<A = unknown> = (Env & { readonly actionSpace: Space<A> }) | (VectorEnv & { readonly singleActionSpace: Space<A> });
+
+/** The vector env an agent trains on: `env` itself, or a single env wrapped into a 1-env {@link SyncVectorEnv}. */
+export function toVectorEnv(env: AgentEnv<unknown>, algo: string): VectorEnv {
+  if (env instanceof VectorEnv) return env;
+  if (env instanceof Env) return new SyncVectorEnv([env]);
+  throw new ConfigError(algo, "env", env, 'an Env (make("CartPole-v1")) or a VectorEnv (make("CartPole-v1", {numEnvs: 8}))');
+}
+
+/** An RL agent that {@link train} can drive; `A` is its env's action type. */
+export interface Agent<A = unknown> {
   /** Algorithm name ("PPO", "DQN", ...). */
   readonly algo: string;
-  /** The training env. */
+  /** The training env (a single env given to the agent is wrapped into a 1-env vector env). */
   readonly env: VectorEnv;
   /** Env steps taken in training so far. */
   readonly numTimesteps: number;
@@ -43,11 +70,11 @@ export interface Agent {
   /** Collects experience and learns from it: one unit of work (a rollout + update, or a few env steps). */
   learnIteration(): IterationResult;
   /**
-   * The action for one observation (a number for a Discrete action space, a Float32Array for a
-   * Box), or for a batch: `obs` of k * obsDim numbers gives k actions (Int32Array / Float32Array).
+   * The action for ONE observation, typed as the env's action (a number for a Discrete action
+   * space, a Float32Array for a Box). For k observations at once use {@link actBatch}.
    */
-  act(obs: ArrayLike<number> | number, options?: ActOptions): number | Int32Array | Float32Array;
-  /** Batched acting for evaluation: k observations -> k * actDim action numbers (env layout). */
+  act(obs: ArrayLike<number> | number, options?: ActOptions): ActionOf<A>;
+  /** Batched acting: k observations (k * obsDim numbers) -> k * actDim action numbers (env layout). */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array;
   /** Writes a checkpoint directory (atomically). */
   save(dir: string): Promise<void>;
@@ -55,22 +82,53 @@ export interface Agent {
   dispose(): void;
 }
 
-/** An invalid config value: names the algorithm, the field, the value and what is accepted. */
+/** One invalid config value: the field, the value and what is accepted. */
+export interface ConfigProblem {
+  field: string;
+  value: unknown;
+  accepted: string;
+}
+
+/**
+ * Invalid config values: names the algorithm and, for every bad field, the value and what is
+ * accepted. `field`, `value` and `accepted` are the first problem's; `problems` lists all.
+ */
 export class ConfigError extends Error {
+  readonly field: string;
+  readonly value: unknown;
+  readonly accepted: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(algo: string, field: string, value: unknown, accepted: string);
+  constructor(algo: string, problems: readonly ConfigProblem[]);
   constructor(
     readonly algo: string,
-    readonly field: string,
-    readonly value: unknown,
-    readonly accepted: string,
+    fieldOrProblems: string | readonly ConfigProblem[],
+    value?: unknown,
+    accepted?: string,
   ) {
-    super(`${algo} config: ${field} = ${fmt(value)} is invalid; accepted values: ${accepted}`);
+    const problems = typeof fieldOrProblems === "string" ? [{ field: fieldOrProblems, value, accepted: accepted ?? "" }] : [...fieldOrProblems];
+    const line = (p: ConfigProblem) => `${p.field} = ${fmt(p.value)} is invalid; accepted values: ${p.accepted}`;
+    super(problems.length === 1 ? `${algo} config: ${line(problems[0])}` : `${algo} config: ${problems.length} invalid fields:\n${problems.map((p) => `  ${line(p)}`).join("\n")}`);
     this.name = "ConfigError";
+    this.problems = problems;
+    this.field = problems[0].field;
+    this.value = problems[0].value;
+    this.accepted = problems[0].accepted;
   }
 }
 
 function fmt(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "function") return "a function";
   if (Array.isArray(v)) return `[${v.map(fmt).join(", ")}]`;
+  if (v && typeof v === "object" && !ArrayBuffer.isView(v)) {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
+  }
   return String(v);
 }
 
@@ -84,64 +142,124 @@ export interface NumberRule {
   optional?: boolean;
 }
 
-/** Checks `cfg[field]` against a numeric rule, throwing a {@link ConfigError}. */
-export function checkNumber(algo: string, cfg: object, field: string, rule: NumberRule): void {
-  const v = (cfg as Record<string, unknown>)[field];
-  if ((v === undefined || v === null) && rule.optional) return;
+function describeRule(rule: NumberRule): string {
   const parts: string[] = [];
   parts.push(rule.integer ? "an integer" : "a number");
   if (rule.min !== undefined) parts.push(`${rule.gtMin ? ">" : ">="} ${rule.min}`);
   if (rule.max !== undefined) parts.push(`<= ${rule.max}`);
   if (rule.optional) parts.push("(or null)");
-  const accepted = parts.join(" ");
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigError(algo, field, v, accepted);
-  if (rule.integer && !Number.isInteger(v)) throw new ConfigError(algo, field, v, accepted);
-  if (rule.min !== undefined && (rule.gtMin ? v <= rule.min : v < rule.min)) throw new ConfigError(algo, field, v, accepted);
-  if (rule.max !== undefined && v > rule.max) throw new ConfigError(algo, field, v, accepted);
+  return parts.join(" ");
 }
 
-/** Checks that `cfg[field]` is one of `values`. */
-export function checkOneOf(algo: string, cfg: object, field: string, values: readonly unknown[]): void {
-  const v = (cfg as Record<string, unknown>)[field];
-  if (!values.includes(v)) throw new ConfigError(algo, field, v, values.map(fmt).join(" | "));
-}
+/**
+ * Checks a config field by field, collecting every problem; {@link ConfigCheck.done} throws one
+ * {@link ConfigError} listing them all.
+ */
+export class ConfigCheck {
+  readonly problems: ConfigProblem[] = [];
 
-/** Checks that `cfg[field]` is a boolean. */
-export function checkBool(algo: string, cfg: object, field: string): void {
-  checkOneOf(algo, cfg, field, [true, false]);
-}
+  constructor(
+    readonly algo: string,
+    readonly cfg: object,
+  ) {}
 
-/** Checks a list of hidden-layer widths. */
-export function checkLayers(algo: string, cfg: object, field: string): void {
-  const v = (cfg as Record<string, unknown>)[field];
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) {
-    throw new ConfigError(algo, field, v, "a non-empty array of positive integers, e.g. [64, 64]");
+  private get(field: string): unknown {
+    return (this.cfg as Record<string, unknown>)[field];
   }
-}
 
-/** Rejects config keys the algorithm does not know (catches typos such as `learningrate`). */
-export function checkKnownKeys(algo: string, given: object, defaults: object): void {
-  for (const k of Object.keys(given)) {
-    if (!(k in defaults)) {
-      throw new ConfigError(algo, k, (given as Record<string, unknown>)[k], `a known ${algo} option: ${Object.keys(defaults).join(", ")}`);
+  /** Records a problem. */
+  fail(field: string, value: unknown, accepted: string): void {
+    this.problems.push({ field, value, accepted });
+  }
+
+  /** Whether `field` already has a problem (to skip checks that depend on it). */
+  failed(field: string): boolean {
+    return this.problems.some((p) => p.field === field);
+  }
+
+  number(field: string, rule: NumberRule): void {
+    const v = this.get(field);
+    if ((v === undefined || v === null) && rule.optional) return;
+    const bad =
+      typeof v !== "number" ||
+      !Number.isFinite(v) ||
+      (rule.integer && !Number.isInteger(v)) ||
+      (rule.min !== undefined && (rule.gtMin ? v <= rule.min : v < rule.min)) ||
+      (rule.max !== undefined && v > rule.max);
+    if (bad) this.fail(field, v, describeRule(rule));
+  }
+
+  /** A {@link Rate}: a number following `rule`, or a schedule whose values do. */
+  rate(field: string, rule: NumberRule): void {
+    const v = this.get(field);
+    if ((v === undefined || v === null) && rule.optional) return;
+    const why = rateProblem(v, rule);
+    if (why) this.fail(field, v, `${describeRule(rule)}, or a schedule of such values (linearSchedule(start, end), stepSchedule(values, boundaries), constantSchedule(value), or a function of progressRemaining)${why.startsWith("the function") ? ` (${why})` : ""}`);
+  }
+
+  oneOf(field: string, values: readonly unknown[]): void {
+    const v = this.get(field);
+    if (!values.includes(v)) this.fail(field, v, values.map(fmt).join(" | "));
+  }
+
+  bool(field: string): void {
+    this.oneOf(field, [true, false]);
+  }
+
+  /** A list of hidden-layer widths. */
+  layers(field: string): void {
+    const v = this.get(field);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) {
+      this.fail(field, v, "a non-empty array of positive integers, e.g. [64, 64] (one width per hidden layer)");
     }
   }
+
+  /** Throws a {@link ConfigError} listing every problem found, if any. */
+  done(): void {
+    if (this.problems.length) throw new ConfigError(this.algo, this.problems);
+  }
 }
 
-/** A full, validated, frozen config: `given` over `defaults` (netArch copied); unknown keys are rejected. */
-export function resolveConfig<C extends { netArch: number[] }>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (c: C) => void): Readonly<C> {
-  checkKnownKeys(algo, given, defaults);
-  const c = { ...defaults, ...given, netArch: [...(given.netArch ?? defaults.netArch)] } as C;
-  validate(c);
+/**
+ * A full, validated, frozen config: `given` over `defaults` (netArch copied). Unknown keys,
+ * replaced keys (`replaced` maps an old name to what to pass instead) and every invalid value
+ * are reported together in one {@link ConfigError}.
+ */
+export function resolveConfig<C extends { netArch: number[] }>(
+  algo: string,
+  defaults: Readonly<C>,
+  given: Partial<C>,
+  validate: (check: ConfigCheck, c: C) => void,
+  replaced: Readonly<Record<string, string>> = {},
+): Readonly<C> {
+  const unknown: ConfigProblem[] = [];
+  for (const k of Object.keys(given)) {
+    if (k in defaults) continue;
+    const v = (given as Record<string, unknown>)[k];
+    unknown.push({ field: k, value: v, accepted: k in replaced ? `none: ${k} was replaced; ${replaced[k]}` : `a known ${algo} option: ${Object.keys(defaults).join(", ")}` });
+  }
+  const arch = given.netArch ?? defaults.netArch;
+  const c = { ...defaults, ...given, netArch: Array.isArray(arch) ? [...arch] : arch } as C;
+  const check = new ConfigCheck(algo, c);
+  check.problems.push(...unknown);
+  validate(check, c);
+  check.done();
   return Object.freeze(c);
 }
 
-/** Tuned settings per env id: the vector env size, the training steps and the config. */
-export type Presets<C> = Record<string, { numEnvs: number; steps: number; config: Partial<C> }>;
+/** One preset: the vector env size it was tuned with, the training steps and the config. */
+export interface Preset<C> {
+  numEnvs: number;
+  steps: number;
+  config: Partial<C>;
+}
+
+/** Tuned settings per name (an env id, or an id with a variant such as "CartPole-v1/fast"). */
+export type Presets<C, K extends string = string> = Readonly<Record<K, Preset<C>>>;
 
 /** The config of the preset `name`, or a {@link ConfigError} listing the presets. */
 export function presetConfig<C>(algo: string, presets: Presets<C>, name: string): Partial<C> {
-  const p = presets[name];
+  const p = (presets as Record<string, Preset<C> | undefined>)[name];
   if (!p) throw new ConfigError(algo, "preset", name, Object.keys(presets).map((k) => JSON.stringify(k)).join(" | "));
   return p.config;
 }
@@ -274,11 +392,15 @@ export function clipActions(a: Float32Array, spec: Extract<ActionSpec, { kind: "
   return out;
 }
 
-/** Normalizes a single observation or a batch passed to `act` into k rows. */
-export function obsRows(obs: ArrayLike<number> | number, rawDim: number): { data: Float32Array; k: number; single: boolean } {
+/** One observation passed to `act`, as a row of numbers (a batch is refused, pointing to actBatch). */
+export function obsRow(obs: ArrayLike<number> | number, rawDim: number): Float32Array {
   const data = typeof obs === "number" ? Float32Array.of(obs) : Float32Array.from(obs);
-  if (data.length % rawDim !== 0 || data.length === 0) {
-    throw new RangeError(`act: expected ${rawDim} numbers per observation, got ${data.length}`);
+  if (data.length !== rawDim) {
+    const batch = data.length > rawDim && data.length % rawDim === 0;
+    throw new RangeError(
+      `act: expected ${rawDim} numbers per observation, got ${data.length}` +
+        (batch ? ` (${data.length / rawDim} observations: act takes one; use actBatch(obs, ${data.length / rawDim}, deterministic) for a batch)` : ""),
+    );
   }
-  return { data, k: data.length / rawDim, single: data.length === rawDim };
+  return data;
 }

@@ -6,16 +6,44 @@
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { ReplayBuffer } from "../buffers/replay.js";
-import type { Optimizer } from "../nn/adam.js";
-import { CheckpointError, checkpointArray, readCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
+import type { Optimizer } from "../nn/optimizers.js";
+import { CheckpointError, checkpointArray, readCheckpoint, writeCheckpoint, type CheckpointContents, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import { tf, type Variable } from "../nn/tf.js";
+import { ConfigError } from "./base.js";
+import { checkCheckpointable } from "./schedules.js";
 
 /** The arrays of a checkpoint (written to arrays.bin in insertion order). */
 export type CheckpointArrays = Record<string, Float32Array | Float64Array>;
 
-/** The spaces an agent was built for, as strings (checked when a checkpoint is loaded). */
-export function envSignature(env: VectorEnv): { id?: string; obs: string; act: string } {
-  return { id: env.spec?.id, obs: env.singleObservationSpace.toString(), act: env.singleActionSpace.toString() };
+/** The spaces an agent was built for, as strings (checked when a checkpoint is loaded), and its env count. */
+export function envSignature(env: VectorEnv): { id?: string; obs: string; act: string; numEnvs: number } {
+  return { id: env.spec?.id, obs: env.singleObservationSpace.toString(), act: env.singleActionSpace.toString(), numEnvs: env.numEnvs };
+}
+
+/** Writes an agent's checkpoint, refusing a config with schedules given as functions (JSON cannot store them). */
+export async function writeAgentCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
+  checkCheckpointable(c.algo, c.config as object);
+  await writeCheckpoint(dir, c);
+}
+
+/**
+ * Builds the agent of a checkpoint for `env`. When the saved config does not fit `env` (a
+ * batch larger than the rollout of fewer envs, ...), the error names the env count the
+ * checkpoint was trained with and `load`'s `overrides` argument.
+ */
+export function buildFromCheckpoint<T>(dir: string, ck: LoadedCheckpoint, env: VectorEnv, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const saved = (ck.meta.env as { numEnvs?: number } | undefined)?.numEnvs;
+    const what = e.problems.map((p) => `${p.field} = ${JSON.stringify(p.value) ?? String(p.value)} (accepted: ${p.accepted})`).join("; ");
+    const trained = saved === undefined ? "" : `was trained on ${saved} env${saved === 1 ? "" : "s"} and `;
+    const fix =
+      (saved !== undefined && saved !== env.numEnvs ? `load it with an env of ${saved} copies (make(id, {numEnvs: ${saved}})), or ` : "") +
+      `pass config overrides as load's third argument, e.g. ${ck.algo}.load(dir, env, {${e.problems.map((p) => `${p.field}: ...`).join(", ")}})`;
+    throw new CheckpointError(dir, `${trained}its config does not fit this env of ${env.numEnvs} env${env.numEnvs === 1 ? "" : "s"}: ${what}. To fix: ${fix}`);
+  }
 }
 
 /** Reads a checkpoint, rejecting one written by another algorithm. */
@@ -41,18 +69,29 @@ export async function openCheckpoint(dir: string, algo: string, env: VectorEnv):
   return ck;
 }
 
-/** Puts an optimizer's moments into `arrays` as `${key}/m` and `${key}/v`; returns its step and lr, for the metadata under `key`. */
-export function saveOptimizer(key: string, opt: Optimizer, arrays: CheckpointArrays): { step: number; lr: number } {
+/**
+ * Puts an optimizer's moments into `arrays` as `${key}/m` and `${key}/v`; returns its kind, step
+ * and lr, for the metadata under `key`. An agent with one optimizer uses its kind ("adam",
+ * "rmsprop") as the key; agents with several name them by role ("actorOpt", "qOpt").
+ */
+export function saveOptimizer(key: string, opt: Optimizer, arrays: CheckpointArrays): { kind: string; step: number; lr: number } {
   const s = opt.getState();
   arrays[`${key}/m`] = s.m;
   arrays[`${key}/v`] = s.v;
-  return { step: s.step, lr: s.lr };
+  return { kind: opt.kind, step: s.step, lr: s.lr };
 }
 
-/** Restores an optimizer saved by {@link saveOptimizer} under `key`. */
+/**
+ * Restores an optimizer saved by {@link saveOptimizer} under `key`. Checkpoints written before
+ * optimizers were keyed by kind stored every single optimizer under "adam" (RMSprop's too):
+ * that key is read when `key` is absent.
+ */
 export function restoreOptimizer(dir: string, ck: LoadedCheckpoint, key: string, opt: Optimizer): void {
-  const m = ck.meta[key] as { step: number; lr: number };
-  opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${key}/m`, opt.size), v: checkpointArray(dir, ck, `${key}/v`, opt.size) });
+  const k = key in ck.meta || !("adam" in ck.meta) ? key : "adam";
+  const m = ck.meta[k] as { kind?: string; step: number; lr: number } | undefined;
+  if (!m) throw new CheckpointError(dir, `has no optimizer state "${key}"`);
+  if (m.kind !== undefined && m.kind !== opt.kind) throw new CheckpointError(dir, `optimizer "${k}" is ${m.kind}, but the agent uses ${opt.kind}`);
+  opt.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${k}/m`, opt.size), v: checkpointArray(dir, ck, `${k}/v`, opt.size) });
 }
 
 /** Restores a variable saved as the array `key`. */

@@ -10,35 +10,21 @@
  * and TD3 (off-policy.ts). Defaults are CleanRL's dqn.py; `DQN_PRESETS` has RL-Zoo's CartPole
  * settings and rlbook's faster variant.
  */
-import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { NStepAdder } from "../buffers/nstep.js";
 import { PrioritizedReplayBuffer, ReplayBuffer, type ReplayBatch } from "../buffers/replay.js";
-import { Adam } from "../nn/adam.js";
-import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { Adam } from "../nn/optimizers.js";
+import { restoreNetwork } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
-import {
-  ConfigError,
-  checkBool,
-  checkLayers,
-  checkNumber,
-  checkOneOf,
-  namedMeans,
-  obsRows,
-  presetConfig,
-  type ActOptions,
-  type ActionSpec,
-  type EpisodeRecord,
-  type IterationResult,
-  type Presets,
-} from "./base.js";
-import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { namedMeans, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type EpisodeRecord, type IterationResult, type Presets } from "./base.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
 import { OffPolicyAgent } from "./off-policy.js";
+import { rateAt, type Rate } from "./schedules.js";
 
 export interface DQNConfig {
-  /** Adam step size (CleanRL 2.5e-4). */
-  learningRate: number;
+  /** Adam step size, a number or a schedule of training progress (CleanRL 2.5e-4). */
+  learningRate: Rate;
   /** Replay capacity (CleanRL 10000). */
   bufferSize: number;
   /** Discount (0.99). */
@@ -115,7 +101,7 @@ export const DQN_DEFAULTS: Readonly<DQNConfig> = Object.freeze({
  *   decayed over the first 10% of the run. In our runs [64, 64] networks did not solve CartPole
  *   within 100k steps; [256, 256] did, 2x slower; a 20% exploration phase took ~2x the steps.
  */
-export const DQN_PRESETS: Presets<DQNConfig> = {
+export const DQN_PRESETS = {
   "CartPole-v1": {
     numEnvs: 1,
     steps: 50_000,
@@ -132,35 +118,38 @@ export const DQN_PRESETS: Presets<DQNConfig> = {
       gradientSteps: 8, explorationFraction: 0.1, explorationFinalEps: 0.02, netArch: [128, 128], loss: "huber", maxGradNorm: 10, doubleQ: true,
     },
   },
-};
+} satisfies Presets<DQNConfig>;
 
-function validate(c: DQNConfig): void {
-  const A = "DQN";
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "targetUpdateInterval", { min: 1, integer: true });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
-  checkNumber(A, c, "explorationInitialEps", { min: 0, max: 1 });
-  checkNumber(A, c, "explorationFinalEps", { min: 0, max: 1 });
-  checkNumber(A, c, "explorationFraction", { min: 0, max: 1 });
-  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
-  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
-  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
-  checkBool(A, c, "doubleQ");
-  checkOneOf(A, c, "loss", ["mse", "huber"]);
-  checkNumber(A, c, "nStep", { min: 1, integer: true });
-  checkBool(A, c, "prioritized");
-  checkNumber(A, c, "priorityAlpha", { min: 0 });
-  checkNumber(A, c, "priorityBeta", { min: 0, max: 1 });
-  checkNumber(A, c, "maxGradNorm", { min: 0, gtMin: true, optional: true });
-  checkLayers(A, c, "netArch");
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+/** The names of DQN_PRESETS (the presets of DQN.preset). */
+export type DQNPresetName = keyof typeof DQN_PRESETS;
+
+function validate(check: ConfigCheck, c: DQNConfig): void {
+  check.rate("learningRate", { min: 0, gtMin: true });
+  check.number("bufferSize", { min: 1, integer: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("tau", { min: 0, gtMin: true, max: 1 });
+  check.number("targetUpdateInterval", { min: 1, integer: true });
+  check.number("batchSize", { min: 1, integer: true });
+  if (!check.failed("batchSize") && !check.failed("bufferSize") && c.batchSize > c.bufferSize) check.fail("batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  check.number("explorationInitialEps", { min: 0, max: 1 });
+  check.number("explorationFinalEps", { min: 0, max: 1 });
+  check.number("explorationFraction", { min: 0, max: 1 });
+  check.number("learningStarts", { min: 0, integer: true });
+  check.number("trainFreq", { min: 1, integer: true });
+  check.number("gradientSteps", { min: 1, integer: true });
+  check.bool("doubleQ");
+  check.oneOf("loss", ["mse", "huber"]);
+  check.number("nStep", { min: 1, integer: true });
+  check.bool("prioritized");
+  check.number("priorityAlpha", { min: 0 });
+  check.number("priorityBeta", { min: 0, max: 1 });
+  check.number("maxGradNorm", { min: 0, gtMin: true, optional: true });
+  check.layers("netArch");
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
-export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "discrete" }>> {
+/** DQN; `A` is the env's action type (what {@link DQN.act} returns: a number for its Discrete actions). */
+export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "discrete" }>, A> {
   readonly q: MLP;
   readonly target: MLP;
   readonly optimizer: Adam;
@@ -170,11 +159,9 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
   private readonly actStart: number;
   private readonly adder: NStepAdder;
   private readonly act1 = new Float32Array(1);
-  private scheduleStart = 0;
-  private scheduleEnd = 1;
   private sinceTarget = 0;
 
-  constructor(env: VectorEnv, config: Partial<DQNConfig> = {}) {
+  constructor(env: AgentEnv<A>, config: Partial<DQNConfig> = {}) {
     super(env, "DQN", DQN_DEFAULTS, config, validate, "discrete");
     const c = this.config;
     this.nActions = this.spec.n;
@@ -184,21 +171,30 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
     this.q = new MLP(this.enc.inputDim, this.nActions, { hidden: c.netArch, activation: "relu", init: "torch", rng: initRng, name: "q" });
     this.target = new MLP(this.enc.inputDim, this.nActions, { hidden: c.netArch, activation: "relu", init: "torch", rng: initRng, name: "q_target" });
     this.target.copyFrom(this.q);
-    this.optimizer = new Adam(this.q.variables, { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
+    this.optimizer = new Adam(this.q.variables, { lr: rateAt(c.learningRate, 1), maxGradNorm: c.maxGradNorm ?? undefined });
     const ropts = { capacity: c.bufferSize, obsDim: this.enc.inputDim, actDim: 1 };
     this.replay = c.prioritized ? new PrioritizedReplayBuffer({ ...ropts, alpha: c.priorityAlpha }) : new ReplayBuffer(ropts);
-    this.adder = new NStepAdder(env.numEnvs, c.nStep, c.gamma, this.replay);
+    this.adder = new NStepAdder(this.env.numEnvs, c.nStep, c.gamma, this.replay);
   }
 
-  static preset(name: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): DQN {
-    return new DQN(env, { ...presetConfig("DQN", DQN_PRESETS, name), ...overrides });
+  /**
+   * A DQN agent with a preset's tuned config (overrides on top). Presets: "CartPole-v1" (RL-Zoo,
+   * 1 env) and "CartPole-v1/fast" (8 envs); see DQN_PRESETS. They count trainFreq and
+   * targetUpdateInterval in env steps, so they hold for any env count.
+   */
+  static preset<A>(name: keyof typeof DQN_PRESETS, env: AgentEnv<A>, overrides: Partial<DQNConfig> = {}): DQN<A> {
+    return new DQN(env, { ...presetConfig("DQN", DQN_PRESETS as Presets<DQNConfig>, name), ...overrides });
+  }
+
+  protected learningRates(): readonly (readonly [Adam, Rate])[] {
+    return [[this.optimizer, this.config.learningRate]];
   }
 
   /** Current exploration rate (linear schedule over explorationFraction of the run). */
   get epsilon(): number {
     const c = this.config;
-    const span = (this.scheduleEnd - this.scheduleStart) * c.explorationFraction;
-    const frac = span <= 0 ? 1 : Math.min(1, (this.numTimesteps - this.scheduleStart) / span);
+    const span = this.progress.span * c.explorationFraction;
+    const frac = span <= 0 ? 1 : Math.min(1, (this.numTimesteps - this.progress.startStep) / span);
     return c.explorationInitialEps + frac * (c.explorationFinalEps - c.explorationInitialEps);
   }
 
@@ -219,15 +215,7 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
     return a;
   }
 
-  act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array {
-    const { data, k, single } = obsRows(obs, this.enc.rawDim);
-    const a = this.actBatch(data, k, options.deterministic ?? false);
-    return single ? a[0] : a;
-  }
-
   override beginTraining(steps: number): void {
-    this.scheduleStart = this.numTimesteps;
-    this.scheduleEnd = this.numTimesteps + steps;
     super.beginTraining(steps);
     this.adder.clear();
   }
@@ -277,9 +265,7 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
     let batch: ReplayBatch;
     let beta = 1;
     if (this.replay instanceof PrioritizedReplayBuffer) {
-      const span = this.scheduleEnd - this.scheduleStart;
-      const frac = span > 0 ? Math.min(1, (this.numTimesteps - this.scheduleStart) / span) : 1;
-      beta = c.priorityBeta + frac * (1 - c.priorityBeta);
+      beta = c.priorityBeta + this.progress.elapsed(this.numTimesteps) * (1 - c.priorityBeta);
       batch = this.replay.sampleWeighted(B, this.rng, beta);
     } else {
       batch = this.replay.sample(B, this.rng);
@@ -314,16 +300,16 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const adam = saveOptimizer("adam", this.optimizer, arrays);
+    const opt = saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
     const replay = saveReplay(this.replay, arrays);
-    await writeCheckpoint(dir, {
+    await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
       meta: {
         numTimesteps: this.numTimesteps,
         numGradientSteps: this.numGradientSteps,
         rng: this.rng.state,
-        adam,
+        [this.optimizer.kind]: opt,
         replay,
         counters: { sinceTrain: this.sinceTrain, sinceTarget: this.sinceTarget },
         env: envSignature(this.env),
@@ -333,12 +319,14 @@ export class DQN extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "
     });
   }
 
-  static async load(dir: string, env: VectorEnv, overrides: Partial<DQNConfig> = {}): Promise<DQN> {
-    const ck = await openCheckpoint(dir, "DQN", env);
-    const agent = new DQN(env, { ...(ck.config as Partial<DQNConfig>), ...overrides });
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<DQNConfig> = {}): Promise<DQN<A>> {
+    const venv = toVectorEnv(env, "DQN");
+    const ck = await openCheckpoint(dir, "DQN", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new DQN<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<DQNConfig>), ...overrides }));
     restoreNetwork(dir, ck, "q", agent.q);
     restoreNetwork(dir, ck, "q_target", agent.target);
-    restoreOptimizer(dir, ck, "adam", agent.optimizer);
+    restoreOptimizer(dir, ck, agent.optimizer.kind, agent.optimizer);
     const rp = restoreReplay(dir, ck, agent.replay);
     if (agent.replay instanceof PrioritizedReplayBuffer) agent.replay.updatePriorities(Array.from({ length: rp.size }, (_, i) => i), new Float32Array(rp.size).fill(1));
     agent.numTimesteps = ck.meta.numTimesteps as number;

@@ -1,8 +1,10 @@
-/** The algorithms, one file each. */
-export { ConfigError, type Agent, type ActOptions, type IterationResult, type EpisodeRecord } from "./base.js";
-export { PPO, PPO_DEFAULTS, PPO_PRESETS, ppoLoss, type PPOConfig } from "./ppo.js";
+/** The algorithms, one file each; what they share lives in base.ts, on-policy.ts, off-policy.ts, losses.ts, schedules.ts. */
+export { ConfigError, type ConfigProblem, type Agent, type AgentEnv, type ActionOf, type AnyAction, type EnvAction, type ActOptions, type IterationResult, type EpisodeRecord, type Preset, type Presets } from "./base.js";
+export { linearSchedule, constantSchedule, stepSchedule, rateAt, type Rate, type ScheduleSpec, type ScheduleFn } from "./schedules.js";
+export { twinCriticLoss } from "./losses.js";
+export { PPO, PPO_DEFAULTS, PPO_PRESETS, ppoLoss, type PPOConfig, type PPOPresetName } from "./ppo.js";
 export { A2C, A2C_DEFAULTS, type A2CConfig } from "./a2c.js";
 export { REINFORCE, REINFORCE_DEFAULTS, reinforceLoss, type ReinforceConfig } from "./reinforce.js";
-export { DQN, DQN_DEFAULTS, DQN_PRESETS, dqnLoss, dqnTargets, type DQNConfig } from "./dqn.js";
-export { SAC, SAC_DEFAULTS, SAC_PRESETS, sacCriticLoss, type SACConfig } from "./sac.js";
-export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config } from "./td3.js";
+export { DQN, DQN_DEFAULTS, DQN_PRESETS, dqnLoss, dqnTargets, type DQNConfig, type DQNPresetName } from "./dqn.js";
+export { SAC, SAC_DEFAULTS, SAC_PRESETS, type SACConfig, type SACPresetName } from "./sac.js";
+export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config, type TD3PresetName } from "./td3.js";

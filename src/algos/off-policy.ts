@@ -9,6 +9,7 @@
 import type { VectorEnv } from "../core/vector.js";
 import type { Rng } from "../core/rng.js";
 import type { ReplayBuffer } from "../buffers/replay.js";
+import type { Optimizer } from "../nn/optimizers.js";
 import type { Tensor } from "../nn/tf.js";
 import {
   EpisodeTracker,
@@ -16,13 +17,19 @@ import {
   actionSpec,
   agentRng,
   namedMeans,
+  obsRow,
   resolveConfig,
+  toVectorEnv,
   type ActOptions,
+  type ActionOf,
   type ActionSpec,
   type Agent,
+  type AgentEnv,
+  type ConfigCheck,
   type EpisodeRecord,
   type IterationResult,
 } from "./base.js";
+import { rateAt, TrainingProgress, type Rate } from "./schedules.js";
 
 /** The config fields the shared off-policy loop reads. */
 export interface OffPolicyConfig {
@@ -51,7 +58,8 @@ export function randomActions(spec: ActionSpec, k: number, rng: Rng): Int32Array
   return a;
 }
 
-export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends ActionSpec> implements Agent {
+export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends ActionSpec, A = unknown> implements Agent<A> {
+  readonly env: VectorEnv;
   readonly config: Readonly<C>;
   readonly rng: Rng;
   numTimesteps = 0;
@@ -64,30 +72,46 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
   protected obs: Float32Array | undefined;
   /** Env steps since the last training round. */
   protected sinceTrain = 0;
+  /** Where the run started by `train` is (read by the schedules). */
+  protected readonly progress = new TrainingProgress();
   /** Encoded observations and next observations of the current vector step. */
   private readonly x: Float32Array;
   private readonly nx: Float32Array;
 
   protected constructor(
-    readonly env: VectorEnv,
+    env: AgentEnv<A>,
     readonly algo: string,
     defaults: Readonly<C>,
     config: Partial<C>,
-    validate: (c: C) => void,
+    validate: (check: ConfigCheck, c: C) => void,
     actionKind: S["kind"],
   ) {
+    this.env = toVectorEnv(env, algo);
     this.config = resolveConfig(algo, defaults, config, validate);
-    this.spec = actionSpec(env.singleActionSpace, algo, [actionKind]) as S;
+    this.spec = actionSpec(this.env.singleActionSpace, algo, [actionKind]) as S;
     this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
-    this.enc = new ObsEncoder(env.singleObservationSpace, algo);
+    this.enc = new ObsEncoder(this.env.singleObservationSpace, algo);
     this.rng = agentRng(this.config.seed);
-    this.tracker = new EpisodeTracker(env.numEnvs);
-    this.x = new Float32Array(env.numEnvs * this.enc.inputDim);
-    this.nx = new Float32Array(env.numEnvs * this.enc.inputDim);
+    this.tracker = new EpisodeTracker(this.env.numEnvs);
+    this.x = new Float32Array(this.env.numEnvs * this.enc.inputDim);
+    this.nx = new Float32Array(this.env.numEnvs * this.enc.inputDim);
   }
 
   abstract actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array;
-  abstract act(obs: ArrayLike<number> | number, options?: ActOptions): number | Int32Array | Float32Array;
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): ActionOf<A> {
+    const a = this.actBatch(obsRow(obs, this.enc.rawDim), 1, options.deterministic ?? false);
+    return (this.spec.kind === "discrete" ? a[0] : a) as ActionOf<A>;
+  }
+
+  /** Each optimizer with its learning rate (a number or a schedule), set before every training round. */
+  protected abstract learningRates(): readonly (readonly [Optimizer, Rate])[];
+
+  /** Sets each optimizer's step size from its schedule at the current progress (SB3 does so at every train() call). */
+  private applyRates(): void {
+    const p = this.progress.remaining(this.numTimesteps);
+    for (const [opt, rate] of this.learningRates()) opt.lr = rateAt(rate, p);
+  }
   abstract save(dir: string): Promise<void>;
   abstract dispose(): void;
 
@@ -97,7 +121,8 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
   /** Names of the entries of {@link update}'s stats, as reported in `losses`. */
   protected abstract readonly statNames: readonly string[];
 
-  beginTraining(_steps: number): void {
+  beginTraining(steps: number): void {
+    this.progress.begin(this.numTimesteps, steps);
     this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
     this.tracker.reset();
   }
@@ -162,6 +187,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
     let trained = false;
     while (this.sinceTrain >= c.trainFreq) {
       this.sinceTrain -= c.trainFreq;
+      this.applyRates();
       for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
       trained = true;
     }

@@ -12,35 +12,35 @@
 import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { Rng } from "../core/rng.js";
-import { Adam } from "../nn/adam.js";
-import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { Adam } from "../nn/optimizers.js";
+import { restoreNetwork } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
-import { MLP, type Activation } from "../nn/mlp.js";
+import { MLP, mlpGrads, type Activation } from "../nn/mlp.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import {
   EpisodeTracker,
   ObsEncoder,
   actionSpec,
   agentRng,
-  checkBool,
-  checkLayers,
-  checkNumber,
-  checkOneOf,
   clipActions,
-  obsRows,
+  obsRow,
   resolveConfig,
+  toVectorEnv,
   type ActOptions,
+  type ActionOf,
   type ActionSpec,
   type Agent,
+  type AgentEnv,
+  type ConfigCheck,
   type EpisodeRecord,
   type IterationResult,
 } from "./base.js";
-import { envSignature, openCheckpoint, restoreOptimizer, restoreVariable, saveOptimizer, type CheckpointArrays } from "./checkpointing.js";
-import { mlpGradsWithExtra } from "./ppo.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreVariable, saveOptimizer, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
+import { rateAt, TrainingProgress, type Rate } from "./schedules.js";
 
 export interface ReinforceConfig {
-  /** Adam step size (1e-2). */
-  learningRate: number;
+  /** Adam step size, a number or a schedule of training progress (1e-2). */
+  learningRate: Rate;
   /** Discount (0.99). */
   gamma: number;
   /** Finished episodes per update (default: one per env copy). */
@@ -71,18 +71,17 @@ export const REINFORCE_DEFAULTS: Readonly<ReinforceConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: ReinforceConfig): void {
-  const A = "REINFORCE";
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "episodesPerUpdate", { min: 1, integer: true, optional: true });
-  checkBool(A, c, "normalizeReturns");
-  checkNumber(A, c, "entCoef", { min: 0 });
-  checkNumber(A, c, "maxGradNorm", { min: 0, gtMin: true, optional: true });
-  checkLayers(A, c, "netArch");
-  checkOneOf(A, c, "activation", ["tanh", "relu"]);
-  checkNumber(A, c, "logStdInit", {});
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck): void {
+  check.rate("learningRate", { min: 0, gtMin: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("episodesPerUpdate", { min: 1, integer: true, optional: true });
+  check.bool("normalizeReturns");
+  check.number("entCoef", { min: 0 });
+  check.number("maxGradNorm", { min: 0, gtMin: true, optional: true });
+  check.layers("netArch");
+  check.oneOf("activation", ["tanh", "relu"]);
+  check.number("logStdInit", {});
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 interface Trajectory {
@@ -91,8 +90,10 @@ interface Trajectory {
   rewards: number[];
 }
 
-export class REINFORCE implements Agent {
+/** REINFORCE; `A` is the env's action type (what {@link REINFORCE.act} returns). */
+export class REINFORCE<A = unknown> implements Agent<A> {
   readonly algo = "REINFORCE";
+  readonly env: VectorEnv;
   readonly config: Readonly<ReinforceConfig>;
   readonly policy: MLP;
   readonly logStd: Variable | undefined;
@@ -106,15 +107,14 @@ export class REINFORCE implements Agent {
   private obs: Float32Array | undefined;
   private running: Trajectory[];
   private done: Trajectory[] = [];
+  private readonly progress = new TrainingProgress();
 
-  constructor(
-    readonly env: VectorEnv,
-    config: Partial<ReinforceConfig> = {},
-  ) {
+  constructor(env: AgentEnv<A>, config: Partial<ReinforceConfig> = {}) {
+    this.env = toVectorEnv(env, "REINFORCE");
     this.config = resolveConfig("REINFORCE", REINFORCE_DEFAULTS, config, validate);
     const c = this.config;
-    this.enc = new ObsEncoder(env.singleObservationSpace, "REINFORCE");
-    this.spec = actionSpec(env.singleActionSpace, "REINFORCE", ["discrete", "box"]);
+    this.enc = new ObsEncoder(this.env.singleObservationSpace, "REINFORCE");
+    this.spec = actionSpec(this.env.singleActionSpace, "REINFORCE", ["discrete", "box"]);
     this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
     this.rng = agentRng(c.seed);
     const out = this.spec.kind === "discrete" ? this.spec.n : this.spec.dim;
@@ -124,8 +124,8 @@ export class REINFORCE implements Agent {
       this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
       vars.push(this.logStd);
     }
-    this.optimizer = new Adam(vars, { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
-    this.tracker = new EpisodeTracker(env.numEnvs);
+    this.optimizer = new Adam(vars, { lr: rateAt(c.learningRate, 1), maxGradNorm: c.maxGradNorm ?? undefined });
+    this.tracker = new EpisodeTracker(this.env.numEnvs);
     this.running = this.freshTrajectories();
   }
 
@@ -147,14 +147,13 @@ export class REINFORCE implements Agent {
     return a;
   }
 
-  act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array | Float32Array {
-    const { data, k, single } = obsRows(obs, this.enc.rawDim);
-    const a = this.actBatch(data, k, options.deterministic ?? false);
-    if (this.spec.kind === "box") return clipActions(a as Float32Array, this.spec);
-    return single ? a[0] : a;
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): ActionOf<A> {
+    const a = this.actBatch(obsRow(obs, this.enc.rawDim), 1, options.deterministic ?? false);
+    return (this.spec.kind === "box" ? clipActions(a as Float32Array, this.spec) : a[0]) as ActionOf<A>;
   }
 
-  beginTraining(_steps: number): void {
+  beginTraining(steps: number): void {
+    this.progress.begin(this.numTimesteps, steps);
     this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
     this.tracker.reset();
     this.running = this.freshTrajectories();
@@ -192,7 +191,9 @@ export class REINFORCE implements Agent {
       this.obs = r.obs;
     }
     const batch = this.done.splice(0, want);
+    this.optimizer.lr = rateAt(this.config.learningRate, this.progress.remaining(this.numTimesteps));
     const losses = this.update(batch);
+    losses.learningRate = this.optimizer.lr;
     return { steps: this.numTimesteps - before, episodes, losses };
   }
 
@@ -236,7 +237,7 @@ export class REINFORCE implements Agent {
         ent = tf.keep(e);
         return reinforceLoss(lp, gt, e, c.entCoef);
       };
-      const g = mlpGradsWithExtra([this.policy], [xt], this.logStd ? [this.logStd] : [], head);
+      const g = mlpGrads([this.policy], [xt], head, this.logStd ? [this.logStd] : []);
       this.optimizer.apply(g.grads)?.dispose();
       const s = tf.stack([g.loss, ent!]);
       ent!.dispose();
@@ -249,23 +250,25 @@ export class REINFORCE implements Agent {
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const adam = saveOptimizer("adam", this.optimizer, arrays);
+    const opt = saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
     if (this.logStd) arrays["policy/log_std"] = this.logStd.dataSync() as Float32Array;
-    await writeCheckpoint(dir, {
+    await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
-      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state, adam, env: envSignature(this.env) },
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state, [this.optimizer.kind]: opt, env: envSignature(this.env) },
       networks: { policy: this.policy },
       arrays,
     });
   }
 
-  static async load(dir: string, env: VectorEnv): Promise<REINFORCE> {
-    const ck = await openCheckpoint(dir, "REINFORCE", env);
-    const agent = new REINFORCE(env, ck.config as Partial<ReinforceConfig>);
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<ReinforceConfig> = {}): Promise<REINFORCE<A>> {
+    const venv = toVectorEnv(env, "REINFORCE");
+    const ck = await openCheckpoint(dir, "REINFORCE", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new REINFORCE<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<ReinforceConfig>), ...overrides }));
     restoreNetwork(dir, ck, "policy", agent.policy);
     if (agent.logStd) restoreVariable(dir, ck, "policy/log_std", agent.logStd);
-    restoreOptimizer(dir, ck, "adam", agent.optimizer);
+    restoreOptimizer(dir, ck, agent.optimizer.kind, agent.optimizer);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.rng.state = ck.meta.rng as RngState;
     return agent;

@@ -15,16 +15,17 @@
  * The collection loop and the trainFreq / gradientSteps schedule are off-policy.ts's (shared with
  * TD3 and DQN). Defaults are CleanRL's; `SAC_PRESETS["Pendulum-v1"]` is RL-Zoo's sac.yml.
  */
-import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { ReplayBuffer } from "../buffers/replay.js";
-import { Adam } from "../nn/adam.js";
-import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { Adam } from "../nn/optimizers.js";
+import { restoreNetwork } from "../nn/checkpoint.js";
 import { normalNoise } from "../nn/distributions.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
-import { ConfigError, checkBool, checkLayers, checkNumber, obsRows, presetConfig, type ActOptions, type ActionSpec, type IterationResult, type Presets } from "./base.js";
-import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type IterationResult, type Presets } from "./base.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
+import { twinCriticLoss } from "./losses.js";
+import { rateAt, type Rate } from "./schedules.js";
 import { OffPolicyAgent } from "./off-policy.js";
 
 export interface SACConfig {
@@ -37,10 +38,10 @@ export interface SACConfig {
   batchSize: number;
   /** Env steps of uniformly random actions before learning (CleanRL 5e3; SB3 100). */
   learningStarts: number;
-  /** Actor learning rate (3e-4). */
-  policyLr: number;
-  /** Critic and alpha learning rate (1e-3). */
-  qLr: number;
+  /** Actor learning rate, a number or a schedule of training progress (3e-4). */
+  policyLr: Rate;
+  /** Critic and alpha learning rate, a number or a schedule (1e-3). */
+  qLr: Rate;
   /** Updates between actor updates (TD3-style delay; CleanRL 2). */
   policyFrequency: number;
   /** Updates between target updates (1). */
@@ -86,30 +87,32 @@ export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
  * - "Pendulum-v1/fast": rlbook's, 4 envs, [64, 64] networks, batch 128, one update per vector step
  *   (0.25 updates per env step, 4x fewer than RL-Zoo).
  */
-export const SAC_PRESETS: Presets<SACConfig> = {
+export const SAC_PRESETS = {
   "Pendulum-v1": { numEnvs: 1, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 100, policyFrequency: 1 } },
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { policyLr: 1e-3, qLr: 1e-3, learningStarts: 400, policyFrequency: 1, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 1 } },
-};
+} satisfies Presets<SACConfig>;
 
-function validate(c: SACConfig): void {
-  const A = "SAC";
-  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
-  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
-  checkNumber(A, c, "policyLr", { min: 0, gtMin: true });
-  checkNumber(A, c, "qLr", { min: 0, gtMin: true });
-  checkNumber(A, c, "policyFrequency", { min: 1, integer: true });
-  checkNumber(A, c, "targetNetworkFrequency", { min: 1, integer: true });
-  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
-  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
-  checkNumber(A, c, "alpha", { min: 0 });
-  checkBool(A, c, "autotune");
-  checkNumber(A, c, "targetEntropy", { optional: true });
-  checkLayers(A, c, "netArch");
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+/** The names of SAC_PRESETS (the presets of SAC.preset). */
+export type SACPresetName = keyof typeof SAC_PRESETS;
+
+function validate(check: ConfigCheck, c: SACConfig): void {
+  check.number("bufferSize", { min: 1, integer: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("tau", { min: 0, gtMin: true, max: 1 });
+  check.number("batchSize", { min: 1, integer: true });
+  if (!check.failed("batchSize") && !check.failed("bufferSize") && c.batchSize > c.bufferSize) check.fail("batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  check.number("learningStarts", { min: 0, integer: true });
+  check.rate("policyLr", { min: 0, gtMin: true });
+  check.rate("qLr", { min: 0, gtMin: true });
+  check.number("policyFrequency", { min: 1, integer: true });
+  check.number("targetNetworkFrequency", { min: 1, integer: true });
+  check.number("trainFreq", { min: 1, integer: true });
+  check.number("gradientSteps", { min: 1, integer: true });
+  check.number("alpha", { min: 0 });
+  check.bool("autotune");
+  check.number("targetEntropy", { optional: true });
+  check.layers("netArch");
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 const LOG_STD_MIN = -5;
@@ -117,7 +120,8 @@ const LOG_STD_MAX = 2;
 const LOG2 = Math.LN2;
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "box" }>> {
+/** SAC; `A` is the env's action type (what {@link SAC.act} returns: a Float32Array for its Box actions). */
+export class SAC<A = unknown> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "box" }>, A> {
   readonly actor: MLP;
   readonly q1: MLP;
   readonly q2: MLP;
@@ -133,7 +137,7 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
   private readonly bias: Float32Array;
   private readonly targetEntropy: number;
 
-  constructor(env: VectorEnv, config: Partial<SACConfig> = {}) {
+  constructor(env: AgentEnv<A>, config: Partial<SACConfig> = {}) {
     super(env, "SAC", SAC_DEFAULTS, config, validate, "box");
     const c = this.config;
     this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
@@ -150,14 +154,24 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
     this.q2Target.copyFrom(this.q2);
     this.targetEntropy = c.targetEntropy ?? -this.actDim;
     this.logAlpha = tf.variable(tf.scalar(Math.log(Math.max(c.alpha, 1e-8))), true);
-    this.actorOpt = new Adam(this.actor.variables, { lr: c.policyLr });
-    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.qLr });
-    this.alphaOpt = new Adam([this.logAlpha], { lr: c.qLr });
+    this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.policyLr, 1) });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.qLr, 1) });
+    this.alphaOpt = new Adam([this.logAlpha], { lr: rateAt(c.qLr, 1) });
     this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
   }
 
-  static preset(name: string, env: VectorEnv, overrides: Partial<SACConfig> = {}): SAC {
-    return new SAC(env, { ...presetConfig("SAC", SAC_PRESETS, name), ...overrides });
+  /**
+   * A SAC agent with a preset's tuned config (overrides on top). Presets: "Pendulum-v1" (RL-Zoo,
+   * 1 env) and "Pendulum-v1/fast" (4 envs); see SAC_PRESETS. They count trainFreq in env steps,
+   * so they hold for any env count.
+   */
+  static preset<A>(name: keyof typeof SAC_PRESETS, env: AgentEnv<A>, overrides: Partial<SACConfig> = {}): SAC<A> {
+    return new SAC(env, { ...presetConfig("SAC", SAC_PRESETS as Presets<SACConfig>, name), ...overrides });
+  }
+
+  protected learningRates(): readonly (readonly [Adam, Rate])[] {
+    const c = this.config;
+    return [[this.actorOpt, c.policyLr], [this.qOpt, c.qLr], [this.alphaOpt, c.qLr]];
   }
 
   /** The current entropy coefficient. */
@@ -199,11 +213,6 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
     return a;
   }
 
-  act(obs: ArrayLike<number> | number, options: ActOptions = {}): Float32Array {
-    const { data, k } = obsRows(obs, this.enc.rawDim);
-    return this.actBatch(data, k, options.deterministic ?? false);
-  }
-
   /** The shared off-policy iteration (off-policy.ts), reporting alpha too. */
   override learnIteration(): IterationResult {
     const it = super.learnIteration();
@@ -238,7 +247,7 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
       let qMean: Tensor | undefined;
       const qg = mlpGrads([this.q1, this.q2], [sa, sa], (o1, o2) => {
         qMean = tf.keep(tf.mean(o1));
-        return sacCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
+        return twinCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
       });
       this.qOpt.apply(qg.grads)?.dispose();
       let actorLoss: Tensor = tf.scalar(0);
@@ -304,12 +313,14 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), logAlpha: this.logAlpha.dataSync()[0], sinceTrain: this.sinceTrain };
     for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
     meta.replay = saveReplay(this.replay, arrays);
-    await writeCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target }, arrays });
+    await writeAgentCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target }, arrays });
   }
 
-  static async load(dir: string, env: VectorEnv): Promise<SAC> {
-    const ck = await openCheckpoint(dir, "SAC", env);
-    const agent = new SAC(env, ck.config as Partial<SACConfig>);
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<SACConfig> = {}): Promise<SAC<A>> {
+    const venv = toVectorEnv(env, "SAC");
+    const ck = await openCheckpoint(dir, "SAC", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new SAC<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<SACConfig>), ...overrides }));
     for (const [n, net] of [["actor", agent.actor], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const) restoreNetwork(dir, ck, n, net);
     for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) restoreOptimizer(dir, ck, name, opt);
     tf.tidy(() => agent.logAlpha.assign(tf.scalar(ck.meta.logAlpha as number)));
@@ -328,9 +339,4 @@ export class SAC extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "
     this.qOpt.dispose();
     this.alphaOpt.dispose();
   }
-}
-
-/** mse(Q1, y) + mse(Q2, y), as CleanRL's qf_loss. */
-export function sacCriticLoss(q1: Tensor, q2: Tensor, y: Tensor): Tensor {
-  return tf.add(tf.mean(tf.square(tf.sub(q1, y))), tf.mean(tf.square(tf.sub(q2, y))));
 }

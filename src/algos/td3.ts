@@ -11,21 +11,21 @@
  * random actions before `learningStarts`. The collection loop and the trainFreq / gradientSteps
  * schedule are off-policy.ts's (shared with SAC and DQN). `TD3_PRESETS["Pendulum-v1"]` is RL-Zoo's td3.yml.
  */
-import type { VectorEnv } from "../core/vector.js";
 import type { RngState } from "../core/rng.js";
 import { ReplayBuffer } from "../buffers/replay.js";
-import { Adam } from "../nn/adam.js";
-import { restoreNetwork, writeCheckpoint } from "../nn/checkpoint.js";
+import { Adam } from "../nn/optimizers.js";
+import { restoreNetwork } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
-import { ConfigError, checkLayers, checkNumber, clipActions, obsRows, presetConfig, type ActOptions, type ActionSpec, type Presets } from "./base.js";
-import { envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, type CheckpointArrays } from "./checkpointing.js";
+import { clipActions, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type Presets } from "./base.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
+import { twinCriticLoss } from "./losses.js";
+import { rateAt, type Rate } from "./schedules.js";
 import { OffPolicyAgent } from "./off-policy.js";
-import { sacCriticLoss } from "./sac.js";
 
 export interface TD3Config {
-  /** Adam step size of actor and critics (3e-4). */
-  learningRate: number;
+  /** Adam step size of actor and critics, a number or a schedule of training progress (3e-4). */
+  learningRate: Rate;
   bufferSize: number;
   gamma: number;
   /** Target smoothing (0.005). */
@@ -79,35 +79,38 @@ export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
  *   -126 to -143 (20 deterministic episodes), about 70 s on 2 CPU cores (wasm). With 0.5 or 0.25
  *   updates per env step (or gamma 0.99) some seeds stay near -300 to -850.
  */
-export const TD3_PRESETS: Presets<TD3Config> = {
+export const TD3_PRESETS = {
   "Pendulum-v1": {
     numEnvs: 1,
     steps: 20_000,
     config: { gamma: 0.98, bufferSize: 200_000, learningStarts: 10_000, explorationNoise: 0.1, learningRate: 1e-3, netArch: [400, 300], trainFreq: 200, gradientSteps: 200 },
   },
   "Pendulum-v1/fast": { numEnvs: 4, steps: 20_000, config: { gamma: 0.98, learningRate: 1e-3, learningStarts: 1000, netArch: [64, 64], batchSize: 128, trainFreq: 4, gradientSteps: 4, policyFrequency: 2 } },
-};
+} satisfies Presets<TD3Config>;
 
-function validate(c: TD3Config): void {
-  const A = "TD3";
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "bufferSize", { min: 1, integer: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  if (c.batchSize > c.bufferSize) throw new ConfigError(A, "batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
-  checkNumber(A, c, "policyNoise", { min: 0 });
-  checkNumber(A, c, "explorationNoise", { min: 0 });
-  checkNumber(A, c, "learningStarts", { min: 0, integer: true });
-  checkNumber(A, c, "policyFrequency", { min: 1, integer: true });
-  checkNumber(A, c, "noiseClip", { min: 0 });
-  checkNumber(A, c, "trainFreq", { min: 1, integer: true });
-  checkNumber(A, c, "gradientSteps", { min: 1, integer: true });
-  checkLayers(A, c, "netArch");
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+/** The names of TD3_PRESETS (the presets of TD3.preset). */
+export type TD3PresetName = keyof typeof TD3_PRESETS;
+
+function validate(check: ConfigCheck, c: TD3Config): void {
+  check.rate("learningRate", { min: 0, gtMin: true });
+  check.number("bufferSize", { min: 1, integer: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("tau", { min: 0, gtMin: true, max: 1 });
+  check.number("batchSize", { min: 1, integer: true });
+  if (!check.failed("batchSize") && !check.failed("bufferSize") && c.batchSize > c.bufferSize) check.fail("batchSize", c.batchSize, `an integer from 1 to bufferSize (${c.bufferSize})`);
+  check.number("policyNoise", { min: 0 });
+  check.number("explorationNoise", { min: 0 });
+  check.number("learningStarts", { min: 0, integer: true });
+  check.number("policyFrequency", { min: 1, integer: true });
+  check.number("noiseClip", { min: 0 });
+  check.number("trainFreq", { min: 1, integer: true });
+  check.number("gradientSteps", { min: 1, integer: true });
+  check.layers("netArch");
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
-export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "box" }>> {
+/** TD3; `A` is the env's action type (what {@link TD3.act} returns: a Float32Array for its Box actions). */
+export class TD3<A = unknown> extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "box" }>, A> {
   readonly actor: MLP;
   readonly actorTarget: MLP;
   readonly q1: MLP;
@@ -121,7 +124,7 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
 
-  constructor(env: VectorEnv, config: Partial<TD3Config> = {}) {
+  constructor(env: AgentEnv<A>, config: Partial<TD3Config> = {}) {
     super(env, "TD3", TD3_DEFAULTS, config, validate, "box");
     const c = this.config;
     this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
@@ -137,14 +140,22 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
     this.actorTarget.copyFrom(this.actor);
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
-    this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
-    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
+    this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.learningRate, 1) });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.learningRate, 1) });
     this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
   }
 
-  /** Builds a TD3 agent for a preset of {@link TD3_PRESETS} (config overrides on top). */
-  static preset(name: string, env: VectorEnv, overrides: Partial<TD3Config> = {}): TD3 {
-    return new TD3(env, { ...presetConfig("TD3", TD3_PRESETS, name), ...overrides });
+  /**
+   * A TD3 agent with a preset's tuned config (overrides on top). Presets: "Pendulum-v1" (RL-Zoo,
+   * 1 env) and "Pendulum-v1/fast" (4 envs); see TD3_PRESETS. They count trainFreq in env steps,
+   * so they hold for any env count.
+   */
+  static preset<A>(name: keyof typeof TD3_PRESETS, env: AgentEnv<A>, overrides: Partial<TD3Config> = {}): TD3<A> {
+    return new TD3(env, { ...presetConfig("TD3", TD3_PRESETS as Presets<TD3Config>, name), ...overrides });
+  }
+
+  protected learningRates(): readonly (readonly [Adam, Rate])[] {
+    return [[this.actorOpt, this.config.learningRate], [this.qOpt, this.config.learningRate]];
   }
 
   /** pi(s) = tanh(actor(s)) * scale + bias. */
@@ -159,11 +170,6 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
     t.dispose();
     if (!deterministic) for (let i = 0; i < a.length; i++) a[i] += this.rng.normal(0, this.scale[i % this.actDim] * this.config.explorationNoise);
     return clipActions(a, this.spec, a);
-  }
-
-  act(obs: ArrayLike<number> | number, options: ActOptions = {}): Float32Array {
-    const { data, k } = obsRows(obs, this.enc.rawDim);
-    return this.actBatch(data, k, options.deterministic ?? false);
   }
 
   protected readonly statNames = ["qLoss", "actorLoss", "qValue"];
@@ -196,7 +202,7 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
       let qMean: Tensor | undefined;
       const qg = mlpGrads([this.q1, this.q2], [sa, sa], (o1, o2) => {
         qMean = tf.keep(tf.mean(o1));
-        return sacCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
+        return twinCriticLoss(tf.reshape(o1, [-1]), tf.reshape(o2, [-1]), y);
       });
       this.qOpt.apply(qg.grads)?.dispose();
       let actorLoss: Tensor = tf.scalar(0);
@@ -234,7 +240,7 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), sinceTrain: this.sinceTrain };
     for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
     meta.replay = saveReplay(this.replay, arrays);
-    await writeCheckpoint(dir, {
+    await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
       meta,
@@ -243,9 +249,11 @@ export class TD3 extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "
     });
   }
 
-  static async load(dir: string, env: VectorEnv): Promise<TD3> {
-    const ck = await openCheckpoint(dir, "TD3", env);
-    const agent = new TD3(env, ck.config as Partial<TD3Config>);
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<TD3Config> = {}): Promise<TD3<A>> {
+    const venv = toVectorEnv(env, "TD3");
+    const ck = await openCheckpoint(dir, "TD3", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new TD3<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<TD3Config>), ...overrides }));
     const nets = [["actor", agent.actor], ["actor_target", agent.actorTarget], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const;
     for (const [n, net] of nets) restoreNetwork(dir, ck, n, net);
     for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt]] as const) restoreOptimizer(dir, ck, name, opt);

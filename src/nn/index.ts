@@ -2,7 +2,7 @@
 export { tf } from "./tf.js";
 export { backend, activeBackend, ensureBackend, releaseBackend, BackendError, BACKEND_NAMES, type BackendName, type BackendInfo, type BackendAttempt } from "./backend.js";
 export { MLP, mlpGrads, type MLPOptions, type Activation, type Dense, type MLPCache } from "./mlp.js";
-export { Adam, RMSprop, type AdamOptions, type AdamState, type Optimizer, type RMSpropOptions } from "./adam.js";
+export { Adam, RMSprop, type AdamOptions, type OptimizerState, type OptimizerKind, type Optimizer, type RMSpropOptions } from "./optimizers.js";
 export { Categorical, DiagGaussian, TanhGaussian, normalNoise } from "./distributions.js";
 export { orthogonal, torchLinearDefault } from "./init.js";
 export { RunningNormalizer } from "./normalize.js";

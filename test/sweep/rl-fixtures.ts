@@ -9,7 +9,7 @@ import type { Config, TrialContext } from "../../src/sweep/index.js";
 /** Trains one PBT round of `config.steps` env steps; returns the mean return of its last episodes. */
 export async function ppoSegment(config: Config, ctx: TrialContext): Promise<Record<string, unknown>> {
   const env = make("CartPole-v1", { numEnvs: 4 }) as VectorEnv;
-  const hp = { learningRate: config.learningRate as number, entCoef: config.entCoef as number, nSteps: 64, batchSize: 128, nEpochs: 4, annealLr: false, seed: (config.seed as number) ?? 0 };
+  const hp = { learningRate: config.learningRate as number, entCoef: config.entCoef as number, nSteps: 64, batchSize: 128, nEpochs: 4, seed: (config.seed as number) ?? 0 };
   const agent = ctx.restore ? await PPO.load(ctx.restore, env, hp) : new PPO(env, hp);
   const restoredSteps = agent.numTimesteps;
   // A loaded agent keeps its checkpoint's Adam step size; PBT's explored one must be used.

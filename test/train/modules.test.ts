@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { backend } from "../../src/nn/backend.js";
 import { tf } from "../../src/nn/tf.js";
-import { Adam } from "../../src/nn/adam.js";
+import { Adam } from "../../src/nn/optimizers.js";
 import { CNN, GRU, LSTM, CausalTransformer, CausalTransformerBlock } from "../../src/nn/modules.js";
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));

@@ -4,7 +4,7 @@ import { Rng } from "../../src/core/rng.js";
 import { activeBackend, backend, BackendError } from "../../src/nn/backend.js";
 import { orthogonal } from "../../src/nn/init.js";
 import { MLP, mlpGrads } from "../../src/nn/mlp.js";
-import { Adam } from "../../src/nn/adam.js";
+import { Adam } from "../../src/nn/optimizers.js";
 import { Categorical, DiagGaussian, TanhGaussian } from "../../src/nn/distributions.js";
 import { tf } from "../../src/nn/tf.js";
 

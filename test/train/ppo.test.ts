@@ -105,7 +105,7 @@ test("PPO config validation names the field and the accepted values", () => {
   assert.throws(() => new PPO(env, { activation: "gelu" as never }), (e: unknown) => e instanceof ConfigError && /"tanh" \| "relu"/.test(e.message));
   assert.throws(() => new PPO(env, { learningrate: 1 } as never), (e: unknown) => e instanceof ConfigError && /learningrate/.test(e.message) && /learningRate/.test(e.message));
   assert.throws(() => new PPO(env, { netArch: [64, 0] }), /netArch/);
-  assert.throws(() => PPO.preset("Nope-v0", env), /preset = "Nope-v0".*"CartPole-v1"/);
+  assert.throws(() => PPO.preset("Nope-v0" as never, env), /preset = "Nope-v0".*"CartPole-v1"/);
 });
 
 test("PPO checkpoint: save / load / resume is bit for bit on wasm; files are a tfjs LayersModel; corrupt or mismatched checkpoints get clear errors", async () => {

@@ -102,9 +102,11 @@ test("evaluate: vector and single envs, episode counts, deterministic actions; a
   assert.deepEqual(s1.returns, s2.returns, "deterministic policy + seeded env = same returns");
   const a = agent.act([0.01, 0, 0.02, 0], { deterministic: true });
   assert.ok(a === 0 || a === 1);
-  const batch = agent.act(new Float32Array(12), { deterministic: true }) as Int32Array;
+  const batch = agent.actBatch(new Float32Array(12), 3, true);
   assert.equal(batch.length, 3);
   assert.throws(() => agent.act([1, 2, 3]), /expected 4 numbers per observation/);
+  // act takes one observation (typed as the env's action); a batch is pointed to actBatch.
+  assert.throws(() => agent.act(new Float32Array(12)), /act takes one; use actBatch\(obs, 3, deterministic\)/);
   agent.dispose();
 });
 

@@ -1,5 +1,6 @@
 /**
- * Adam over a list of tfjs variables, fused into a handful of ops on one flat vector.
+ * The optimizers the agents use, behind one {@link Optimizer} interface: Adam and RMSprop over a
+ * list of tfjs variables, each fused into a handful of ops on one flat vector.
  *
  * tfjs's own AdamOptimizer runs ~10 ops per variable; with tfjs's ~10-25 us fixed cost per op
  * (wasm) that dominates a small network's training step. Here the gradients are concatenated
@@ -22,15 +23,40 @@ export interface AdamOptions {
   maxGradNorm?: number;
 }
 
-/** Serializable optimizer state (for checkpoints). */
-export interface AdamState {
+/** Serializable optimizer state (for checkpoints): `m` is Adam's first moment (zeros for RMSprop), `v` the second. */
+export interface OptimizerState {
   step: number;
   lr: number;
   m: Float32Array;
   v: Float32Array;
 }
 
-export class Adam {
+/** The optimizer kinds; a checkpoint stores an optimizer's state under its kind. */
+export type OptimizerKind = "adam" | "rmsprop";
+
+/** What the agents need from an optimizer. */
+export interface Optimizer {
+  /** "adam" or "rmsprop" (the checkpoint key of an agent's single optimizer). */
+  readonly kind: OptimizerKind;
+  /** Step size of the next update (agents set it from their learning-rate schedule). */
+  lr: number;
+  /** Updates applied. */
+  step: number;
+  /** Total number of parameters. */
+  readonly size: number;
+  /**
+   * Applies one update from `grads` (one per variable, same order and shapes); returns the
+   * global gradient norm before clipping as a scalar tensor when clipping is on (the caller
+   * disposes it), otherwise undefined.
+   */
+  apply(grads: Tensor[]): Tensor | undefined;
+  getState(): OptimizerState;
+  setState(s: OptimizerState): void;
+  dispose(): void;
+}
+
+export class Adam implements Optimizer {
+  readonly kind = "adam";
   lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -96,12 +122,12 @@ export class Adam {
   }
 
   /** The optimizer's state as plain arrays. */
-  getState(): AdamState {
+  getState(): OptimizerState {
     return { step: this.step, lr: this.lr, m: this.m.dataSync() as Float32Array, v: this.v.dataSync() as Float32Array };
   }
 
   /** Restores a state from {@link getState}. */
-  setState(s: AdamState): void {
+  setState(s: OptimizerState): void {
     if (s.m.length !== this.size || s.v.length !== this.size) {
       throw new Error(`Adam.setState: state holds ${s.m.length} parameters, optimizer has ${this.size}`);
     }
@@ -119,17 +145,6 @@ export class Adam {
   }
 }
 
-/** What the agents need from an optimizer. */
-export interface Optimizer {
-  lr: number;
-  step: number;
-  readonly size: number;
-  apply(grads: Tensor[]): Tensor | undefined;
-  getState(): AdamState;
-  setState(s: AdamState): void;
-  dispose(): void;
-}
-
 export interface RMSpropOptions {
   lr: number;
   /** Smoothing constant (torch's alpha; SB3's A2C uses 0.99). */
@@ -142,9 +157,10 @@ export interface RMSpropOptions {
 /**
  * torch.optim.RMSprop (no momentum, not centered), fused like {@link Adam}:
  *   v = alpha v + (1 - alpha) g^2;  w -= lr g / (sqrt(v) + eps)
- * Its state is stored in AdamState's `v` (`m` is unused and zero).
+ * Its state is OptimizerState's `v` (`m` is unused and zero).
  */
 export class RMSprop implements Optimizer {
+  readonly kind = "rmsprop";
   lr: number;
   step = 0;
   readonly alpha: number;
@@ -187,11 +203,11 @@ export class RMSprop implements Optimizer {
     });
   }
 
-  getState(): AdamState {
+  getState(): OptimizerState {
     return { step: this.step, lr: this.lr, m: new Float32Array(this.size), v: this.v.dataSync() as Float32Array };
   }
 
-  setState(s: AdamState): void {
+  setState(s: OptimizerState): void {
     if (s.v.length !== this.size) throw new Error(`RMSprop.setState: state holds ${s.v.length} parameters, optimizer has ${this.size}`);
     this.step = s.step;
     this.lr = s.lr;
