@@ -127,3 +127,11 @@ test("sweep objectives get their parameters typed from the space", () => {
   // (TypeScript names the choice's values or their base type string here; before, the type was unknown.)
   assert.match(wrong[0], /^TS2322: Type '("a" \| "b"|string)' is not assignable to type 'number'/);
 });
+
+test("evaluate takes a policy typed by the env: a function of the env's observation returning its action", () => {
+  assert.deepEqual(check('import { evaluate } from "rlbook";\nconst ev = evaluate((obs) => (obs[2] > 0 ? 1 : 0), make("CartPole-v1"), { episodes: 1 });'), []);
+  const wrong = check('const ev2 = evaluate((obs) => "left", make("CartPole-v1"));');
+  assert.equal(wrong.length, 1);
+  assert.match(wrong[0], /^TS2345: Argument of type '\(obs: Float32Array.*\) => string' is not assignable to parameter of type 'PolicyFor<Env<Float32Array.*, number, Info>>'/);
+  assert.match(wrong[0], /Type 'string' is not assignable to type 'number'/);
+});
