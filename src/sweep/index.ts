@@ -9,5 +9,6 @@ export { inlineExecutor, poolExecutor, type Executor, type TrialJob, type TrialH
 export { readLog, type LogEvent, type ObjectiveRef, type TrialRecord, type SweepLog } from "./store.js";
 export { parameterImportance } from "./importance.js";
 export { sweep, SweepRun, SweepResult, type SweepOptions, type SweepEvent, type ResumeOptions, type Mode } from "./sweep.js";
+export { Leaderboard } from "./leaderboard.js";
 export { pbt, explore, PBTResult, type PBTOptions, type PBTSegment, type PBTExploit } from "./pbt.js";
 export { redisExecutor, runWorker, type RedisExecutorOptions, type WorkerOptions as RedisWorkerOptions } from "./redis.js";

@@ -29,6 +29,7 @@ import { LogWriter, LOG_VERSION, readLog, type LogEvent, type ObjectiveRef, type
 import { metricOf, toObjectiveRef, TrialPruned, type Objective } from "./objective.js";
 import { inlineExecutor, poolExecutor, type Executor } from "./executors.js";
 import { parameterImportance } from "./importance.js";
+import { Leaderboard } from "./leaderboard.js";
 import type { DataFrame } from "../data/frame.js";
 
 export type Mode = "min" | "max" | "minimize" | "maximize";
@@ -88,10 +89,11 @@ export class SweepResult {
     readonly path: string | undefined,
   ) {}
 
-  /** Complete trials, best first. */
-  leaderboard(): TrialRecord[] {
+  /** Complete trials, best first (an array that displays as a table in a notebook). */
+  leaderboard(): Leaderboard {
     const sign = this.direction === "minimize" ? 1 : -1;
-    return this.trials.filter((t) => t.status === "complete" && Number.isFinite(t.value)).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    const sorted = this.trials.filter((t) => t.status === "complete" && Number.isFinite(t.value)).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    return Leaderboard.create(sorted, this.metric, Object.keys(this.space).filter((k) => this.space[k].kind !== "fixed"));
   }
 
   /** The best complete trial (undefined when none completed). */
