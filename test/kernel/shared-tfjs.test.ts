@@ -46,6 +46,17 @@ async function runAll(kernel: KernelClient): Promise<void> {
 }
 
 describe("a cell's TensorFlow.js is the kernel's", () => {
+  test("a cell that imports only tfjs runs quietly (no advice to install tfjs-node)", async () => {
+    const kernel = await startKernel();
+    try {
+      const r = await kernel.execute('import * as tf from "@tensorflow/tfjs";\ntf.tensor([1, 2]).sum().dataSync()[0]');
+      assert.equal(resultText(r), "3");
+      assert.equal(ofType(r, "stream").length, 0, ofType(r, "stream").map((m) => String(m.content.text)).join(""));
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
   test("from a notebook folder with no node_modules: the import type-checks and runs", async () => {
     const kernel = await startKernel();
     try {
