@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { packageRoot } from "./paths.js";
+import { sharedPackageDirs } from "./shared-packages.js";
 import { canReuseCheckers, ReusedChecker } from "./reused-checker.js";
 
 export interface CellDiagnostic {
@@ -32,6 +33,16 @@ interface PreludeEntry {
 }
 
 const CANNOT_FIND_MODULE = 2307;
+
+/** Path mappings that type the shared packages (TensorFlow.js) from the kernel's own copies, as they run. */
+function sharedPackagePaths(): Record<string, string[]> {
+  const paths: Record<string, string[]> = {};
+  for (const [name, dir] of Object.entries(sharedPackageDirs())) {
+    paths[name] = [dir];
+    paths[`${name}/*`] = [`${dir}/*`];
+  }
+  return paths;
+}
 /** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
 const CELLS_PER_CHECKER = 200;
 
@@ -72,7 +83,7 @@ export class CellLanguage {
       lib: ["lib.es2023.d.ts"],
       types: ["node"],
       typeRoots: [join(cwd, "node_modules", "@types"), nodeTypes],
-      paths: { rlbook: [join(dist, "index.d.ts")], "rlbook/widgets": [join(dist, "widgets", "index.d.ts")] },
+      paths: { rlbook: [join(dist, "index.d.ts")], "rlbook/widgets": [join(dist, "widgets", "index.d.ts")], ...sharedPackagePaths() },
       strict: true,
       noImplicitAny: false,
       esModuleInterop: true,

@@ -1,12 +1,14 @@
 /**
  * Module resolution hooks (node:module register) for code that cells import:
  * - bare specifiers and relative paths resolve from the notebook's folder, not the kernel's;
- * - "rlbook" always resolves to the kernel's own library, wherever the notebook is;
+ * - "rlbook" always resolves to the kernel's own library, wherever the notebook is, and so does
+ *   TensorFlow.js (one copy per process: see shared-packages.ts);
  * - local .ts/.mts files import directly (transpiled on load, loops interruptible), extensionless or with the
  *   .js extension TypeScript projects write.
  */
 import { pathToFileURL } from "node:url";
 import { readFile } from "node:fs/promises";
+import { isSharedPackage } from "./shared-packages.js";
 
 interface ResolveContext {
   parentURL?: string;
@@ -31,6 +33,13 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
   if (specifier === "rlbook" || specifier.startsWith("rlbook/")) {
     // The package resolves itself by name from any module inside it (the cell importer is one).
     return next(specifier, { ...context, parentURL: cellImporter });
+  }
+  if (isSharedPackage(specifier)) {
+    try {
+      return await next(specifier, { ...context, parentURL: cellImporter });
+    } catch {
+      // the kernel has no copy of this one: resolve it as any other package
+    }
   }
   const parent = fromCell ? notebookParent : context.parentURL;
   try {

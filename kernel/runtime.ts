@@ -11,6 +11,7 @@ import { RUNTIME } from "./compile.js";
 import { bundleOf, format, type Formatted } from "./format.js";
 import { cellContext, currentContext, runWithSink } from "./cell-context.js";
 import { importFromCell } from "./cell-import.js";
+import { cellRequire } from "./shared-packages.js";
 import type { Comms } from "./comm.js";
 import type { Output } from "./output.js";
 
@@ -99,7 +100,7 @@ export function installRuntime(options: RuntimeOptions): void {
     input,
     comms,
     interruptSignal,
-    require: createRequire(join(options.cwd, "__rlbook_cell__.js")),
+    require: cellRequire(createRequire(join(options.cwd, "__rlbook_cell__.js"))),
   };
   for (const [name, value] of Object.entries(globals)) Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 

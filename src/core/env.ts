@@ -15,7 +15,7 @@
  */
 import { displaySymbol, type MimeBundle } from "../display.js";
 import { Rng, type Seed } from "./rng.js";
-import { formatValue, type Space } from "./spaces.js";
+import { formatValue, type NumericArray, type Space } from "./spaces.js";
 
 /** Extra information an env returns beside observations. */
 export type Info = Record<string, unknown>;
@@ -34,16 +34,22 @@ export interface ResetResult<O> {
   info: Info;
 }
 
-/** What `step` returns. */
-export interface StepResult<O> {
+/** What `step` returns; `I` is the type of the step's info (e.g. a bandit's `{regret: number, ...}`). */
+export interface StepResult<O, I extends Info = Info> {
   obs: O;
   reward: number;
   /** The episode reached a terminal state of the MDP. */
   terminated: boolean;
   /** The episode was cut short (a time limit); the state is not terminal. */
   truncated: boolean;
-  info: Info;
+  info: I;
 }
+
+/**
+ * What `step` accepts for an action of type `A`: the action itself, or for a Box action (a typed
+ * array) also a plain array of numbers (`env.step([0.5])`), which the Box checks the same way.
+ */
+export type ActionInput<A> = A extends NumericArray ? A | readonly number[] : A;
 
 /** How an env was registered (Gymnasium's EnvSpec). */
 export interface EnvSpec {
@@ -89,8 +95,11 @@ export function checkAction(envName: string, space: Space, action: unknown): voi
   if (why !== undefined) throw new InvalidActionError(envName, space, action, why);
 }
 
-/** The base class of every environment and wrapper. */
-export abstract class Env<O = unknown, A = unknown> {
+/**
+ * The base class of every environment and wrapper: `O` is the observation type, `A` the action
+ * type, `I` the type of a step's info.
+ */
+export abstract class Env<O = unknown, A = unknown, I extends Info = Info> {
   /** The space observations belong to. */
   abstract readonly observationSpace: Space<O>;
   /** The space actions must belong to. */
@@ -105,7 +114,7 @@ export abstract class Env<O = unknown, A = unknown> {
   /** Starts a new episode. Subclasses call `this.seedRng(args.seed)` first. */
   abstract reset(args?: ResetArgs): ResetResult<O>;
   /** Advances the episode by one action. */
-  abstract step(action: A): StepResult<O>;
+  abstract step(action: ActionInput<A>): StepResult<O, I>;
 
   /** An SVG image of the current frame. */
   render(): string {
@@ -233,8 +242,8 @@ export class Wrapper<O = unknown, A = unknown, WO = O, WA = A> extends Env<O, A>
     return this.env.reset(args) as unknown as ResetResult<O>;
   }
 
-  step(action: A): StepResult<O> {
-    return this.env.step(action as unknown as WA) as unknown as StepResult<O>;
+  step(action: ActionInput<A>): StepResult<O> {
+    return this.env.step(action as unknown as ActionInput<WA>) as unknown as StepResult<O>;
   }
 
   override render(): string {

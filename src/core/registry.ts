@@ -4,8 +4,9 @@
  * `maxEpisodeSteps`; `make(id, {numEnvs: N})` builds a vector env; `make(family, params)` builds a
  * task family's env for one task (meta-RL, gymnax-style params).
  */
-import { Env, type EnvSpec } from "./env.js";
+import { Env, type EnvSpec, type Info } from "./env.js";
 import type { Rng } from "./rng.js";
+import type { Space } from "./spaces.js";
 import { SyncVectorEnv, VectorEnv, type AutoresetMode } from "./vector.js";
 import { OrderEnforcing, TimeLimit } from "./wrappers.js";
 
@@ -59,6 +60,35 @@ export interface TaskFamily<P, E extends Env = Env> {
   tasks?(): P[];
 }
 
+/**
+ * The env type of every registered id, for `make`'s return type and the ids' Tab completion.
+ * The built-in envs add their ids here; declare your own env's type the same way (declaration
+ * merging) so `make` of its id is typed too:
+ *
+ *   declare module "rlbook" { interface EnvRegistry { "GridWorld-v0": GridWorldEnv } }
+ *   register({ id: "GridWorld-v0", create: () => new GridWorldEnv() });
+ *   make("GridWorld-v0")   // Env<observation, action, info> of GridWorldEnv
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface EnvRegistry {}
+
+/** A registered env id (completed from {@link EnvRegistry}), or any other string (ids registered without a type). */
+export type EnvId = keyof EnvRegistry | (string & {});
+
+/** The observation type of an env (from its observation space). */
+export type ObsOf<E> = E extends { readonly observationSpace: Space<infer O> } ? O : unknown;
+/** The action type of an env (from its action space). */
+export type ActOf<E> = E extends { readonly actionSpace: Space<infer A> } ? A : unknown;
+/** The step-info type of an env. */
+export type InfoOf<E> = E extends { step(action: never): { info: infer I } } ? (I extends Info ? I : Info) : Info;
+
+/** The env type registered for `Id` in {@link EnvRegistry} (`Env` for other ids). */
+export type Registered<Id> = Id extends keyof EnvRegistry ? EnvRegistry[Id] : Env;
+/** What `make(id)` returns: the registered env's observation, action and info types behind `Env`. */
+export type EnvOf<Id> = Env<ObsOf<Registered<Id>>, ActOf<Registered<Id>>, InfoOf<Registered<Id>>>;
+/** What `make(id, {numEnvs})` returns: a vector env of the registered env's types. */
+export type VectorEnvOf<Id> = VectorEnv<ObsOf<Registered<Id>>, ActOf<Registered<Id>>, InfoOf<Registered<Id>>>;
+
 const registry = new Map<string, EnvRegistration>();
 
 /** Registers an env id (throws when the id is taken, unless `override`). */
@@ -105,12 +135,15 @@ function isTaskFamily(x: unknown): x is TaskFamily<unknown> {
   return typeof x === "object" && x !== null && typeof (x as TaskFamily<unknown>).sample === "function" && typeof (x as TaskFamily<unknown>).create === "function";
 }
 
-/** Builds a registered env: the env, wrapped in OrderEnforcing and TimeLimit(maxEpisodeSteps). */
-export function make(id: string, options?: MakeOptions & { numEnvs?: undefined }): Env;
-/** Builds a vector env of `numEnvs` copies (see `VectorEnv`). */
-export function make(id: string, options: MakeVectorOptions): VectorEnv;
+/**
+ * Builds a registered env: the env, wrapped in OrderEnforcing and TimeLimit(maxEpisodeSteps).
+ * Typed by the id: `make("CartPole-v1")` is an `Env<Float32Array, number, Info>`.
+ */
+export function make<Id extends EnvId>(id: Id, options?: MakeOptions & { numEnvs?: undefined }): Env<ObsOf<Registered<Id>>, ActOf<Registered<Id>>, InfoOf<Registered<Id>>>;
+/** Builds a vector env of `numEnvs` copies (see `VectorEnv`), typed by the id. */
+export function make<Id extends EnvId>(id: Id, options: MakeVectorOptions): VectorEnv<ObsOf<Registered<Id>>, ActOf<Registered<Id>>, InfoOf<Registered<Id>>>;
 /** Builds a task family's env for the task `params`. */
-export function make<P, E extends Env>(family: TaskFamily<P, E>, params: P, options?: { maxEpisodeSteps?: number | null }): Env;
+export function make<P, E extends Env>(family: TaskFamily<P, E>, params: P, options?: { maxEpisodeSteps?: number | null }): Env<ObsOf<E>, ActOf<E>, InfoOf<E>>;
 export function make(idOrFamily: string | TaskFamily<unknown>, options?: unknown, extra?: { maxEpisodeSteps?: number | null }): Env | VectorEnv {
   if (isTaskFamily(idOrFamily)) return makeTask(idOrFamily, options, extra ?? {});
   if (typeof idOrFamily !== "string") throw new TypeError(`make: expected an env id or a task family, got ${String(idOrFamily)}`);

@@ -36,7 +36,7 @@ export interface VectorResetArgs {
 }
 
 /** Infos of a vector step; per-env values are arrays of length numEnvs. */
-export interface VectorInfo {
+export interface VectorInfoBase {
   /** next-step mode: 1 where the env was reset in this step (reward 0, action ignored). */
   autoreset?: Uint8Array;
   /** same-step mode: final observations (rows of the envs that ended in this step, others 0). */
@@ -47,6 +47,16 @@ export interface VectorInfo {
   [key: string]: unknown;
 }
 
+/** The keys of `T` without its index signatures (`keyof Info` would be every string). */
+type KnownKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+
+/**
+ * Infos of a vector step: the {@link VectorInfoBase} keys, and each key of the sub-envs' step
+ * info `I` as an array with one entry per env (undefined where absent), e.g. `info.regret` of a
+ * vector of bandits is `(number | undefined)[]`.
+ */
+export type VectorInfo<I extends Info = Info> = VectorInfoBase & { [K in Exclude<KnownKeys<I>, KnownKeys<VectorInfoBase>>]?: (I[K] | undefined)[] };
+
 /** What a vector env's `reset` returns. */
 export interface VectorResetResult {
   /** numEnvs * obsDim observations. */
@@ -54,15 +64,15 @@ export interface VectorResetResult {
   info: VectorInfo;
 }
 
-/** What a vector env's `step` returns. */
-export interface VectorStepResult {
+/** What a vector env's `step` returns; `I` is the sub-envs' step info type. */
+export interface VectorStepResult<I extends Info = Info> {
   obs: Float32Array;
   reward: Float64Array;
   /** 1 where the env terminated. */
   terminated: Uint8Array;
   /** 1 where the env was truncated. */
   truncated: Uint8Array;
-  info: VectorInfo;
+  info: VectorInfo<I>;
 }
 
 /** Options every vector env takes. */
@@ -79,13 +89,16 @@ export function seedsFor(seed: Seed | readonly Seed[] | undefined, numEnvs: numb
   return [...seed];
 }
 
-/** The base class of vector envs. */
-export abstract class VectorEnv {
+/**
+ * The base class of vector envs: `O`, `A` and `I` are one sub-env's observation, action and step
+ * info types (observations and actions travel batched in typed arrays).
+ */
+export abstract class VectorEnv<O = unknown, A = unknown, I extends Info = Info> {
   abstract readonly numEnvs: number;
   /** The space of one env's observations. */
-  abstract readonly singleObservationSpace: Space;
+  abstract readonly singleObservationSpace: Space<O>;
   /** The space of one env's actions. */
-  abstract readonly singleActionSpace: Space;
+  abstract readonly singleActionSpace: Space<A>;
   /** When finished envs reset. */
   abstract readonly autoresetMode: AutoresetMode;
   /** How the env was made, when it came from `make()`. */
@@ -94,7 +107,7 @@ export abstract class VectorEnv {
   /** Resets every env. */
   abstract reset(args?: VectorResetArgs): VectorResetResult;
   /** Steps every env with its row of `actions`. */
-  abstract step(actions: ArrayLike<number>): VectorStepResult;
+  abstract step(actions: ArrayLike<number>): VectorStepResult<I>;
   /** An SVG frame of env `index`. */
   abstract render(index?: number): string;
 

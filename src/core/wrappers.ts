@@ -2,7 +2,7 @@
  * Wrappers, as in Gymnasium 1.x `gymnasium/wrappers`: each changes one thing about the env it
  * wraps and forwards everything else.
  */
-import { Env, EpisodeStateError, Wrapper, checkAction, type Info, type ResetArgs, type ResetResult, type StepResult } from "./env.js";
+import { Env, EpisodeStateError, Wrapper, checkAction, type ActionInput, type Info, type ResetArgs, type ResetResult, type StepResult } from "./env.js";
 import { Box, Space, typedArrayFor, type NumericArray } from "./spaces.js";
 
 /** Truncates episodes after `maxEpisodeSteps` steps (Gymnasium's TimeLimit). */
@@ -26,7 +26,7 @@ export class TimeLimit<O, A> extends Wrapper<O, A> {
     return this.env.reset(args);
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     if (this.done && this.elapsed > 0) {
       throw new EpisodeStateError(`${this.name}: the episode is over (after ${this.elapsed} steps); call reset() before stepping again`);
     }
@@ -51,7 +51,7 @@ export class OrderEnforcing<O, A> extends Wrapper<O, A> {
     return r;
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     if (this.state === "needs-reset") throw new EpisodeStateError(`${this.name}: call reset() before step()`);
     if (this.state === "done") throw new EpisodeStateError(`${this.name}: the episode is over (terminated or truncated); call reset() before stepping again`);
     const r = this.env.step(action);
@@ -101,7 +101,7 @@ export class RecordEpisodeStatistics<O, A> extends Wrapper<O, A> {
     return r;
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     const r = this.env.step(action);
     this.episodeReturn += r.reward;
     this.episodeLength += 1;
@@ -188,7 +188,7 @@ export class NormalizeObservation<A> extends Wrapper<Float32Array, A, NumericArr
     return { obs: this.normalize(r.obs), info: r.info };
   }
 
-  override step(action: A): StepResult<Float32Array> {
+  override step(action: ActionInput<A>): StepResult<Float32Array> {
     const r = this.env.step(action);
     return { ...r, obs: this.normalize(r.obs) };
   }
@@ -212,7 +212,7 @@ export class NormalizeReward<O, A> extends Wrapper<O, A> {
     return this.env.reset(args);
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     const r = this.env.step(action);
     this.discountedReward = this.discountedReward * this.gamma * (1 - (r.terminated ? 1 : 0)) + r.reward;
     if (this.updateRunningMean) this.returnRms.update([this.discountedReward]);
@@ -232,10 +232,10 @@ export class ClipAction<O, WA extends ArrayLike<number> = NumericArray> extends 
 
   override step(action: ArrayLike<number>): StepResult<O> {
     // A wrong shape goes through unchanged so that the env names it; NaN stays NaN.
-    if (!action || action.length !== this.inner.size) return this.env.step(action as WA);
+    if (!action || action.length !== this.inner.size) return this.env.step(action as unknown as ActionInput<WA>);
     const out = typedArrayFor(this.inner.dtype, this.inner.size);
     for (let i = 0; i < this.inner.size; i++) out[i] = Math.min(Math.max(action[i], this.inner.low[i]), this.inner.high[i]);
-    return this.env.step(out as unknown as WA);
+    return this.env.step(out as unknown as ActionInput<WA>);
   }
 }
 
@@ -267,7 +267,7 @@ export class RescaleAction<O, WA extends ArrayLike<number> = NumericArray> exten
       const v = lo + (hi - lo) * ((action[i] - this.minA[i]) / (this.maxA[i] - this.minA[i]));
       out[i] = Math.min(Math.max(v, lo), hi);
     }
-    return this.env.step(out as unknown as WA);
+    return this.env.step(out as unknown as ActionInput<WA>);
   }
 }
 
@@ -293,7 +293,7 @@ export class FlattenObservation<A> extends Wrapper<Float32Array, A, unknown, A> 
     return { obs: this.flat(r.obs), info: r.info };
   }
 
-  override step(action: A): StepResult<Float32Array> {
+  override step(action: ActionInput<A>): StepResult<Float32Array> {
     const r = this.env.step(action);
     return { ...r, obs: this.flat(r.obs) };
   }
@@ -332,7 +332,7 @@ export class FrameStack<A> extends Wrapper<Float32Array, A, NumericArray, A> {
     return { obs: this.frames.slice(), info: r.info };
   }
 
-  override step(action: A): StepResult<Float32Array> {
+  override step(action: ActionInput<A>): StepResult<Float32Array> {
     const r = this.env.step(action);
     this.frames.copyWithin(0, this.size);
     for (let i = 0; i < this.size; i++) this.frames[(this.stackSize - 1) * this.size + i] = r.obs[i];
@@ -352,7 +352,7 @@ export class TransformObservation<O, A, WO> extends Wrapper<O, A, WO, A> {
     return { obs: this.fn(r.obs), info: r.info };
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     const r = this.env.step(action);
     return { ...r, obs: this.fn(r.obs) };
   }
@@ -364,7 +364,7 @@ export class TransformReward<O, A> extends Wrapper<O, A> {
     super(env);
   }
 
-  override step(action: A): StepResult<O> {
+  override step(action: ActionInput<A>): StepResult<O> {
     const r = this.env.step(action);
     return { ...r, reward: this.fn(r.reward, r.info) };
   }

@@ -131,26 +131,48 @@ export function frameBundle(df: DataFrame, options: FrameDisplayOptions = {}): M
   const tail = options.tail ?? 5;
   const [rows, cols] = [df.height, df.width];
   const all = rows <= head + tail;
-  const top = all ? df.toRecords() : df.head(head).toRecords();
-  const bottom = all ? [] : df.tail(tail).toRecords();
-  const names = df.columns;
-  const dtypes = df.dtypes.map(dtypeName);
+  return tableBundle({
+    caption: `shape: (${rows}, ${cols})`,
+    columns: df.columns,
+    dtypes: df.dtypes.map(dtypeName),
+    rows: all ? df.toRecords() : df.head(head).toRecords(),
+    tail: all ? undefined : df.tail(tail).toRecords(),
+  });
+}
+
+/** What {@link tableBundle} shows. */
+export interface TableContents {
+  /** A line above the table (e.g. the shape). */
+  caption: string;
+  columns: readonly string[];
+  /** A row of column types under the header. */
+  dtypes?: readonly string[];
+  rows: readonly Record<string, unknown>[];
+  /** Rows shown after an ellipsis row (the bottom of a long frame). */
+  tail?: readonly Record<string, unknown>[];
+}
+
+/** A table of records as a notebook bundle (HTML table and aligned text/plain), as DataFrames display. */
+export function tableBundle(t: TableContents): MimeBundle {
+  const names = t.columns;
+  const dtypes = t.dtypes;
   const tr = (r: Record<string, unknown>) => `<tr>${names.map((n) => `<td>${escapeHTML(cell(r[n]))}</td>`).join("")}</tr>`;
   const html = [
     `<div class="rlbook-frame">`,
-    `<small>shape: (${rows}, ${cols})</small>`,
+    `<small>${escapeHTML(t.caption)}</small>`,
     `<table class="dataframe">`,
     `<thead><tr>${names.map((n) => `<th>${escapeHTML(n)}</th>`).join("")}</tr>`,
-    `<tr class="dtypes">${dtypes.map((d) => `<td><i>${escapeHTML(d)}</i></td>`).join("")}</tr></thead>`,
-    `<tbody>${top.map(tr).join("")}${all ? "" : `<tr class="ellipsis">${names.map(() => "<td>…</td>").join("")}</tr>${bottom.map(tr).join("")}`}</tbody>`,
+    dtypes ? `<tr class="dtypes">${dtypes.map((d) => `<td><i>${escapeHTML(d)}</i></td>`).join("")}</tr>` : "",
+    `</thead>`,
+    `<tbody>${t.rows.map(tr).join("")}${t.tail ? `<tr class="ellipsis">${names.map(() => "<td>…</td>").join("")}</tr>${t.tail.map(tr).join("")}` : ""}</tbody>`,
     `</table>`,
     `</div>`,
   ].join("");
   // text/plain: the same rows as an aligned table.
-  const body = [...top.map((r) => names.map((n) => cell(r[n]))), ...(all ? [] : [names.map(() => "…"), ...bottom.map((r) => names.map((n) => cell(r[n])))])];
-  const widths = names.map((n, j) => Math.max(n.length, dtypes[j].length, ...body.map((r) => r[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd();
-  const text = [`shape: (${rows}, ${cols})`, line(names), line(dtypes), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+  const body = [...t.rows.map((r) => names.map((n) => cell(r[n]))), ...(t.tail ? [names.map(() => "…"), ...t.tail.map((r) => names.map((n) => cell(r[n])))] : [])];
+  const widths = names.map((n, j) => Math.max(n.length, dtypes?.[j].length ?? 0, ...body.map((r) => r[j].length)));
+  const line = (cells: readonly string[]) => cells.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd();
+  const text = [t.caption, line(names), ...(dtypes ? [line(dtypes)] : []), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
   return { "text/html": html, "text/plain": text };
 }
 

@@ -26,8 +26,11 @@ export const BANDIT_PRESETS = Object.freeze({
   dptLinear: Object.freeze({ arms: 10, dim: 2, horizon: 200, noiseVariance: 0.3 }),
 });
 
+/** What a bandit's step reports: the pulled arm's and the best arm's expected rewards, and their difference (the pseudo-regret). */
+export type BanditStepInfo = { expectedReward: number; optimalExpectedReward: number; regret: number };
+
 /** The base class of bandits: pulls an arm, reports expected and optimal rewards. */
-export abstract class BanditEnv<O = number> extends Env<O, number> {
+export abstract class BanditEnv<O = number> extends Env<O, number, BanditStepInfo> {
   readonly actionSpace: Discrete;
   /** Pulls per episode (the TimeLimit `make` applies). */
   readonly horizon: number;
@@ -72,7 +75,7 @@ export abstract class BanditEnv<O = number> extends Env<O, number> {
   /** Prepares a new episode (a contextual bandit draws its first context). */
   protected onReset(): void {}
 
-  step(arm: number): StepResult<O> {
+  step(arm: number): StepResult<O, BanditStepInfo> {
     this.checkStep(arm);
     const expectedReward = this.expectedReward(arm);
     const optimalExpectedReward = this.optimalExpectedReward;

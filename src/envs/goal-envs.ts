@@ -96,7 +96,7 @@ export class BitFlippingEnv extends GoalEnv<Int8Array, number> {
     return { obs: this.obs(), info: {} };
   }
 
-  step(action: number): StepResult<GoalObs<Int8Array>> {
+  step(action: number): StepResult<GoalObs<Int8Array>, { isSuccess: boolean }> {
     this.checkStep(action);
     this.bits[action] = 1 - this.bits[action];
     const reward = this.computeReward(this.bits, this.goal);
@@ -168,7 +168,7 @@ export class Reach2DEnv extends GoalEnv<Float32Array, Float32Array> {
     return { obs: this.obs(), info: {} };
   }
 
-  step(action: Float32Array | readonly number[]): StepResult<GoalObs<Float32Array>> {
+  step(action: Float32Array | readonly number[]): StepResult<GoalObs<Float32Array>, { isSuccess: boolean }> {
     this.checkStep(action);
     for (let i = 0; i < 2; i++) this.pos[i] = Math.fround(Math.min(1, Math.max(-1, this.pos[i] + 0.05 * Math.fround(action[i]))));
     const obs = this.obs();

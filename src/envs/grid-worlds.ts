@@ -170,7 +170,7 @@ export class DarkRoomEnv extends DarkGridEnv {
     return { obs: this.obs(), info: {} };
   }
 
-  step(action: number): StepResult<Int32Array> {
+  step(action: number): StepResult<Int32Array, { atGoal: boolean }> {
     this.checkStep(action);
     this.move(action);
     const atGoal = this.x === this.params.goal[0] && this.y === this.params.goal[1];
@@ -213,7 +213,7 @@ export class DarkKeyToDoorEnv extends DarkGridEnv {
     return { obs: this.obs(), info: {} };
   }
 
-  step(action: number): StepResult<Int32Array> {
+  step(action: number): StepResult<Int32Array, { hasKey: boolean }> {
     this.checkStep(action);
     this.move(action);
     let reward = 0;

@@ -19,7 +19,7 @@ import type { Env } from "../core/env.js";
 import { register, type MakeOptions, type TaskFamily } from "../core/registry.js";
 import { Rng } from "../core/rng.js";
 import { AcrobotEnv, type AcrobotParams } from "./acrobot.js";
-import { BANDIT_PRESETS, BanditEnv } from "./bandits.js";
+import { BANDIT_PRESETS, BanditEnv, type BernoulliBanditEnv, type GaussianBanditEnv, type LinearBanditEnv } from "./bandits.js";
 import { CartPoleEnv, CartPoleVectorEnv, type CartPoleParams } from "./cartpole.js";
 import { bernoulliBanditFamily, gaussianBanditFamily, linearBanditFamily } from "./families.js";
 import { BitFlippingEnv, Reach2DEnv, type Reach2DOptions } from "./goal-envs.js";
@@ -37,6 +37,30 @@ export * from "./grid-worlds.js";
 export * from "./mountain-car.js";
 export * from "./navigation.js";
 export * from "./pendulum.js";
+
+declare module "../core/registry.js" {
+  /** The built-in envs' types, by id (what `make(id)` returns is typed from these). */
+  interface EnvRegistry {
+    "CartPole-v1": CartPoleEnv;
+    "Acrobot-v1": AcrobotEnv;
+    "MountainCar-v0": MountainCarEnv;
+    "MountainCarContinuous-v0": MountainCarContinuousEnv;
+    "Pendulum-v1": PendulumEnv;
+    "DarkRoom-v0": DarkRoomEnv;
+    "DarkRoomDPT-v0": DarkRoomEnv;
+    "DarkRoomHard-v0": DarkRoomEnv;
+    "DarkKeyToDoor-v0": DarkKeyToDoorEnv;
+    "BernoulliBandit-v0": BernoulliBanditEnv;
+    "GaussianBandit-v0": GaussianBanditEnv;
+    "LinearBandit-v0": LinearBanditEnv;
+    "DPT-Bandit-v0": GaussianBanditEnv;
+    "DPT-LinearBandit-v0": LinearBanditEnv;
+    "Navigation2D-v0": Navigation2DEnv;
+    "VelocityTarget-v0": VelocityTargetEnv;
+    "BitFlipping-v0": BitFlippingEnv;
+    "Reach2D-v0": Reach2DEnv;
+  }
+}
 
 function params<P>(o: MakeOptions): Partial<P> | undefined {
   return o.params as Partial<P> | undefined;

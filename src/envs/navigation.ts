@@ -59,7 +59,7 @@ export class Navigation2DEnv extends Env<Float32Array, Float32Array> {
     return { obs: Float32Array.from(this.pos), info: { goal: this.params.goal } };
   }
 
-  step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
+  step(action: Float32Array | readonly number[]): StepResult<Float32Array, { distance: number }> {
     this.checkStep(action);
     this.pos[0] += Math.fround(action[0]);
     this.pos[1] += Math.fround(action[1]);
@@ -125,7 +125,7 @@ export class VelocityTargetEnv extends Env<Float32Array, Float32Array> {
     return { obs: Float32Array.of(this.s[1]), info: {} };
   }
 
-  step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
+  step(action: Float32Array | readonly number[]): StepResult<Float32Array, { velocity: number }> {
     this.checkStep(action);
     const a = Math.fround(action[0]);
     const dt = 0.05;

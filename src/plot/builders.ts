@@ -77,7 +77,10 @@ function facetOf(o: ChartOptions): { field: string; columns: number } | undefine
 function finish(o: ChartOptions, values: Row[], body: Record<string, unknown>): Chart {
   const f = facetOf(o);
   const head: Record<string, unknown> = { $schema: VEGA_LITE_SCHEMA };
-  if (o.title) head.title = o.title;
+  if (o.title) {
+    const panels = f ? Math.min(f.columns, new Set(values.map((v) => v.facet)).size) : 1;
+    head.title = fitTitle(o.title, f ? panels * (o.width ?? DEFAULT_PANEL.width) : (o.width ?? DEFAULT_SIZE.width));
+  }
   head.data = { values };
   // An axis title longer than the plot is tall throws Vega's layout off (the chart title ends up
   // off the canvas): y titles are cut to the plot's height.
@@ -103,6 +106,31 @@ function finish(o: ChartOptions, values: Row[], body: Record<string, unknown>): 
     ...rest,
     config: titleLimit(height),
   } as unknown as TopLevelSpec);
+}
+
+/** Vega's text-width estimate without a canvas (vega-scenegraph: 0.8 x characters x font size), at the 13 px title font. */
+const TITLE_CHAR_WIDTH = 0.8 * 13;
+
+/**
+ * A chart title that fits the chart's width: Vega lays a title out at its estimated width and
+ * centres it on the plot, so a title wider than the chart pushed the plot aside and was cut at
+ * the left in the PNG. Longer titles wrap at spaces into lines (Vega-Lite's multi-line `text`),
+ * and `limit` ellipsizes a single word too long for a line.
+ */
+export function fitTitle(title: string, width: number): string | { text: string[]; limit: number } {
+  const room = Math.max(80, width - 20);
+  const perLine = Math.max(8, Math.floor(room / TITLE_CHAR_WIDTH));
+  if (title.length <= perLine) return title;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of title.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return { text: lines, limit: room };
 }
 
 /** Adds the facet column to a compact row. */

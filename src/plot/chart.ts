@@ -107,7 +107,8 @@ export function countRows(spec: unknown): number {
 /** A one-line description of a spec: its title and its marks. */
 export function describeSpec(spec: TopLevelSpec): string {
   const s = spec as unknown as Record<string, unknown>;
-  const title = typeof s.title === "string" ? s.title : (s.title as { text?: string } | undefined)?.text;
+  const text = typeof s.title === "string" ? s.title : (s.title as { text?: string | string[] } | undefined)?.text;
+  const title = Array.isArray(text) ? text.join(" ") : text;
   const marks = new Set<string>();
   const visit = (x: unknown) => {
     if (!x || typeof x !== "object") return;

@@ -40,7 +40,8 @@ export interface TrialContext {
 
 /** What an objective returns: the metric, or a record holding it under the sweep's metric name. */
 export type ObjectiveResult = number | Record<string, unknown>;
-export type Objective = (config: Config, ctx: TrialContext) => Promise<ObjectiveResult> | ObjectiveResult;
+/** The function a sweep optimizes; `C` is the configuration type (typed from the space by `sweep`). */
+export type Objective<C = Config> = (config: C, ctx: TrialContext) => Promise<ObjectiveResult> | ObjectiveResult;
 
 /** Thrown by `report` (and recognised by the sweep) when a trial is pruned. */
 export class TrialPruned extends Error {

@@ -60,12 +60,23 @@ export type Space = Record<string, Param>;
 /** A configuration drawn from a space. */
 export type Config = Record<string, unknown>;
 
+/** The value a parameter takes in a configuration: a number for numeric parameters, one of a choice's values, a fixed value as it is. */
+export type ParamValue<P> = P extends NumericParam ? number : P extends ChoiceParam<infer T> ? T : P extends FixedParam<infer T> ? T : P;
+
+/** The configuration type of a search space: `{learningRate: logUniform(...), netArch: choice(["a", "b"])}` gives `{learningRate: number, netArch: "a" | "b"}`. */
+export type ConfigOf<S> = { [K in keyof S]: ParamValue<S[K]> };
+
 export const uniform = (low: number, high: number): UniformParam => ({ kind: "uniform", low, high });
 export const logUniform = (low: number, high: number): LogUniformParam => ({ kind: "logUniform", low, high });
 export const intUniform = (low: number, high: number, options: { log?: boolean } = {}): IntUniformParam =>
   options.log ? { kind: "intUniform", low, high, log: true } : { kind: "intUniform", low, high };
 export const quantized = (low: number, high: number, q: number): QuantizedParam => ({ kind: "quantized", low, high, q });
-export const choice = <T>(values: readonly T[]): ChoiceParam<T> => ({ kind: "choice", values: Array.isArray(values) ? [...values] : (values as unknown as T[]) });
+/** One of `values` (string and number values keep their literal types: `choice(["a", "b"])` is a `ChoiceParam<"a" | "b">`). */
+export function choice<T extends string | number | boolean | bigint | null | undefined | object>(values: readonly T[]): ChoiceParam<T>;
+export function choice<T>(values: readonly T[]): ChoiceParam<T>;
+export function choice<T>(values: readonly T[]): ChoiceParam<T> {
+  return { kind: "choice", values: Array.isArray(values) ? [...values] : (values as unknown as T[]) };
+}
 export const fixed = <T>(value: T): FixedParam<T> => ({ kind: "fixed", value });
 
 const KINDS = new Set(["uniform", "logUniform", "intUniform", "quantized", "choice", "fixed"]);

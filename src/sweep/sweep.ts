@@ -22,22 +22,23 @@ import { existsSync, statSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { kernelHooks } from "../kernel-hooks.js";
 import { displaySymbol, type MimeBundle } from "../display.js";
-import { validateSpace, type Config, type Space, type SpaceInput } from "./space.js";
+import { validateSpace, type Config, type ConfigOf, type Space, type SpaceInput } from "./space.js";
 import { toSampler, samplerFromSpec, trialRng, type Direction, type Sampler, type TrialView } from "./samplers.js";
 import { toPruner, prunerFromSpec, type Pruner } from "./pruners.js";
 import { LogWriter, LOG_VERSION, readLog, type LogEvent, type ObjectiveRef, type TrialRecord } from "./store.js";
 import { metricOf, toObjectiveRef, TrialPruned, type Objective } from "./objective.js";
 import { inlineExecutor, poolExecutor, type Executor } from "./executors.js";
 import { parameterImportance } from "./importance.js";
+import { Leaderboard } from "./leaderboard.js";
 import type { DataFrame } from "../data/frame.js";
 
 export type Mode = "min" | "max" | "minimize" | "maximize";
 
-export interface SweepOptions {
+export interface SweepOptions<S extends SpaceInput = SpaceInput> {
   /** The search space (see space.ts). */
-  space: SpaceInput;
-  /** The function to optimize, or a reference to an exported one ("./obj.js#objective") for workers. */
-  objective: Objective | ObjectiveRef | string;
+  space: S;
+  /** The function to optimize (its config typed from the space), or a reference to an exported one ("./obj.js#objective") for workers. */
+  objective: Objective<ConfigOf<S>> | ObjectiveRef | string;
   /** "tpe" (default), "random", "grid", or a sampler object (tpeSampler({...}), gridSampler({points})). */
   sampler?: Sampler | "grid" | "random" | "tpe";
   /** "none" (default), "median", "asha", or a pruner object (ashaPruner({...}), medianPruner({...})). */
@@ -90,10 +91,11 @@ export class SweepResult {
     readonly warnings: string[] = [],
   ) {}
 
-  /** Complete trials, best first. */
-  leaderboard(): TrialRecord[] {
+  /** Complete trials, best first (an array that displays as a table in a notebook). */
+  leaderboard(): Leaderboard {
     const sign = this.direction === "minimize" ? 1 : -1;
-    return this.trials.filter((t) => t.status === "complete" && Number.isFinite(t.value)).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    const sorted = this.trials.filter((t) => t.status === "complete" && Number.isFinite(t.value)).sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    return Leaderboard.create(sorted, this.metric, Object.keys(this.space).filter((k) => this.space[k].kind !== "fixed"));
   }
 
   /** The best complete trial; undefined when none completed (then `warnings` says why, e.g. every trial failed). */
@@ -282,10 +284,11 @@ function toObjective(o: SweepOptions["objective"]): Objective | ObjectiveRef {
 }
 
 /** Starts a sweep (see the module comment). */
-function startSweep(options: SweepOptions): SweepRun {
+function startSweep<S extends SpaceInput>(options: SweepOptions<S>): SweepRun {
   if (!options || typeof options !== "object") throw new TypeError("sweep: expected an options object {space, objective, ...}");
   const space = validateSpace(options.space);
-  const objective = toObjective(options.objective);
+  // Trials receive configurations drawn from this space: the objective's typed config holds.
+  const objective = toObjective(options.objective as SweepOptions["objective"]);
   const sampler = toSampler(options.sampler);
   const pruner = toPruner(options.pruner);
   const parallel = options.parallel ?? 1;

@@ -16,7 +16,7 @@ import { kernelHooks } from "../kernel-hooks.js";
 import type { Env } from "../core/env.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Agent } from "../algos/base.js";
-import { evaluate } from "./evaluate.js";
+import { checkAgentEnv, evaluate } from "./evaluate.js";
 import { ensureBackend } from "../nn/backend.js";
 import { liveLearningCurve, type LiveLearningCurveOptions } from "../plot/live.js";
 
@@ -157,6 +157,7 @@ function checkOptions(o: TrainOptions): void {
 /** Trains `agent` for `options.steps` env steps (see the module comment). */
 export function train(agent: Agent, options: TrainOptions): TrainingRun {
   checkOptions(options);
+  if (options.evalEnv) checkAgentEnv(agent, options.evalEnv, "train: evalEnv");
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
   const signals = [options.signal, kernelHooks()?.signal()].filter((s): s is AbortSignal => s !== undefined);
   const live = options.live ? liveLearningCurve<MetricRecord>(options.live === true ? {} : options.live) : undefined;
