@@ -94,3 +94,4 @@ export function registerBuiltinEnvs(): void {
 }
 
 registerBuiltinEnvs();
+export * from "./mujoco/index.js";

@@ -1,0 +1,225 @@
+/**
+ * The base of rlbook's MuJoCo envs (Gymnasium's `MujocoEnv`): an MJCF model compiled once per
+ * document and shared by the envs that use it, one MjData per env, `frameSkip` physics steps per
+ * `step`, seeded reset noise from the env's {@link Rng}, observation and reward in TypeScript,
+ * contact forces (`cfrcExt`, computed after each step as Gymnasium does), and `render()` as SVG.
+ *
+ * Needs `await loadMujoco()` once per process before the first env is built.
+ *
+ * Speed: the typed-array views of MuJoCo's arrays are kept (the wasm bindings build a new view at
+ * each property read) and refreshed only when the wasm heap grows; a step allocates only its
+ * observation array.
+ *
+ * An unstable simulation (a NaN or infinite qpos/qvel) ends the episode with `truncated = true`
+ * and `info.truncationReason` saying so, unless the task terminates on it.
+ */
+import type { MjData, MjModel } from "mujoco-js";
+import { Env, type Info, type ResetArgs, type ResetResult, type StepResult } from "../../core/env.js";
+import { Box } from "../../core/spaces.js";
+import { compileModel, loadModelFile, mujoco } from "./engine.js";
+import { renderScene, type MujocoCamera } from "./render.js";
+
+/** Where a MuJoCo env's model comes from and how it steps. */
+export interface MujocoModelOptions {
+  /** An MJCF document (string); the task's built-in model when neither xml nor file is given. */
+  xml?: string;
+  /** A path to an MJCF file (read with node:fs). */
+  file?: string;
+  /** Physics steps per env step (dt = frameSkip * timestep). */
+  frameSkip?: number;
+}
+
+const modelCache = new Map<string, MjModel>();
+
+/** The compiled model of an MJCF document, compiled once per process. */
+export function sharedModel(xml: string, name: string): MjModel {
+  let m = modelCache.get(xml);
+  if (!m) {
+    m = compileModel(xml, { name });
+    modelCache.set(xml, m);
+  }
+  return m;
+}
+
+/** The base class of MuJoCo envs (see the module comment). */
+export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
+  readonly model: MjModel;
+  readonly data: MjData;
+  readonly frameSkip: number;
+  /** Seconds per env step: frameSkip * model timestep. */
+  readonly dt: number;
+  readonly actionSpace: Box<Float32Array>;
+  abstract override readonly observationSpace: Box<Float64Array>;
+  /** The model's initial qpos / qvel (Gymnasium's init_qpos, init_qvel). */
+  readonly initQpos: Float64Array;
+  readonly initQvel: Float64Array;
+  protected camera: MujocoCamera = { view: "side" };
+  private qposView!: Float64Array;
+  private qvelView!: Float64Array;
+  private ctrlView!: Float64Array;
+  private xposView!: Float64Array;
+  private cfrcView!: Float64Array;
+
+  constructor(defaultXml: string, defaultFrameSkip: number, options: MujocoModelOptions, envName: string) {
+    super();
+    const mj = mujoco(`${envName}`);
+    if (options.xml !== undefined && options.file !== undefined) throw new TypeError(`${envName}: give either xml or file, not both`);
+    this.model = options.file !== undefined ? loadModelFile(options.file) : sharedModel(options.xml ?? defaultXml, envName);
+    this.data = new mj.MjData(this.model);
+    const fs = options.frameSkip ?? defaultFrameSkip;
+    if (!Number.isInteger(fs) || fs < 1) throw new RangeError(`${envName}: frameSkip must be a positive integer, got ${String(fs)}`);
+    this.frameSkip = fs;
+    this.dt = this.model.opt.timestep * fs;
+    this.metadata = { renderFps: Math.round(1 / this.dt) };
+    this.refreshViews();
+    this.initQpos = Float64Array.from(this.model.qpos0 as Float64Array);
+    this.initQvel = new Float64Array(this.model.nv);
+    const range = this.model.actuator_ctrlrange as Float64Array;
+    const nu = this.model.nu;
+    const low = Array.from({ length: nu }, (_, i) => range[2 * i]);
+    const high = Array.from({ length: nu }, (_, i) => range[2 * i + 1]);
+    this.actionSpace = new Box(low, high, [nu], "float32");
+  }
+
+  /** Re-reads the wasm views when the heap grew (a detached view has length 0). */
+  private refreshViews(): void {
+    this.qposView = this.data.qpos as Float64Array;
+    this.qvelView = this.data.qvel as Float64Array;
+    this.ctrlView = this.data.ctrl as Float64Array;
+    this.xposView = this.data.xpos as Float64Array;
+    this.cfrcView = this.data.cfrc_ext as Float64Array;
+  }
+
+  private views(): void {
+    if (this.qposView.length !== this.model.nq || (this.model.nu > 0 && this.ctrlView.length === 0)) this.refreshViews();
+  }
+
+  /** Generalized positions (a live view: read it, or write and call `forward()`). */
+  get qpos(): Float64Array {
+    this.views();
+    return this.qposView;
+  }
+
+  /** Generalized velocities (a live view). */
+  get qvel(): Float64Array {
+    this.views();
+    return this.qvelView;
+  }
+
+  /** Body positions, 3 per body (body 0 is the world). */
+  get xpos(): Float64Array {
+    this.views();
+    return this.xposView;
+  }
+
+  /** External (contact) forces per body, 6 per body: torque then force, in the body's com frame. */
+  get cfrcExt(): Float64Array {
+    this.views();
+    return this.cfrcView;
+  }
+
+  /** The id of a named body (throws naming the body when absent). */
+  bodyId(name: string): number {
+    const mj = mujoco();
+    const id = mj.mj_name2id(this.model, mj.mjtObj.mjOBJ_BODY.value, name);
+    if (id < 0) throw new Error(`${this.name}: the model has no body named "${name}"`);
+    return id;
+  }
+
+  /** Sets qpos and qvel and recomputes positions (Gymnasium's `set_state`). */
+  setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
+    if (qpos.length !== this.model.nq || qvel.length !== this.model.nv) {
+      throw new RangeError(`${this.name}: setState needs ${this.model.nq} qpos and ${this.model.nv} qvel values, got ${qpos.length} and ${qvel.length}`);
+    }
+    const mj = mujoco();
+    this.views();
+    this.qposView.set(qpos);
+    this.qvelView.set(qvel);
+    const act = this.data.act as Float64Array;
+    if (act.length) act.fill(0);
+    mj.mj_forward(this.model, this.data);
+    this.status = "running";
+  }
+
+  /** Applies `action` as controls and runs `frameSkip` physics steps, then computes contact forces. */
+  protected doSimulation(action: ArrayLike<number>): void {
+    const mj = mujoco();
+    this.views();
+    const ctrl = this.ctrlView;
+    for (let i = 0; i < ctrl.length; i++) ctrl[i] = action[i];
+    for (let k = 0; k < this.frameSkip; k++) mj.mj_step(this.model, this.data);
+    // mj_step leaves cfrc_ext stale unless a force sensor needs it (Gymnasium's do_simulation does this too).
+    mj.mj_rnePostConstraint(this.model, this.data);
+  }
+
+  /** True when qpos and qvel are all finite. */
+  stateFinite(): boolean {
+    this.views();
+    for (let i = 0; i < this.qposView.length; i++) if (!Number.isFinite(this.qposView[i])) return false;
+    for (let i = 0; i < this.qvelView.length; i++) if (!Number.isFinite(this.qvelView[i])) return false;
+    return true;
+  }
+
+  /** Draws the initial state of a new episode (Gymnasium's `reset_model`): sets the state with noise. */
+  protected abstract resetModel(): void;
+  /** The observation of the current state. */
+  protected abstract observe(): Float64Array;
+  /** One env step of the task, after the action was checked. */
+  protected abstract stepTask(action: Float32Array | readonly number[]): StepResult<Float64Array>;
+  /** Info returned by reset (Gymnasium's `_get_reset_info`). */
+  protected resetInfo(): Info {
+    return {};
+  }
+
+  reset(args: ResetArgs = {}): ResetResult<Float64Array> {
+    this.seedRng(args.seed);
+    mujoco().mj_resetData(this.model, this.data);
+    this.resetModel();
+    this.status = "running";
+    return { obs: this.observe(), info: this.resetInfo() };
+  }
+
+  step(action: Float32Array | readonly number[]): StepResult<Float64Array> {
+    this.checkStep(action);
+    const r = this.stepTask(action);
+    if (!r.terminated && !this.stateFinite()) {
+      r.truncated = true;
+      r.info.truncationReason = `the MuJoCo simulation became unstable (NaN or infinite qpos/qvel); reset the env (a smaller timestep or smaller actions avoid it)`;
+    }
+    return this.finishStep(r);
+  }
+
+  /** Uniform noise in [-scale, scale] on every entry of `base` (a new array). */
+  protected uniformNoise(base: Float64Array, scale: number): Float64Array {
+    const out = Float64Array.from(base);
+    for (let i = 0; i < out.length; i++) out[i] += this.rng.uniform(-scale, scale);
+    return out;
+  }
+
+  /** Gaussian noise with std `scale` on every entry of `base` (a new array). */
+  protected normalNoise(base: Float64Array, scale: number): Float64Array {
+    const out = Float64Array.from(base);
+    for (let i = 0; i < out.length; i++) out[i] += scale * this.rng.normal();
+    return out;
+  }
+
+  override render(): string {
+    return renderScene(this.model, this.data, this.camera);
+  }
+
+  override close(): void {
+    this.data.delete();
+  }
+}
+
+/** Sum of squares (Gymnasium's `np.sum(np.square(action))`). */
+export function sumSquares(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s;
+}
+
+/** An unbounded float64 observation space of `n` numbers (Gymnasium's Box(-inf, inf, (n,), float64)). */
+export function unboundedBox(n: number): Box<Float64Array> {
+  return new Box<Float64Array>(-Infinity, Infinity, [n], "float64");
+}
