@@ -10,8 +10,9 @@
  * each property read) and refreshed only when the wasm heap grows; a step allocates only its
  * observation array.
  *
- * An unstable simulation (a NaN or infinite qpos/qvel) ends the episode with `truncated = true`
- * and `info.truncationReason` saying so, unless the task terminates on it.
+ * An unstable simulation (MuJoCo's bad qpos/qvel/qacc warning, after which MuJoCo resets its
+ * state, or a NaN state) ends the episode with `truncated = true` and `info.truncationReason`
+ * quoting MuJoCo's warning, unless the task terminates on it.
  */
 import type { MjData, MjModel } from "mujoco-js";
 import { Env, type Info, type ResetArgs, type ResetResult, type StepResult } from "../../core/env.js";
@@ -28,6 +29,10 @@ export interface MujocoModelOptions {
   /** Physics steps per env step (dt = frameSkip * timestep). */
   frameSkip?: number;
 }
+
+// mjtWarning values (mujoco/mjdata.h): mjWARN_BADQPOS, mjWARN_BADQVEL, mjWARN_BADQACC.
+const BAD_QPOS = 4;
+const BAD_QACC = 6;
 
 const modelCache = new Map<string, MjModel>();
 
@@ -147,9 +152,41 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
     this.views();
     const ctrl = this.ctrlView;
     for (let i = 0; i < ctrl.length; i++) ctrl[i] = action[i];
+    const before = this.badStateWarnings();
     for (let k = 0; k < this.frameSkip; k++) mj.mj_step(this.model, this.data);
+    // MuJoCo resets the data when qpos/qvel/qacc blow up, and counts a warning.
+    if (this.badStateWarnings() !== before) this.instability = this.warningText();
     // mj_step leaves cfrc_ext stale unless a force sensor needs it (Gymnasium's do_simulation does this too).
     mj.mj_rnePostConstraint(this.model, this.data);
+  }
+
+  /** Why the last step's simulation was unstable (MuJoCo's warning), or undefined. */
+  protected instability: string | undefined;
+
+  /** How many bad qpos/qvel/qacc warnings MuJoCo has counted since the last reset. */
+  private badStateWarnings(): number {
+    let n = 0;
+    for (let kind = BAD_QPOS; kind <= BAD_QACC; kind++) {
+      const stat = this.data.warning.get(kind);
+      if (stat) {
+        n += stat.number;
+        stat.delete();
+      }
+    }
+    return n;
+  }
+
+  private warningText(): string {
+    const mj = mujoco();
+    const w = mj.mjtWarning;
+    for (const kind of [w.mjWARN_BADQPOS.value, w.mjWARN_BADQVEL.value, w.mjWARN_BADQACC.value]) {
+      const stat = this.data.warning.get(kind);
+      const count = stat?.number ?? 0;
+      const info = stat?.lastinfo ?? 0;
+      stat?.delete();
+      if (count > 0) return mj.mju_warningText(kind, info);
+    }
+    return "the state became invalid";
   }
 
   /** True when qpos and qvel are all finite. */
@@ -173,6 +210,7 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
 
   reset(args: ResetArgs = {}): ResetResult<Float64Array> {
     this.seedRng(args.seed);
+    this.instability = undefined;
     mujoco().mj_resetData(this.model, this.data);
     this.resetModel();
     this.status = "running";
@@ -181,10 +219,11 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
 
   step(action: Float32Array | readonly number[]): StepResult<Float64Array> {
     this.checkStep(action);
+    this.instability = undefined;
     const r = this.stepTask(action);
-    if (!r.terminated && !this.stateFinite()) {
+    if (!r.terminated && (this.instability !== undefined || !this.stateFinite())) {
       r.truncated = true;
-      r.info.truncationReason = `the MuJoCo simulation became unstable (NaN or infinite qpos/qvel); reset the env (a smaller timestep or smaller actions avoid it)`;
+      r.info.truncationReason = `the MuJoCo simulation became unstable (${this.instability ?? "NaN or infinite qpos/qvel"}) and MuJoCo reset its state; reset the env (a smaller timestep or smaller actions avoid it)`;
     }
     return this.finishStep(r);
   }
