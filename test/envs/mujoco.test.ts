@@ -285,7 +285,14 @@ test("an unstable simulation is truncated with the reason in info; NaN and wrong
   env.setState(env.initQpos, v);
   const s = env.step(new Float32Array(6));
   assert.equal(s.truncated, true);
-  assert.match(String(s.info.truncationReason), /unstable/);
+  assert.match(String(s.info.truncationReason), /unstable \(Nan, Inf or huge value in QVEL/);
+  // Mid-episode too (MuJoCo resets its state silently; the env notices and says so).
+  env.reset({ seed: 0 });
+  for (let t = 0; t < 3; t++) env.step(new Float32Array(6));
+  env.setState(env.qpos.slice(), v);
+  const mid = env.step(new Float32Array(6));
+  assert.equal(mid.truncated, true);
+  assert.match(String(mid.info.truncationReason), /QVEL/);
 });
 
 test("render() draws every visible geom as SVG from a fixed camera; recordEpisode plays an episode", async () => {

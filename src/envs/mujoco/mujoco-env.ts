@@ -152,10 +152,15 @@ export abstract class MujocoEnv extends Env<Float64Array, Float32Array> {
     this.views();
     const ctrl = this.ctrlView;
     for (let i = 0; i < ctrl.length; i++) ctrl[i] = action[i];
-    const before = this.badStateWarnings();
+    // MuJoCo resets the data (time back to 0) when qpos/qvel/qacc blow up, and counts a warning.
+    // Reading the warning counters costs about as much as an mj_step, so the clock is checked
+    // instead; only a step starting at time 0 (where a reset leaves the clock as expected) reads them.
+    const ts = this.model.opt.timestep;
+    const t0 = this.data.time;
+    const before = t0 < ts / 2 ? this.badStateWarnings() : -1;
     for (let k = 0; k < this.frameSkip; k++) mj.mj_step(this.model, this.data);
-    // MuJoCo resets the data when qpos/qvel/qacc blow up, and counts a warning.
-    if (this.badStateWarnings() !== before) this.instability = this.warningText();
+    const clockJumped = Math.abs(this.data.time - (t0 + this.frameSkip * ts)) > ts / 2;
+    if (clockJumped || (before >= 0 && this.badStateWarnings() !== before)) this.instability = this.warningText();
     // mj_step leaves cfrc_ext stale unless a force sensor needs it (Gymnasium's do_simulation does this too).
     mj.mj_rnePostConstraint(this.model, this.data);
   }
