@@ -5,4 +5,5 @@ export * from "./mujoco-env.js";
 export * from "./models.js";
 export * from "./tasks.js";
 export * from "./families.js";
+export * from "./manipulation.js";
 export * from "./register.js";

@@ -10,11 +10,13 @@
  * | Walker2d-v5 | {@link Walker2dEnv} | 1000 |
  * | Reacher-v5 | {@link ReacherEnv} | 50 |
  * | Ant-v5 | {@link AntEnv} | 1000 |
+ * | ManipulationReach-v0, ManipulationPush-v0 | {@link ManipulationEnv} (a task per reset) | 500 |
  *
  * `make(id, options)` passes the options (e.g. `{ctrlCostWeight: 0.2, frameSkip: 2, xml}`) to the
  * env's constructor; `make(id, {numEnvs: 16})` gives a SyncVectorEnv of them.
  */
 import { register, registeredIds, type MakeOptions } from "../../core/registry.js";
+import { ManipulationEnv } from "./manipulation.js";
 import { AntEnv, HalfCheetahEnv, HopperEnv, InvertedPendulumEnv, ReacherEnv, Walker2dEnv } from "./tasks.js";
 
 /** Registers the MuJoCo envs (done on import; safe to call again). */
@@ -26,6 +28,8 @@ export function registerMujocoEnvs(): void {
   register({ id: "Hopper-v5", create: (o) => new HopperEnv(opts(o)), maxEpisodeSteps: 1000, rewardThreshold: 3800.0, description: "MuJoCo one-legged hopper (Gymnasium v5)" });
   register({ id: "Walker2d-v5", create: (o) => new Walker2dEnv(opts(o)), maxEpisodeSteps: 1000, description: "MuJoCo planar biped (Gymnasium v5)" });
   register({ id: "Reacher-v5", create: (o) => new ReacherEnv(opts(o)), maxEpisodeSteps: 50, rewardThreshold: -3.75, description: "MuJoCo 2-link reacher (Gymnasium v5)" });
+  register({ id: "ManipulationReach-v0", create: (o) => new ManipulationEnv("reach", opts(o)), maxEpisodeSteps: 500, description: "Meta-World-style reach: hand to goal" });
+  register({ id: "ManipulationPush-v0", create: (o) => new ManipulationEnv("push", opts(o)), maxEpisodeSteps: 500, description: "Meta-World-style push: puck to goal" });
   register({ id: "Ant-v5", create: (o) => new AntEnv(opts(o)), maxEpisodeSteps: 1000, rewardThreshold: 6000.0, description: "MuJoCo quadruped (Gymnasium v5)" });
 }
 

@@ -110,6 +110,11 @@ export function renderScene(model: MjModel, data: MjData, camera: MujocoCamera):
       const az = xmat[9 * g + 8] * h;
       const a = project(px - ax, py - ay, pz - az);
       const b = project(px + ax, py + ay, pz + az);
+      if (Math.hypot(b[0] - a[0], b[1] - a[1]) < 1) {
+        // Seen along its axis: a disk.
+        parts.push(circle((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, s0 * scale, fill).replace("/>", `${style}/>`));
+        continue;
+      }
       const cap = t === CAPSULE ? "round" : "butt";
       parts.push(`<line x1="${n(a[0])}" y1="${n(a[1])}" x2="${n(b[0])}" y2="${n(b[1])}" stroke="${fill}" stroke-width="${n(2 * s0 * scale)}" stroke-linecap="${cap}"${style}/>`);
     } else if (t === BOX) {
