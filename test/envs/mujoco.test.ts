@@ -148,6 +148,11 @@ test("Walker2d-v5 terminates below z = 0.8 and above |angle| = 1", async () => {
   assert.equal(env.step(new Float32Array(6)).terminated, true);
   env.reset({ seed: 0 });
   assert.equal(env.step(new Float32Array(6)).terminated, false);
+  env.reset({ seed: 0 });
+  const q2 = env.initQpos.slice();
+  q2[2] = -1.1;
+  env.setState(q2, new Float64Array(env.model.nv));
+  assert.equal(env.step(new Float32Array(6)).terminated, true);
 });
 
 test("Reacher-v5: reward_dist = -|fingertip - target| after the step, reward_ctrl = -sum a^2, obs layout", async () => {

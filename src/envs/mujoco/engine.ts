@@ -70,7 +70,7 @@ export function mujocoLoaded(): boolean {
 /** The loaded module; throws an error naming `await loadMujoco()` when it is not loaded yet. */
 export function mujoco(what = "MuJoCo envs"): MainModule {
   if (!loaded) {
-    throw new Error(`${what} need the MuJoCo WebAssembly module: run \`await loadMujoco()\` once (e.g. at the top of the notebook or program) before building them`);
+    throw new Error(`${what}: the MuJoCo WebAssembly module is not loaded yet; run \`await loadMujoco()\` once (e.g. at the top of the notebook or program) before building MuJoCo envs`);
   }
   return loaded;
 }
