@@ -56,6 +56,8 @@ test("bad MJCF: MuJoCo's own message, the file or model name, and the line", asy
   assert.throws(() => loadModelFile(file), (e: Error) => e.message.includes(file) && /too much data/.test(e.message) && /line 4/.test(e.message));
   assert.throws(() => loadModelFile(path.join(dir, "missing.xml")), /cannot read the MJCF file .*missing\.xml/);
   assert.throws(() => make("HalfCheetah-v5", { xml: "not xml" }), /not MJCF XML/);
+  assert.throws(() => make("HalfCheetah-v5", { ctrlCostWeigth: 0.2 }), /unknown option "ctrlCostWeigth"; the options are .*ctrlCostWeight/);
+  assert.equal((make("HalfCheetah-v5", { ctrlCostWeight: 0.2 }).unwrapped as HalfCheetahEnv).ctrlCostWeight, 0.2);
 });
 
 test("observation and action spaces are Gymnasium v5's, and every task passes checkEnv", async () => {
