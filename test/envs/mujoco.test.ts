@@ -20,6 +20,7 @@ import {
   halfCheetahVelFamily,
   antGoalFamily,
   halfCheetahDirFamily,
+  INVERTED_PENDULUM_XML,
   loadModelFile,
   loadMujoco,
   make,
@@ -366,4 +367,22 @@ test("meta-RL families: HalfCheetah-Vel reward -|v - v*| - 0.05 sum a^2; Dir; An
   const s = ant.step(new Float32Array(8));
   const x = ant.xpos;
   assert.ok(Math.abs((s.info.reward_forward as number) + Math.hypot(x[3] - 1, x[4] - 2)) < 1e-12);
+});
+
+test("a model from a file and a frame skip through make(): dt = frameSkip * timestep, frameSkip physics steps per step", async () => {
+  await loadMujoco();
+  const dir = mkdtempSync(path.join(tmpdir(), "rlbook-mjcf-"));
+  const file = path.join(dir, "long-pole.xml");
+  writeFileSync(file, INVERTED_PENDULUM_XML.replace('fromto="0 0 0 0.001 0 0.6"', 'fromto="0 0 0 0.001 0 1.2"'));
+  const env = make("InvertedPendulum-v5", { file, frameSkip: 4 }).unwrapped as MujocoEnv;
+  assert.equal(env.dt, 4 * 0.02);
+  env.reset({ seed: 0 });
+  const t0 = env.data.time;
+  env.step(Float32Array.of(0));
+  assert.ok(Math.abs(env.data.time - t0 - 0.08) < 1e-12);
+  assert.equal(env.metadata.renderFps, Math.round(1 / 0.08));
+  // The file's longer pole (1.2 m instead of 0.6 m) is the one simulated.
+  const g = 2; // geoms: rail, cart, cpole
+  assert.ok(Math.abs((env.model.geom_size as Float64Array)[3 * g + 1] - 0.6) < 1e-5, "capsule half-length of the 1.2 m pole");
+  assert.throws(() => make("InvertedPendulum-v5", { frameSkip: 0 }), /frameSkip must be a positive integer/);
 });
