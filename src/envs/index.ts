@@ -118,3 +118,4 @@ export function registerBuiltinEnvs(): void {
 }
 
 registerBuiltinEnvs();
+export * from "./mujoco/index.js";

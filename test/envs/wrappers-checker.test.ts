@@ -30,6 +30,10 @@ import {
   type ResetResult,
   type StepResult,
 } from "../../src/index.js";
+import { loadMujoco } from "../../src/envs/mujoco/engine.js";
+
+// The MuJoCo envs among the registered ids need the wasm module.
+await loadMujoco();
 
 describe("wrappers", () => {
   test("TimeLimit truncates at maxEpisodeSteps and refuses to step past it", () => {

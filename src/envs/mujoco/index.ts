@@ -1,0 +1,9 @@
+/** MuJoCo physics envs on the official MuJoCo WebAssembly module (`await loadMujoco()` first). */
+export * from "./engine.js";
+export * from "./render.js";
+export * from "./mujoco-env.js";
+export * from "./models.js";
+export * from "./tasks.js";
+export * from "./families.js";
+export * from "./manipulation.js";
+export * from "./register.js";
