@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as rlbook from "../../src/index.js";
 
+// MuJoCo ids are registered like the others but build only once the wasm module is loaded.
+await rlbook.loadMujoco();
+
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 
 /** The lines of the README section under `heading` (up to the next heading). */
