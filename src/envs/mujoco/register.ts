@@ -54,3 +54,17 @@ export function registerMujocoEnvs(): void {
 }
 
 registerMujocoEnvs();
+
+declare module "../../core/registry.js" {
+  /** The MuJoCo envs' types, by id (what `make(id)` returns is typed from these). */
+  interface EnvRegistry {
+    "InvertedPendulum-v5": InvertedPendulumEnv;
+    "HalfCheetah-v5": HalfCheetahEnv;
+    "Hopper-v5": HopperEnv;
+    "Walker2d-v5": Walker2dEnv;
+    "Reacher-v5": ReacherEnv;
+    "Ant-v5": AntEnv;
+    "ManipulationReach-v0": ManipulationEnv;
+    "ManipulationPush-v0": ManipulationEnv;
+  }
+}
