@@ -165,7 +165,7 @@ export class MountainCarEnv extends Env<Float32Array, number> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.6, -0.4);
-    this.s[0] = this.rng.uniform(low, high);
+    this.s[0] = this.npRandom.uniform(low, high);
     this.s[1] = 0;
     this.status = "running";
     return { obs: Float32Array.from(this.s), info: {} };
@@ -210,7 +210,7 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.6, -0.4);
-    this.s[0] = this.rng.uniform(low, high);
+    this.s[0] = this.npRandom.uniform(low, high);
     this.s[1] = 0;
     this.stateIsF32 = false;
     this.status = "running";

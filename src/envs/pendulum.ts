@@ -131,8 +131,8 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> {
       if ("y_init" in o) hy = Number(o.y_init);
       if (!Number.isFinite(hx) || !Number.isFinite(hy)) throw new TypeError(`${this.name}: reset options x_init and y_init must be finite numbers`);
     }
-    this.s[0] = this.rng.uniform(-hx, hx);
-    this.s[1] = this.rng.uniform(-hy, hy);
+    this.s[0] = this.npRandom.uniform(-hx, hx);
+    this.s[1] = this.npRandom.uniform(-hy, hy);
     this.lastU = undefined;
     this.status = "running";
     return { obs: pendulumObservation(this.s), info: {} };
