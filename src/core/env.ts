@@ -16,7 +16,7 @@
 import { displaySymbol, type MimeBundle } from "../display.js";
 import { npRandom, type NumpyGenerator } from "./numpy-random.js";
 import { Rng, type Seed } from "./rng.js";
-import { formatValue, type Space } from "./spaces.js";
+import { Box, formatValue, type Space } from "./spaces.js";
 
 /** Extra information an env returns beside observations. */
 export type Info = Record<string, unknown>;
@@ -173,13 +173,21 @@ export abstract class Env<O = unknown, A = unknown> {
     this._npSeed = seed;
   }
 
-  /** For built-in envs: checks the episode status and the action before a step. */
-  protected checkStep(action: unknown): void {
+  /**
+   * For built-in envs: checks the episode status and the action before a step. With
+   * `outOfBounds: "clip"` (envs whose Gymnasium original clips, e.g. Pendulum's torque) a Box
+   * action outside the bounds passes and only its shape and numbers are checked.
+   */
+  protected checkStep(action: unknown, outOfBounds: "throw" | "clip" = "throw"): void {
     if (this.status === "needs-reset") throw new EpisodeStateError(`${this.name}: call reset() before step()`);
     if (this.status === "done") {
       throw new EpisodeStateError(`${this.name}: the episode is over (terminated or truncated); call reset() before stepping again`);
     }
-    checkAction(this.name, this.actionSpace, action);
+    const space = this.actionSpace;
+    if (outOfBounds === "clip" && space instanceof Box) {
+      const why = space.whyNotShape(action);
+      if (why !== undefined) throw new InvalidActionError(this.name, space, action, why);
+    } else checkAction(this.name, space, action);
   }
 
   /** For built-in envs: records the step's outcome and returns it. */

@@ -217,9 +217,12 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array> {
     return { obs: Float32Array.from(this.s), info: {} };
   }
 
-  /** Steps with a float32 action in [-1, 1] (numbers are rounded to float32 first). */
+  /**
+   * Steps with a float32 action (numbers are rounded to float32 first). A force outside [-1, 1]
+   * is clipped to it and the reward's action cost uses the unclipped action, as in Gymnasium.
+   */
   step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
-    this.checkStep(action);
+    this.checkStep(action, "clip");
     const a = f32(action[0]);
     const terminated = mountainCarContinuousStepInPlace(this.s, a, this.stateIsF32, this.params);
     this.stateIsF32 = true;

@@ -138,9 +138,12 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> {
     return { obs: pendulumObservation(this.s), info: {} };
   }
 
-  /** Steps with a float32 torque in [-2, 2] (numbers are rounded to float32 first). */
+  /**
+   * Steps with a float32 torque (numbers are rounded to float32 first); a torque outside [-2, 2]
+   * is clipped to it, as Gymnasium's `np.clip(u, -max_torque, max_torque)` does.
+   */
   step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
-    this.checkStep(action);
+    this.checkStep(action, "clip");
     const a = f32(action[0]);
     this.lastU = f32(Math.min(Math.max(a, -this.params.maxTorque), this.params.maxTorque));
     const reward = pendulumStepInPlace(this.s, a, this.params);

@@ -490,3 +490,43 @@ describe("registered TimeLimits match Gymnasium", () => {
     for (const [id, steps] of Object.entries(expected)) assert.equal(make(id).spec?.maxEpisodeSteps, steps, id);
   });
 });
+
+describe("continuous actions out of bounds are clipped as Gymnasium clips them", () => {
+  // Gymnasium 1.x pendulum.py: u = np.clip(u, -max_torque, max_torque)[0], and the cost uses that u;
+  // continuous_mountain_car.py: force = min(max(action[0], min_action), max_action), while the
+  // reward subtracts math.pow(action[0], 2) * 0.1 of the unclipped action.
+  test("Pendulum-v1: a torque of 3 (or +Infinity) steps as 2, -7 as -2", () => {
+    for (const [given, bound] of [[3.0, 2.0], [Infinity, 2.0], [-7, -2.0]]) {
+      const a = make("Pendulum-v1");
+      const b = make("Pendulum-v1");
+      a.reset({ seed: 5 });
+      b.reset({ seed: 5 });
+      const ra = a.step([given]);
+      const rb = b.step([bound]);
+      assert.deepEqual(ra.obs, rb.obs);
+      assert.equal(ra.reward, rb.reward);
+    }
+  });
+
+  test("MountainCarContinuous-v0: a force of 5 moves the car as 1 does; the action cost is 0.1 * 5^2", () => {
+    const a = make("MountainCarContinuous-v0");
+    const b = make("MountainCarContinuous-v0");
+    a.reset({ seed: 5 });
+    b.reset({ seed: 5 });
+    const ra = a.step([5]);
+    const rb = b.step([1]);
+    assert.deepEqual(ra.obs, rb.obs);
+    assert.equal(ra.reward, -2.5);
+    assert.ok(Math.abs((rb.reward as number) - -0.1) < 1e-12);
+  });
+
+  test("a wrong shape or NaN still throws, naming the env and the space", () => {
+    const env = make("Pendulum-v1");
+    env.reset({ seed: 1 });
+    assert.throws(() => env.step([1, 2]), /Pendulum-v1: invalid action \[1, 2\] for action space Box\(-2\.0, 2\.0, \(1,\), float32\): expected 1 values/);
+    assert.throws(() => env.step([NaN]), /Pendulum-v1: invalid action.*element 0 is NaN/);
+    const car = make("MountainCarContinuous-v0");
+    car.reset({ seed: 1 });
+    assert.throws(() => car.step(0.5 as never), /MountainCarContinuous-v0: invalid action 0.5.*expected an array of 1 numbers/);
+  });
+});
