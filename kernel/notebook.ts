@@ -3,7 +3,8 @@
  * order, outputs recorded in nbformat's shape (streams merged, display updates applied,
  * clear_output honoured), execution counts set. Stops at the first error unless allowed.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { KernelClient } from "./client.js";
 import type { Message } from "./wire.js";
@@ -129,6 +130,30 @@ export async function executeNotebook(notebook: Notebook, cwd: string, options: 
   }
 }
 
+/**
+ * Gives every cell of an nbformat 4.5+ notebook an `id` (required since 4.5; nbconvert warns and
+ * invents them when missing), keeping the ids cells have. Returns the notebook.
+ */
+export function ensureCellIds(notebook: Notebook): Notebook {
+  if (notebook.nbformat !== 4 || notebook.nbformat_minor < 5) return notebook;
+  const taken = new Set(notebook.cells.map((c) => c.id).filter((id): id is string => typeof id === "string"));
+  for (const cell of notebook.cells) {
+    if (typeof cell.id === "string" && cell.id !== "") continue;
+    let id: string;
+    do id = randomUUID().slice(0, 8);
+    while (taken.has(id));
+    taken.add(id);
+    cell.id = id;
+  }
+  return notebook;
+}
+
+/** Writes a notebook as nbformat JSON (cells get ids, the folder is created). */
+export function writeNotebook(path: string, notebook: Notebook): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, JSON.stringify(ensureCellIds(notebook), null, 1) + "\n");
+}
+
 /** `rlbook run`: executes `path` in its own folder and writes the result to `out` (default: in place). */
 export async function runNotebookFile(path: string, out: string | undefined, options: RunOptions = {}): Promise<Notebook> {
   const notebook = readNotebook(path);
@@ -138,7 +163,7 @@ export async function runNotebookFile(path: string, out: string | undefined, opt
   } catch (error) {
     failure = error;
   }
-  writeFileSync(out ?? path, JSON.stringify(notebook, null, 1) + "\n");
+  writeNotebook(out ?? path, notebook);
   if (failure) throw failure;
   return notebook;
 }

@@ -60,6 +60,19 @@ test("rlbook run executes a notebook without Jupyter, and fails clearly", { time
   const notebook = JSON.parse(readFileSync(join(work, "run-ok.out.ipynb"), "utf8")) as Notebook;
   assert.deepEqual(notebook.cells.map((c) => c.execution_count), [1, 2, 3, 4]);
   assert.deepEqual(outputsOf(notebook)[3]!.map((o) => (o.data as Record<string, string>)["text/plain"]), ["'second'"]);
+  assert.deepEqual(notebook.cells.map((c) => c.id), JSON.parse(readFileSync(join(fixtures, "ok.ipynb"), "utf8")).cells.map((c: { id: string }) => c.id), "cell ids are kept");
+
+  // An nbformat 4.5 notebook without cell ids is saved with unique ids (nbformat requires them
+  // since 4.5), into a folder that -o names and that does not exist yet.
+  const noIds = JSON.parse(readFileSync(join(fixtures, "ok.ipynb"), "utf8")) as Notebook;
+  for (const c of noIds.cells) delete c.id;
+  writeFileSync(join(work, "no-ids.ipynb"), JSON.stringify(noIds));
+  const withIds = spawnSync(process.execPath, [cli, "run", join(work, "no-ids.ipynb"), "-o", join(work, "new-folder", "no-ids.ipynb")], { env, encoding: "utf8" });
+  assert.equal(withIds.status, 0, withIds.stderr);
+  assert.match(withIds.stderr, /-> .*new-folder\/no-ids\.ipynb/, "says where the executed copy went");
+  const ids = (JSON.parse(readFileSync(join(work, "new-folder", "no-ids.ipynb"), "utf8")) as Notebook).cells.map((c) => c.id as string);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids) assert.match(id, /^[a-zA-Z0-9-_]{1,64}$/);
 
   copyFileSync(join(fixtures, "error.ipynb"), join(work, "run-error.ipynb"));
   const failing = spawnSync(process.execPath, [cli, "run", join(work, "run-error.ipynb")], { env, encoding: "utf8" });
@@ -148,4 +161,20 @@ test("the sweeps notebook runs a PPO CartPole sweep with ASHA in the live panel 
   assert.ok(Number(best[2]) > 100, `the best trial learned something: ${best[2]}`);
   assert.ok(/learningRate: [\d.]+/.test(text) && /nSteps: [\d.]+/.test(text), "importance per parameter is shown");
   assert.ok(outputs.some((o) => data(o)["application/vnd.vegalite.v5+json"]), "the parallel-coordinates chart is shown");
+});
+
+test("the tutorial notebooks are nbformat 4.5 with unique cell ids; npm start writes its executed copy to a git-ignored folder", () => {
+  for (const name of ["quickstart", "environments", "plots", "sweeps", "widgets"]) {
+    const nb = JSON.parse(readFileSync(join(packageRoot, "notebooks", `${name}.ipynb`), "utf8")) as Notebook;
+    assert.equal(`${nb.nbformat}.${nb.nbformat_minor}`, "4.5", name);
+    const ids = nb.cells.map((c) => c.id);
+    assert.ok(ids.every((id) => typeof id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(id)), `${name}: every cell has an id`);
+    assert.equal(new Set(ids).size, ids.length, `${name}: ids are unique`);
+  }
+  // npm start must leave the tracked notebooks/quickstart.ipynb as it is (git status stays clean).
+  const start = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const out = / -o (\S+)/.exec(start)?.[1];
+  assert.ok(out && out !== "notebooks/quickstart.ipynb", `npm start writes elsewhere: ${start}`);
+  const ignored = spawnSync("git", ["check-ignore", "-q", "--no-index", out], { cwd: packageRoot });
+  assert.equal(ignored.status, 0, `${out} is git-ignored`);
 });
