@@ -32,6 +32,20 @@ export class CellExecutionError extends Error {
   }
 }
 
+/** A cell that ran past `--timeout`: it was interrupted, and its outputs so far are kept. */
+export class CellTimeoutError extends Error {
+  override name = "CellTimeoutError";
+  constructor(readonly cellIndex: number, readonly seconds: number, source: string) {
+    const first = source.split("\n").find((l) => l.trim() !== "") ?? "";
+    super(`cell ${cellIndex + 1} timed out after ${seconds} s (--timeout ${seconds}) and was interrupted: ${first.length > 80 ? first.slice(0, 77) + "..." : first}`);
+  }
+}
+
+// The longest setTimeout Node honours (about 24.8 days): "no limit" for a cell.
+const NO_LIMIT_S = Math.floor((2 ** 31 - 1) / 1000);
+// How long an interrupted cell may take to stop before the kernel counts as hung.
+const INTERRUPT_GRACE_S = 10;
+
 export function readNotebook(path: string): Notebook {
   let text: string;
   try {
@@ -80,17 +94,26 @@ export interface RunOptions {
   argv?: string[];
 }
 
-/** Executes every code cell of a notebook file's contents in a fresh kernel started in `cwd`. */
+/**
+ * Executes every code cell of a notebook file's contents in a fresh kernel started in `cwd`.
+ * `timeout` applies to each cell's own run: the kernel's start and warm-up (worker thread,
+ * compiler) happen before the first cell. A cell past it is interrupted; its outputs so far and a
+ * CellTimeoutError output are kept, and the run stops unless `allowErrors`.
+ */
 export async function executeNotebook(notebook: Notebook, cwd: string, options: RunOptions = {}): Promise<Notebook> {
   const client = await KernelClient.start({ cwd, argv: options.argv });
   const displayed = new Map<string, Record<string, unknown>[]>();
   try {
+    // Warm up: the first execution loads the compiler; it must not count against the first cell.
+    await client.execute("void 0", { silent: true, storeHistory: false, allowStdin: false, timeout: 300 });
     for (const [index, cell] of notebook.cells.entries()) {
       if (cell.cell_type !== "code") continue;
       const outputs: Record<string, unknown>[] = [];
       let clearPending = false;
       cell.outputs = outputs;
+      let timedOut = false;
       const onOutput = (message: Message) => {
+        if (timedOut) return; // the interrupt's own report is replaced by the timeout error
         const type = message.header.msg_type;
         const content = message.content as Record<string, unknown>;
         if (type === "clear_output") {
@@ -115,7 +138,26 @@ export async function executeNotebook(notebook: Notebook, cwd: string, options: 
         const id = (content.transient as { display_id?: string } | undefined)?.display_id;
         if (id) displayed.set(id, [...(displayed.get(id) ?? []), output]);
       };
-      const { reply } = await client.execute(sourceOf(cell), { allowStdin: false, timeout: options.timeout, onOutput });
+      const running = client.execute(sourceOf(cell), { allowStdin: false, timeout: NO_LIMIT_S, onOutput });
+      let timer: NodeJS.Timeout | undefined;
+      const limit = options.timeout;
+      const outcome = await (limit === undefined
+        ? running
+        : Promise.race([running, new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limit * 1000)))]));
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        timedOut = true;
+        const error = new CellTimeoutError(index, limit!, sourceOf(cell));
+        await client.request("control", "interrupt_request", {}, INTERRUPT_GRACE_S).catch(() => undefined);
+        const stopped = await Promise.race([running.then((r) => r.reply), new Promise<undefined>((resolve) => setTimeout(resolve, INTERRUPT_GRACE_S * 1000).unref())]);
+        cell.execution_count = (stopped?.content.execution_count as number | undefined) ?? null;
+        outputs.push({ output_type: "error", ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] });
+        options.onCell?.(index, cell);
+        if (!stopped) throw new Error(`${error.message}; the kernel did not stop within ${INTERRUPT_GRACE_S} s of the interrupt`);
+        if (!options.allowErrors) throw error;
+        continue;
+      }
+      const { reply } = outcome;
       cell.execution_count = (reply.content.execution_count as number | undefined) ?? null;
       options.onCell?.(index, cell);
       if (reply.content.status === "error" && !options.allowErrors) {
