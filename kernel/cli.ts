@@ -59,7 +59,13 @@ async function main(argv: string[]): Promise<number> {
       if (!values.f) throw new UsageError("rlbook kernel needs -f CONNECTION_FILE");
       const { readConnectionFile } = await import("./connection.js");
       const { Kernel } = await import("./kernel.js");
+      const { watchParent } = await import("./parent-watch.js");
       await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"] }).start();
+      // A kernel whose client died (parent gone, or JPY_PARENT_PID gone) exits, as ipykernel's does.
+      watchParent(() => {
+        process.stderr.write("rlbook kernel: the process that started it is gone; exiting\n");
+        process.exit(0);
+      });
       return -1; // keep running
     }
     case "run": {

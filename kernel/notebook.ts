@@ -149,7 +149,7 @@ export async function executeNotebook(notebook: Notebook, cwd: string, options: 
         timedOut = true;
         const error = new CellTimeoutError(index, limit!, sourceOf(cell));
         await client.request("control", "interrupt_request", {}, INTERRUPT_GRACE_S).catch(() => undefined);
-        const stopped = await Promise.race([running.then((r) => r.reply), new Promise<undefined>((resolve) => setTimeout(resolve, INTERRUPT_GRACE_S * 1000).unref())]);
+        const stopped = await Promise.race([running.then((r) => r.reply), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), INTERRUPT_GRACE_S * 1000).unref())]);
         cell.execution_count = (stopped?.content.execution_count as number | undefined) ?? null;
         outputs.push({ output_type: "error", ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] });
         options.onCell?.(index, cell);

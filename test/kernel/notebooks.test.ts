@@ -178,3 +178,29 @@ test("the tutorial notebooks are nbformat 4.5 with unique cell ids; npm start wr
   const ignored = spawnSync("git", ["check-ignore", "-q", "--no-index", out], { cwd: packageRoot });
   assert.equal(ignored.status, 0, `${out} is git-ignored`);
 });
+
+test("rlbook run --timeout applies to each cell, not to the kernel's start; a timed-out cell is named, its outputs kept, and --allow-errors goes on", { timeout: 120_000 }, () => {
+  const cell = (source: string, id: string) => ({ cell_type: "code", id, metadata: {}, source, outputs: [], execution_count: null });
+  const write = (name: string, sources: string[]) =>
+    writeFileSync(join(work, name), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: sources.map((s, i) => cell(s, `c${i}`)) }));
+  // The first cell's own run takes milliseconds; the kernel's start and compiler load (seconds) must not count.
+  write("quick.ipynb", ["const x: number = 1 + 1;\nx", "x * 2"]);
+  const quick = spawnSync(process.execPath, [cli, "run", join(work, "quick.ipynb"), "--timeout", "1"], { env, encoding: "utf8" });
+  assert.equal(quick.status, 0, quick.stderr);
+
+  write("slow.ipynb", ['console.log("before")', 'console.log("partial");\nawait new Promise((r) => setTimeout(r, 60_000));', 'console.log("after")']);
+  const slow = spawnSync(process.execPath, [cli, "run", join(work, "slow.ipynb"), "-o", join(work, "slow.out.ipynb"), "--timeout", "2"], { env, encoding: "utf8" });
+  assert.equal(slow.status, 1);
+  assert.match(slow.stderr, /cell 2 timed out after 2 s \(--timeout 2\) and was interrupted: console\.log\("partial"\);/);
+  const saved = outputsOf(JSON.parse(readFileSync(join(work, "slow.out.ipynb"), "utf8")) as Notebook);
+  assert.equal(saved[0]![0]!.text, "before\n");
+  assert.equal(saved[1]![0]!.text, "partial\n", "the timed-out cell's outputs so far are saved");
+  assert.equal(saved[1]![1]!.ename, "CellTimeoutError");
+  assert.deepEqual(saved[2], [], "the run stopped at the timed-out cell");
+
+  const going = spawnSync(process.execPath, [cli, "run", join(work, "slow.ipynb"), "-o", join(work, "slow.all.ipynb"), "--timeout", "2", "--allow-errors"], { env, encoding: "utf8" });
+  assert.equal(going.status, 0, going.stderr);
+  const all = outputsOf(JSON.parse(readFileSync(join(work, "slow.all.ipynb"), "utf8")) as Notebook);
+  assert.equal(all[1]![1]!.ename, "CellTimeoutError");
+  assert.equal(all[2]![0]!.text, "after\n", "--allow-errors runs the cells after a timeout, in the same kernel");
+});
