@@ -5,12 +5,12 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 import { packageRoot } from "../../kernel/paths.js";
 import type { Notebook } from "../../kernel/notebook.js";
 
 const fixtures = join(packageRoot, "test", "kernel", "fixtures");
-const cli = join(packageRoot, "dist", "kernel", "cli.js");
+const cli = join(packageRoot, "dist", "cli.js");
 const work = mkdtempSync(join(tmpdir(), "rlbook-notebooks-"));
 const env = { ...process.env, RLBOOK_HISTORY: join(work, "history.jsonl") };
 

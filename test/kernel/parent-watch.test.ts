@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { newConnection } from "../../kernel/client.js";
 import { packageRoot } from "../../kernel/paths.js";
 
-const cli = join(packageRoot, "dist", "kernel", "cli.js");
+const cli = join(packageRoot, "dist", "cli.js");
 
 function alive(pid: number): boolean {
   try {

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 import { packageRoot } from "../../kernel/paths.js";
 import { VEGA_LITE_MIME, VEGA_LITE_SCHEMA } from "../../src/plot/chart.js";
 import { notebookToHTML, type NotebookJSON } from "../../src/plot/html-export.js";

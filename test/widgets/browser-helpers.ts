@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { freePorts } from "../../kernel/client.js";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 
 /** The repository root (tests run from dist/test/widgets/). */
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
