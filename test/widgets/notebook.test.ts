@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "../../kernel/client.js";
 import type { Message } from "../../kernel/wire.js";
-import { repoRoot } from "./browser-helpers.js";
+import { repoRoot } from "../../harness/jupyter-browser.js";
 
 interface Cell {
   cell_type: string;
