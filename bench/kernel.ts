@@ -94,7 +94,7 @@ export async function benchKernel(): Promise<void> {
   } catch {
     console.log("kernel: tslab is not installed (npm ci installs it as a devDependency); rlbook figures only");
   }
-  const cli = new URL("../kernel/cli.js", import.meta.url).pathname;
+  const cli = new URL("../cli.js", import.meta.url).pathname;
   const rlbook = await measure([process.execPath, cli, "kernel", "-f", "{connection_file}"]);
   const tslab = tslabBin ? await measure([process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"]) : undefined;
   const rows: [string, (f: KernelFigures) => number, string][] = [

@@ -71,7 +71,7 @@ async function benchLive(): Promise<void> {
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-bench-plot-"));
   const client = await KernelClient.start({
     cwd,
-    argv: [process.execPath, new URL("../kernel/cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"],
+    argv: [process.execPath, new URL("../cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"],
     env: { ...process.env, RLBOOK_HISTORY: join(cwd, ".history.jsonl") },
   });
   try {

@@ -5,7 +5,7 @@
  * browser), measured in the same run, so the ratio shows what the server and page add.
  */
 import { KernelClient } from "../kernel/client.js";
-import { bundlePage, CHROMIUM, CHROMIUM_ARGS, missingTools, startJupyterServer } from "../test/widgets/browser-helpers.js";
+import { bundlePage, CHROMIUM, CHROMIUM_ARGS, missingTools, startJupyterServer } from "../harness/jupyter-browser.js";
 
 const ROUNDS = 50;
 

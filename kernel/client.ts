@@ -80,9 +80,11 @@ export class KernelClient {
     client.#connectionDir = mkdtempSync(join(tmpdir(), "rlbook-"));
     const file = join(client.#connectionDir, "kernel.json");
     writeFileSync(file, JSON.stringify(connection), { mode: 0o600 });
-    const argv = (options.argv ?? [process.execPath, new URL("./cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
+    const argv = (options.argv ?? [process.execPath, new URL("../cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
     client.#spawnedAt = performance.now();
-    client.process = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "inherit", "inherit"] });
+    // JPY_PARENT_PID, as jupyter_client sets it: the kernel exits when this process is gone.
+    const env = { ...(options.env ?? process.env), JPY_PARENT_PID: String(process.pid) };
+    client.process = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ["ignore", "inherit", "inherit"] });
     client.#connect();
     await client.waitForReady(options.startTimeout ?? 30);
     return client;

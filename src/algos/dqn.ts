@@ -227,8 +227,10 @@ export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSp
   }
 
   /**
-   * Steps the vector env (off-policy.ts's collectStep) until the next update is due (at most
-   * ~1000 env steps), then trains; the target network follows every targetUpdateInterval env steps.
+   * About max(trainFreq, 1000) env steps (off-policy.ts's collectStep), training whenever a round
+   * is due; the target network follows every targetUpdateInterval env steps. An iteration spans
+   * enough steps that its record nearly always holds finished episodes (one per update left most
+   * records with none, the last one included).
    */
   override learnIteration(): IterationResult {
     if (!this.obs) this.beginTraining(1e9);
@@ -239,13 +241,12 @@ export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSp
     while (this.numTimesteps - before < Math.max(c.trainFreq, 1000) || this.numTimesteps === before) {
       this.sinceTarget += this.collectStep(episodes);
       if (this.learningStarted()) {
-        const trained = this.trainIfDue(lossTensors);
+        this.trainIfDue(lossTensors);
         while (this.sinceTarget >= c.targetUpdateInterval) {
           this.sinceTarget -= c.targetUpdateInterval;
           if (c.tau >= 1) this.target.copyFrom(this.q);
           else this.target.softUpdate(this.q, c.tau);
         }
-        if (trained) break;
       } else {
         this.sinceTrain = Math.min(this.sinceTrain, c.trainFreq);
       }

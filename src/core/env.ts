@@ -14,8 +14,9 @@
  * `render()` and a text line.
  */
 import { displaySymbol, type MimeBundle } from "../display.js";
+import { npRandom, type NumpyGenerator } from "./numpy-random.js";
 import { Rng, type Seed } from "./rng.js";
-import { formatValue, type NumericArray, type Space } from "./spaces.js";
+import { Box, formatValue, type NumericArray, type Space } from "./spaces.js";
 
 /** Extra information an env returns beside observations. */
 export type Info = Record<string, unknown>;
@@ -108,6 +109,8 @@ export abstract class Env<O = unknown, A = unknown, I extends Info = Info> {
   /** Static facts (render frame rate). */
   metadata: EnvMetadata = { renderFps: 30 };
   private _rng: Rng | undefined;
+  private _npRandom: NumpyGenerator | undefined;
+  private _npSeed: Seed | undefined;
   /** Where the episode is; built-in envs keep it up to date. */
   protected status: EpisodeStatus = "needs-reset";
 
@@ -133,7 +136,7 @@ export abstract class Env<O = unknown, A = unknown, I extends Info = Info> {
     this._spec = s;
   }
 
-  /** The env's generator (Gymnasium's `np_random`); seeded from entropy until `reset({seed})`. */
+  /** The env's generator (rlbook's {@link Rng}); seeded from entropy until `reset({seed})`. */
   get rng(): Rng {
     if (!this._rng) this._rng = Rng.fromEntropy();
     return this._rng;
@@ -141,6 +144,23 @@ export abstract class Env<O = unknown, A = unknown, I extends Info = Info> {
 
   set rng(r: Rng) {
     this._rng = r;
+  }
+
+  /**
+   * NumPy's `Generator(PCG64(SeedSequence(seed)))`, seeded by `reset({seed})` as Gymnasium seeds
+   * `np_random` (from entropy until then). The classic-control envs draw their start states from
+   * it, so that they start where Gymnasium's do.
+   */
+  get npRandom(): NumpyGenerator {
+    if (!this._npRandom) {
+      this._npRandom = npRandom(this._npSeed);
+      this._npSeed = undefined;
+    }
+    return this._npRandom;
+  }
+
+  set npRandom(g: NumpyGenerator) {
+    this._npRandom = g;
   }
 
   /** The innermost env under all wrappers. */
@@ -155,16 +175,28 @@ export abstract class Env<O = unknown, A = unknown, I extends Info = Info> {
 
   /** Reseeds the generator when `seed` is given (Gymnasium's `super().reset(seed=seed)`). */
   protected seedRng(seed: Seed | undefined): void {
-    if (seed !== undefined) this._rng = new Rng(seed);
+    if (seed === undefined) return;
+    this._rng = new Rng(seed);
+    // Created on first use: envs that never draw from it pay nothing for the 128-bit setup.
+    this._npRandom = undefined;
+    this._npSeed = seed;
   }
 
-  /** For built-in envs: checks the episode status and the action before a step. */
-  protected checkStep(action: unknown): void {
+  /**
+   * For built-in envs: checks the episode status and the action before a step. With
+   * `outOfBounds: "clip"` (envs whose Gymnasium original clips, e.g. Pendulum's torque) a Box
+   * action outside the bounds passes and only its shape and numbers are checked.
+   */
+  protected checkStep(action: unknown, outOfBounds: "throw" | "clip" = "throw"): void {
     if (this.status === "needs-reset") throw new EpisodeStateError(`${this.name}: call reset() before step()`);
     if (this.status === "done") {
       throw new EpisodeStateError(`${this.name}: the episode is over (terminated or truncated); call reset() before stepping again`);
     }
-    checkAction(this.name, this.actionSpace, action);
+    const space = this.actionSpace;
+    if (outOfBounds === "clip" && space instanceof Box) {
+      const why = space.whyNotShape(action);
+      if (why !== undefined) throw new InvalidActionError(this.name, space, action, why);
+    } else checkAction(this.name, space, action);
   }
 
   /** For built-in envs: records the step's outcome and returns it. */
@@ -232,6 +264,14 @@ export class Wrapper<O = unknown, A = unknown, WO = O, WA = A> extends Env<O, A>
 
   override set rng(r: Rng) {
     this.env.rng = r;
+  }
+
+  override get npRandom(): NumpyGenerator {
+    return this.env.npRandom;
+  }
+
+  override set npRandom(g: NumpyGenerator) {
+    this.env.npRandom = g;
   }
 
   override get unwrapped(): Env {

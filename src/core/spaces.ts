@@ -240,6 +240,22 @@ export class Box<V extends NumericArray = Float32Array> extends Space<V> {
   }
 
   whyNot(x: unknown): string | undefined {
+    const why = this.whyNotShape(x);
+    if (why !== undefined) return why;
+    const arr = typeof x === "number" ? [x] : (x as ArrayLike<number>);
+    for (let i = 0; i < this.size; i++) {
+      const raw = arr[i];
+      const v = this.dtype === "float32" ? Math.fround(raw) : raw;
+      if (v < this.low[i] || v > this.high[i]) return `element ${i} = ${raw} is outside [${fmtNum(this.low[i], this.dtype === "float32")}, ${fmtNum(this.high[i], this.dtype === "float32")}]`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Why `x` is not `size` numbers of this Box's dtype (NaN and, for integer dtypes, fractions
+   * refused), bounds aside: the check for envs that clip out-of-bounds actions as Gymnasium's do.
+   */
+  whyNotShape(x: unknown): string | undefined {
     let arr: ArrayLike<number>;
     if (typeof x === "number" && this.size === 1 && this.shape.length === 0) arr = [x];
     else if (isArrayLikeOfNumbers(x)) arr = x;
@@ -251,8 +267,6 @@ export class Box<V extends NumericArray = Float32Array> extends Space<V> {
       if (typeof raw !== "number") return `element ${i} is not a number (${typeof raw})`;
       if (Number.isNaN(raw)) return `element ${i} is NaN`;
       if (isInt && !Number.isInteger(raw)) return `element ${i} = ${raw} is not an integer (dtype ${this.dtype})`;
-      const v = this.dtype === "float32" ? Math.fround(raw) : raw;
-      if (v < this.low[i] || v > this.high[i]) return `element ${i} = ${raw} is outside [${fmtNum(this.low[i], this.dtype === "float32")}, ${fmtNum(this.high[i], this.dtype === "float32")}]`;
     }
     return undefined;
   }

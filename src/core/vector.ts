@@ -20,7 +20,7 @@
  */
 import { displaySymbol, type MimeBundle } from "../display.js";
 import { EpisodeStateError, InvalidActionError, type Env, type EnvSpec, type Info } from "./env.js";
-import { Rng, type Seed } from "./rng.js";
+import type { Seed } from "./rng.js";
 import { formatValue, type Space } from "./spaces.js";
 import { tileFrames } from "./svg.js";
 
@@ -381,12 +381,15 @@ export class VectorRecordEpisodeStatistics extends VectorEnv {
   }
 }
 
-/** Per-env generators for `reset` seeds (used by dedicated vector envs). */
-export function reseed(rngs: (Rng | undefined)[], seed: Seed | readonly Seed[] | undefined): void {
-  const seeds = seedsFor(seed, rngs.length);
-  for (let i = 0; i < rngs.length; i++) {
+/**
+ * Per-env generators for `reset` seeds (used by dedicated vector envs): env i gets
+ * `create(seed_i)`; an env without a seed keeps its generator (or gets `create(undefined)`, from entropy).
+ */
+export function reseed<G>(gens: (G | undefined)[], seed: Seed | readonly Seed[] | undefined, create: (seed: Seed | undefined) => G): void {
+  const seeds = seedsFor(seed, gens.length);
+  for (let i = 0; i < gens.length; i++) {
     const s = seeds[i];
-    if (s !== undefined) rngs[i] = new Rng(s);
-    else if (!rngs[i]) rngs[i] = Rng.fromEntropy();
+    if (s !== undefined) gens[i] = create(s);
+    else if (!gens[i]) gens[i] = create(undefined);
   }
 }

@@ -199,7 +199,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.1, 0.1);
-    for (let i = 0; i < 4; i++) this.s[i] = f32(this.rng.uniform(low, high));
+    for (let i = 0; i < 4; i++) this.s[i] = f32(this.npRandom.uniform(low, high));
     this.status = "running";
     return { obs: acrobotObservation(this.s), info: {} };
   }
@@ -207,7 +207,7 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   step(action: number): StepResult<Float32Array> {
     this.checkStep(action);
     let torque = this.params.availTorque[action];
-    if (this.params.torqueNoiseMax > 0) torque += this.rng.uniform(-this.params.torqueNoiseMax, this.params.torqueNoiseMax);
+    if (this.params.torqueNoiseMax > 0) torque += this.npRandom.uniform(-this.params.torqueNoiseMax, this.params.torqueNoiseMax);
     const terminated = acrobotStepInPlace(this.s, torque, this.params);
     return this.finishStep({ obs: acrobotObservation(this.s), reward: terminated ? 0.0 : -1.0, terminated, truncated: false, info: {} });
   }

@@ -6,13 +6,14 @@
  * left, 1 right, with force 10 N. Reward +1 for every step, including the terminating one.
  * Terminates when |x| > 2.4 or |theta| > 12 degrees; `make` adds TimeLimit(500). With
  * `suttonBartoReward` (Gymnasium 1.x `sutton_barto_reward`) the reward is 0 per step and -1 on termination.
- * Initial state uniform in [-0.05, 0.05]^4 (reset options `{low, high}` change the bounds).
+ * Initial state uniform in [-0.05, 0.05]^4 from `np_random` (NumPy's PCG64, as Gymnasium seeds it; reset
+ * options `{low, high}` change the bounds).
  *
  * The physics lives in one function, {@link cartPoleStepInPlace}, shared by the single env and
  * the vector env {@link CartPoleVectorEnv}, which steps N carts in typed arrays.
  */
 import { Env, EpisodeStateError, InvalidActionError, type ResetArgs, type ResetResult, type StepResult } from "../core/env.js";
-import { Rng } from "../core/rng.js";
+import { npRandom, type NumpyGenerator } from "../core/numpy-random.js";
 import { Box, Discrete, FLOAT32_MAX } from "../core/spaces.js";
 import { flipY, line, polygon, rotate, svgDocument, circle, type Point } from "../core/svg.js";
 import { reseed, VectorEnv, type AutoresetMode, type VectorInfo, type VectorOptions, type VectorResetArgs, type VectorResetResult, type VectorStepResult } from "../core/vector.js";
@@ -84,8 +85,11 @@ export function cartPoleStepInPlace(s: Float64Array, o: number, action: number, 
   return x < -p.xThreshold || x > p.xThreshold || theta < -p.thetaThresholdRadians || theta > p.thetaThresholdRadians;
 }
 
-/** Draws CartPole's initial state into `s[o .. o+4)`: four uniforms in [low, high). */
-export function cartPoleResetInPlace(rng: Rng, s: Float64Array, o: number, low: number, high: number): void {
+/**
+ * Draws CartPole's initial state into `s[o .. o+4)`: four uniforms in [low, high), Gymnasium's
+ * `np_random.uniform(low, high, size=(4,))`.
+ */
+export function cartPoleResetInPlace(rng: NumpyGenerator, s: Float64Array, o: number, low: number, high: number): void {
   for (let i = 0; i < 4; i++) s[o + i] = rng.uniform(low, high);
 }
 
@@ -158,7 +162,7 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.05, 0.05);
-    cartPoleResetInPlace(this.rng, this.s, 0, low, high);
+    cartPoleResetInPlace(this.npRandom, this.s, 0, low, high);
     this.status = "running";
     return { obs: Float32Array.from(this.s), info: {} };
   }
@@ -198,7 +202,8 @@ export class CartPoleVectorEnv extends VectorEnv {
   private readonly s: Float64Array;
   private readonly steps: Int32Array;
   private readonly needsReset: Uint8Array;
-  private readonly rngs: (Rng | undefined)[];
+  /** Env i's `np_random`, as in a Gymnasium SyncVectorEnv of N CartPoles. */
+  private readonly rngs: (NumpyGenerator | undefined)[];
   private started = false;
 
   constructor(options: CartPoleVectorOptions) {
@@ -214,7 +219,7 @@ export class CartPoleVectorEnv extends VectorEnv {
     this.s = new Float64Array(4 * n);
     this.steps = new Int32Array(n);
     this.needsReset = new Uint8Array(n);
-    this.rngs = new Array<Rng | undefined>(n).fill(undefined);
+    this.rngs = new Array<NumpyGenerator | undefined>(n).fill(undefined);
   }
 
   /** The float64 states, N rows of [x, x_dot, theta, theta_dot] (a copy). */
@@ -231,7 +236,7 @@ export class CartPoleVectorEnv extends VectorEnv {
   }
 
   reset(args: VectorResetArgs = {}): VectorResetResult {
-    reseed(this.rngs, args.seed);
+    reseed(this.rngs, args.seed, npRandom);
     const [low, high] = parseResetBounds(this.name, args.options, -0.05, 0.05);
     for (let i = 0; i < this.numEnvs; i++) cartPoleResetInPlace(this.rngs[i]!, this.s, 4 * i, low, high);
     this.steps.fill(0);

@@ -165,7 +165,7 @@ export class MountainCarEnv extends Env<Float32Array, number> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.6, -0.4);
-    this.s[0] = this.rng.uniform(low, high);
+    this.s[0] = this.npRandom.uniform(low, high);
     this.s[1] = 0;
     this.status = "running";
     return { obs: Float32Array.from(this.s), info: {} };
@@ -210,16 +210,19 @@ export class MountainCarContinuousEnv extends Env<Float32Array, Float32Array> {
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
     this.seedRng(args.seed);
     const [low, high] = parseResetBounds(this.name, args.options, -0.6, -0.4);
-    this.s[0] = this.rng.uniform(low, high);
+    this.s[0] = this.npRandom.uniform(low, high);
     this.s[1] = 0;
     this.stateIsF32 = false;
     this.status = "running";
     return { obs: Float32Array.from(this.s), info: {} };
   }
 
-  /** Steps with a float32 action in [-1, 1] (numbers are rounded to float32 first). */
+  /**
+   * Steps with a float32 action (numbers are rounded to float32 first). A force outside [-1, 1]
+   * is clipped to it and the reward's action cost uses the unclipped action, as in Gymnasium.
+   */
   step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
-    this.checkStep(action);
+    this.checkStep(action, "clip");
     const a = f32(action[0]);
     const terminated = mountainCarContinuousStepInPlace(this.s, a, this.stateIsF32, this.params);
     this.stateIsF32 = true;

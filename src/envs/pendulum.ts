@@ -131,16 +131,19 @@ export class PendulumEnv extends Env<Float32Array, Float32Array> {
       if ("y_init" in o) hy = Number(o.y_init);
       if (!Number.isFinite(hx) || !Number.isFinite(hy)) throw new TypeError(`${this.name}: reset options x_init and y_init must be finite numbers`);
     }
-    this.s[0] = this.rng.uniform(-hx, hx);
-    this.s[1] = this.rng.uniform(-hy, hy);
+    this.s[0] = this.npRandom.uniform(-hx, hx);
+    this.s[1] = this.npRandom.uniform(-hy, hy);
     this.lastU = undefined;
     this.status = "running";
     return { obs: pendulumObservation(this.s), info: {} };
   }
 
-  /** Steps with a float32 torque in [-2, 2] (numbers are rounded to float32 first). */
+  /**
+   * Steps with a float32 torque (numbers are rounded to float32 first); a torque outside [-2, 2]
+   * is clipped to it, as Gymnasium's `np.clip(u, -max_torque, max_torque)` does.
+   */
   step(action: Float32Array | readonly number[]): StepResult<Float32Array> {
-    this.checkStep(action);
+    this.checkStep(action, "clip");
     const a = f32(action[0]);
     this.lastU = f32(Math.min(Math.max(a, -this.params.maxTorque), this.params.maxTorque));
     const reward = pendulumStepInPlace(this.s, a, this.params);

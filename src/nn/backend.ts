@@ -16,10 +16,13 @@
  * `@tensorflow/tfjs-backend-webgpu` is imported (it registers itself only when navigator.gpu
  * exists at import time). `auto` accepts a WebGPU adapter only when it is a real GPU (not a
  * fallback / software adapter such as lavapipe or SwiftShader); asking for "webgpu" explicitly
- * accepts a software adapter too (useful as a code-path check). Dawn keeps Node's event loop
+ * accepts a software adapter too (useful as a code-path check). Neither loads Dawn without the
+ * Vulkan loader, and `auto` asks a child process for the adapter first, so that Dawn's native
+ * "Couldn't load Vulkan" warnings never reach the terminal or a cell. Dawn keeps Node's event loop
  * alive: call {@link releaseBackend} (or `process.exit`) when done with a WebGPU backend.
  */
 import { tf } from "./tf.js";
+import { missingVulkanLoader, probeWebgpuAdapter } from "./webgpu-probe.js";
 
 /** A backend name accepted by {@link backend}. */
 export type BackendName = "auto" | "wasm" | "webgpu" | "tensorflow" | "cpu";
@@ -123,6 +126,17 @@ async function tryWebgpu(requireRealGpu: boolean): Promise<void> {
   if (!tf.findBackendFactory("webgpu")) {
     const nav = g.navigator as { gpu?: unknown } | undefined;
     if (!nav?.gpu) {
+      // Dawn prints native warnings when it finds no Vulkan: check first, and for auto ask a child
+      // process (webgpu-probe.ts), so that nothing reaches the terminal or the cell.
+      const noLoader = missingVulkanLoader();
+      if (noLoader) throw new Error(noLoader);
+      if (requireRealGpu) {
+        const probe = await probeWebgpuAdapter();
+        if (!probe.found) throw new Error(probe.reason);
+        if (probe.fallback || SOFTWARE_ADAPTER.test(probe.description)) {
+          throw new Error(`the only WebGPU adapter is a software/fallback one (${probe.description}), not a real GPU`);
+        }
+      }
       let mod: { create: (opts: string[]) => unknown; globals: Record<string, unknown> };
       try {
         mod = (await import("webgpu")) as unknown as typeof mod;

@@ -47,7 +47,11 @@ export interface MetricRecord {
 export type TrainCallback = (record: MetricRecord) => void | boolean | "stop" | Promise<void | boolean | "stop">;
 
 export interface TrainOptions {
-  /** Env steps to train for (the run may overshoot by less than one iteration). */
+  /**
+   * Env steps to train for: the run stops at the first iteration boundary at or past them, as SB3's
+   * `learn(total_timesteps)` (an iteration is a rollout for on-policy agents, ~200-1000 env steps for
+   * off-policy ones), so it trains at least this many.
+   */
   steps: number;
   /** Stops training when aborted (the history so far is returned). */
   signal?: AbortSignal;

@@ -15,6 +15,7 @@ import {
   PendulumEnv,
   Rng,
   angleNormalize,
+  npRandom,
   bound,
   make,
   wrap,
@@ -306,7 +307,7 @@ describe("CartPole-v1 equals Gymnasium", () => {
     const a = env.reset({ seed: 7 }).obs;
     const b = env.reset({ seed: 7 }).obs;
     assert.deepEqual(a, b);
-    const rng = new Rng(7);
+    const rng = npRandom(7); // Gymnasium's np_random (checked against NumPy in gymnasium-seed.test.ts)
     assert.deepEqual(Array.from(a), [0, 0, 0, 0].map(() => f32(rng.uniform(-0.05, 0.05))));
     const c = env.reset({ seed: 8, options: { low: 0.5, high: 0.6 } }).obs;
     for (const v of c) assert.ok(v >= 0.5 && v <= 0.6);
@@ -351,7 +352,7 @@ describe("Acrobot-v1 equals Gymnasium", () => {
     const env = new AcrobotEnv();
     env.reset({ seed: 11 });
     for (const v of env.state) assert.equal(v, f32(v));
-    const rng = new Rng(11);
+    const rng = npRandom(11);
     assert.deepEqual(Array.from(env.state), [0, 0, 0, 0].map(() => f32(rng.uniform(-0.1, 0.1))));
   });
 
@@ -487,5 +488,45 @@ describe("registered TimeLimits match Gymnasium", () => {
   test("max_episode_steps", () => {
     const expected: Record<string, number> = { "CartPole-v1": 500, "Acrobot-v1": 500, "MountainCar-v0": 200, "MountainCarContinuous-v0": 999, "Pendulum-v1": 200 };
     for (const [id, steps] of Object.entries(expected)) assert.equal(make(id).spec?.maxEpisodeSteps, steps, id);
+  });
+});
+
+describe("continuous actions out of bounds are clipped as Gymnasium clips them", () => {
+  // Gymnasium 1.x pendulum.py: u = np.clip(u, -max_torque, max_torque)[0], and the cost uses that u;
+  // continuous_mountain_car.py: force = min(max(action[0], min_action), max_action), while the
+  // reward subtracts math.pow(action[0], 2) * 0.1 of the unclipped action.
+  test("Pendulum-v1: a torque of 3 (or +Infinity) steps as 2, -7 as -2", () => {
+    for (const [given, bound] of [[3.0, 2.0], [Infinity, 2.0], [-7, -2.0]]) {
+      const a = make("Pendulum-v1");
+      const b = make("Pendulum-v1");
+      a.reset({ seed: 5 });
+      b.reset({ seed: 5 });
+      const ra = a.step([given]);
+      const rb = b.step([bound]);
+      assert.deepEqual(ra.obs, rb.obs);
+      assert.equal(ra.reward, rb.reward);
+    }
+  });
+
+  test("MountainCarContinuous-v0: a force of 5 moves the car as 1 does; the action cost is 0.1 * 5^2", () => {
+    const a = make("MountainCarContinuous-v0");
+    const b = make("MountainCarContinuous-v0");
+    a.reset({ seed: 5 });
+    b.reset({ seed: 5 });
+    const ra = a.step([5]);
+    const rb = b.step([1]);
+    assert.deepEqual(ra.obs, rb.obs);
+    assert.equal(ra.reward, -2.5);
+    assert.ok(Math.abs((rb.reward as number) - -0.1) < 1e-12);
+  });
+
+  test("a wrong shape or NaN still throws, naming the env and the space", () => {
+    const env = make("Pendulum-v1");
+    env.reset({ seed: 1 });
+    assert.throws(() => env.step([1, 2]), /Pendulum-v1: invalid action \[1, 2\] for action space Box\(-2\.0, 2\.0, \(1,\), float32\): expected 1 values/);
+    assert.throws(() => env.step([NaN]), /Pendulum-v1: invalid action.*element 0 is NaN/);
+    const car = make("MountainCarContinuous-v0");
+    car.reset({ seed: 1 });
+    assert.throws(() => car.step(0.5 as never), /MountainCarContinuous-v0: invalid action 0.5.*expected an array of 1 numbers/);
   });
 });

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 import { packageRoot } from "../../kernel/paths.js";
 
 test("jupyter_kernel_test: every conformance test passes with every sample filled", { timeout: 300_000 }, () => {

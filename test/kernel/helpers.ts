@@ -8,7 +8,7 @@ import type { Message } from "../../kernel/wire.js";
 /** Starts an rlbook kernel in `cwd` (default: a fresh temp folder) with history kept in a temp file. */
 export async function startKernel(options: { cwd?: string; args?: string[] } = {}): Promise<KernelClient> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "rlbook-nb-"));
-  const cli = new URL("../../kernel/cli.js", import.meta.url).pathname;
+  const cli = new URL("../../cli.js", import.meta.url).pathname;
   return KernelClient.start({
     cwd,
     argv: [process.execPath, cli, "kernel", "-f", "{connection_file}", ...(options.args ?? [])],

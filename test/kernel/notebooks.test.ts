@@ -5,12 +5,12 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 import { packageRoot } from "../../kernel/paths.js";
 import type { Notebook } from "../../kernel/notebook.js";
 
 const fixtures = join(packageRoot, "test", "kernel", "fixtures");
-const cli = join(packageRoot, "dist", "kernel", "cli.js");
+const cli = join(packageRoot, "dist", "cli.js");
 const work = mkdtempSync(join(tmpdir(), "rlbook-notebooks-"));
 const env = { ...process.env, RLBOOK_HISTORY: join(work, "history.jsonl") };
 
@@ -60,6 +60,19 @@ test("rlbook run executes a notebook without Jupyter, and fails clearly", { time
   const notebook = JSON.parse(readFileSync(join(work, "run-ok.out.ipynb"), "utf8")) as Notebook;
   assert.deepEqual(notebook.cells.map((c) => c.execution_count), [1, 2, 3, 4]);
   assert.deepEqual(outputsOf(notebook)[3]!.map((o) => (o.data as Record<string, string>)["text/plain"]), ["'second'"]);
+  assert.deepEqual(notebook.cells.map((c) => c.id), JSON.parse(readFileSync(join(fixtures, "ok.ipynb"), "utf8")).cells.map((c: { id: string }) => c.id), "cell ids are kept");
+
+  // An nbformat 4.5 notebook without cell ids is saved with unique ids (nbformat requires them
+  // since 4.5), into a folder that -o names and that does not exist yet.
+  const noIds = JSON.parse(readFileSync(join(fixtures, "ok.ipynb"), "utf8")) as Notebook;
+  for (const c of noIds.cells) delete c.id;
+  writeFileSync(join(work, "no-ids.ipynb"), JSON.stringify(noIds));
+  const withIds = spawnSync(process.execPath, [cli, "run", join(work, "no-ids.ipynb"), "-o", join(work, "new-folder", "no-ids.ipynb")], { env, encoding: "utf8" });
+  assert.equal(withIds.status, 0, withIds.stderr);
+  assert.match(withIds.stderr, /-> .*new-folder\/no-ids\.ipynb/, "says where the executed copy went");
+  const ids = (JSON.parse(readFileSync(join(work, "new-folder", "no-ids.ipynb"), "utf8")) as Notebook).cells.map((c) => c.id as string);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids) assert.match(id, /^[a-zA-Z0-9-_]{1,64}$/);
 
   copyFileSync(join(fixtures, "error.ipynb"), join(work, "run-error.ipynb"));
   const failing = spawnSync(process.execPath, [cli, "run", join(work, "run-error.ipynb")], { env, encoding: "utf8" });
@@ -148,4 +161,46 @@ test("the sweeps notebook runs a PPO CartPole sweep with ASHA in the live panel 
   assert.ok(Number(best[2]) > 100, `the best trial learned something: ${best[2]}`);
   assert.ok(/learningRate: [\d.]+/.test(text) && /nSteps: [\d.]+/.test(text), "importance per parameter is shown");
   assert.ok(outputs.some((o) => data(o)["application/vnd.vegalite.v5+json"]), "the parallel-coordinates chart is shown");
+});
+
+test("the tutorial notebooks are nbformat 4.5 with unique cell ids; npm start writes its executed copy to a git-ignored folder", () => {
+  for (const name of ["quickstart", "environments", "plots", "sweeps", "widgets"]) {
+    const nb = JSON.parse(readFileSync(join(packageRoot, "notebooks", `${name}.ipynb`), "utf8")) as Notebook;
+    assert.equal(`${nb.nbformat}.${nb.nbformat_minor}`, "4.5", name);
+    const ids = nb.cells.map((c) => c.id);
+    assert.ok(ids.every((id) => typeof id === "string" && /^[a-zA-Z0-9-_]{1,64}$/.test(id)), `${name}: every cell has an id`);
+    assert.equal(new Set(ids).size, ids.length, `${name}: ids are unique`);
+  }
+  // npm start must leave the tracked notebooks/quickstart.ipynb as it is (git status stays clean).
+  const start = (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  const out = / -o (\S+)/.exec(start)?.[1];
+  assert.ok(out && out !== "notebooks/quickstart.ipynb", `npm start writes elsewhere: ${start}`);
+  const ignored = spawnSync("git", ["check-ignore", "-q", "--no-index", out], { cwd: packageRoot });
+  assert.equal(ignored.status, 0, `${out} is git-ignored`);
+});
+
+test("rlbook run --timeout applies to each cell, not to the kernel's start; a timed-out cell is named, its outputs kept, and --allow-errors goes on", { timeout: 120_000 }, () => {
+  const cell = (source: string, id: string) => ({ cell_type: "code", id, metadata: {}, source, outputs: [], execution_count: null });
+  const write = (name: string, sources: string[]) =>
+    writeFileSync(join(work, name), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: sources.map((s, i) => cell(s, `c${i}`)) }));
+  // The first cell's own run takes milliseconds; the kernel's start and compiler load (seconds) must not count.
+  write("quick.ipynb", ["const x: number = 1 + 1;\nx", "x * 2"]);
+  const quick = spawnSync(process.execPath, [cli, "run", join(work, "quick.ipynb"), "--timeout", "1"], { env, encoding: "utf8" });
+  assert.equal(quick.status, 0, quick.stderr);
+
+  write("slow.ipynb", ['console.log("before")', 'console.log("partial");\nawait new Promise((r) => setTimeout(r, 60_000));', 'console.log("after")']);
+  const slow = spawnSync(process.execPath, [cli, "run", join(work, "slow.ipynb"), "-o", join(work, "slow.out.ipynb"), "--timeout", "2"], { env, encoding: "utf8" });
+  assert.equal(slow.status, 1);
+  assert.match(slow.stderr, /cell 2 timed out after 2 s \(--timeout 2\) and was interrupted: console\.log\("partial"\);/);
+  const saved = outputsOf(JSON.parse(readFileSync(join(work, "slow.out.ipynb"), "utf8")) as Notebook);
+  assert.equal(saved[0]![0]!.text, "before\n");
+  assert.equal(saved[1]![0]!.text, "partial\n", "the timed-out cell's outputs so far are saved");
+  assert.equal(saved[1]![1]!.ename, "CellTimeoutError");
+  assert.deepEqual(saved[2], [], "the run stopped at the timed-out cell");
+
+  const going = spawnSync(process.execPath, [cli, "run", join(work, "slow.ipynb"), "-o", join(work, "slow.all.ipynb"), "--timeout", "2", "--allow-errors"], { env, encoding: "utf8" });
+  assert.equal(going.status, 0, going.stderr);
+  const all = outputsOf(JSON.parse(readFileSync(join(work, "slow.all.ipynb"), "utf8")) as Notebook);
+  assert.equal(all[1]![1]!.ename, "CellTimeoutError");
+  assert.equal(all[2]![0]!.text, "after\n", "--allow-errors runs the cells after a timeout, in the same kernel");
 });

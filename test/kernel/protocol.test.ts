@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { decode, encode, Signer, WireError } from "../../kernel/wire.js";
 import type { KernelClient } from "../../kernel/client.js";
 import type { Message } from "../../kernel/wire.js";
-import { installKernelspec } from "../../kernel/cli.js";
+import { installKernelspec } from "../../cli.js";
 import { packageRoot } from "../../kernel/paths.js";
 import { ofType, resultText, sleep, startKernel } from "./helpers.js";
 

@@ -206,7 +206,7 @@ test("the Redis executor and worker: bad URLs and unreachable servers get clear 
 });
 
 test("`rlbook worker --redis URL` runs a sweep's trials and stops cleanly on SIGTERM", { timeout: 60_000 }, async () => {
-  const cli = fileURLToPath(new URL("../../kernel/cli.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../../cli.js", import.meta.url));
   const worker = spawn(process.execPath, [cli, "worker", "--redis", url, "--queue", "cli-queue", "--concurrency", "2"], { stdio: ["ignore", "inherit", "inherit"] });
   workers.push(worker);
   const executor = redisExecutor({ redis: url, queue: "cli-queue" });

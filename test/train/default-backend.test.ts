@@ -18,3 +18,28 @@ test("without a backend() call, train() picks one (wasm here) and an agent built
   assert.notDeepEqual(agent.actor.getWeights()[0], w0, "training changed the weights");
   agent.dispose();
 });
+
+test("backend('auto') on a machine without a GPU prints nothing: Dawn's native Vulkan warnings stay out of the terminal", async () => {
+  const { execFile } = await import("node:child_process");
+  const backendUrl = new URL("../../src/nn/backend.js", import.meta.url).href;
+  const probeUrl = new URL("../../src/nn/webgpu-probe.js", import.meta.url).href;
+  // A fresh process, as a user's script or a kernel: its own stderr is what would reach the terminal.
+  const script = `
+    const { backend } = await import(${JSON.stringify(backendUrl)});
+    const { probeWebgpuAdapter } = await import(${JSON.stringify(probeUrl)});
+    const info = await backend("auto");
+    const probe = await probeWebgpuAdapter();
+    console.log(JSON.stringify({ info, probe }));`;
+  const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+    execFile(process.execPath, ["--input-type=module", "-e", script], { timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr }))),
+  );
+  const { info, probe } = JSON.parse(stdout.trim().split("\n").pop()!) as { info: { name: string; tried: { name: string; ok: boolean; reason?: string }[] }; probe: { found: boolean } };
+  const webgpu = info.tried.find((t) => t.name === "webgpu")!;
+  if (info.name !== "webgpu") {
+    // No GPU here (CI): webgpu was skipped with a reason, and Dawn said nothing on stderr.
+    assert.equal(webgpu.ok, false);
+    assert.match(webgpu.reason!, /libvulkan|adapter/);
+    assert.equal(probe.found, false);
+    assert.doesNotMatch(stderr, /Vulkan|Warning/, `stderr: ${stderr}`);
+  }
+});

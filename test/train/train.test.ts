@@ -115,3 +115,32 @@ test("DQN refuses a continuous action space, naming the field and what it accept
   assert.throws(() => new DQN(pend), (e: unknown) => e instanceof ConfigError && /env.singleActionSpace/.test(e.message) && /Discrete action spaces/.test(e.message));
   assert.throws(() => new DQN(cartpole(1), { batchSize: 1000, bufferSize: 100 }), /batchSize = 1000.*bufferSize \(100\)/);
 });
+
+test("train({steps}) trains at least `steps` env steps, stopping at the first iteration boundary past it (as SB3's learn)", async () => {
+  await backend("wasm");
+  const agents = [
+    new PPO(cartpole(8), { nSteps: 128, batchSize: 256, seed: 1 }), // one rollout is 1024 vector slots, ~990 real transitions
+    new DQN(cartpole(4), { learningStarts: 200, batchSize: 32, trainFreq: 16, gradientSteps: 1, netArch: [16], seed: 1 }),
+  ];
+  for (const agent of agents) {
+    const history = await train(agent, { steps: 1000 });
+    const last = history[history.length - 1];
+    assert.ok(agent.numTimesteps >= 1000 && last.step === agent.numTimesteps, `${agent.constructor.name} stopped at ${agent.numTimesteps}`);
+    // The iteration before the last had not reached 1000 steps yet.
+    if (history.length > 1) assert.ok(history[history.length - 2].step < 1000);
+    agent.dispose();
+  }
+});
+
+test("DQN: every record, the last included, reports the training episodes that ended in it", async () => {
+  await backend("wasm");
+  // Random-ish CartPole episodes last ~20 steps; with one record per update (every 16 steps) most
+  // records held no finished episode (episodeReturn NaN, episodes 0), the last one often too.
+  const agent = new DQN(cartpole(4), { learningStarts: 200, batchSize: 32, trainFreq: 16, gradientSteps: 1, netArch: [16], seed: 2 });
+  const history = await train(agent, { steps: 3000 });
+  for (const r of history) {
+    assert.ok(r.episodes > 0 && Number.isFinite(r.episodeReturn) && r.episodeReturn > 0, `record ${r.iteration} at step ${r.step}: ${r.episodes} episodes, return ${r.episodeReturn}`);
+    if (r.step > 200 + 16) assert.ok(Number.isFinite(r.loss), `record ${r.iteration} has the update's loss`);
+  }
+  agent.dispose();
+});

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { artifactsDir, bundlePage, CHROMIUM, CHROMIUM_ARGS, missingTools, startJupyterServer, type JupyterServer } from "./browser-helpers.js";
+import { artifactsDir, bundlePage, CHROMIUM, CHROMIUM_ARGS, missingTools, startJupyterServer, type JupyterServer } from "../../harness/jupyter-browser.js";
 import type { Browser, Page } from "playwright-core";
 
 const skip = missingTools();

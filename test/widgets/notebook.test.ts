@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "../../kernel/client.js";
 import type { Message } from "../../kernel/wire.js";
-import { repoRoot } from "./browser-helpers.js";
+import { repoRoot } from "../../harness/jupyter-browser.js";
 
 interface Cell {
   cell_type: string;
@@ -21,7 +21,7 @@ test("notebooks/widgets.ipynb: sliders, interact on a bandit, Output, TrainingMo
   const nb = JSON.parse(readFileSync(join(repoRoot, "notebooks", "widgets.ipynb"), "utf8")) as { metadata: { kernelspec: { name: string } }; cells: Cell[] };
   assert.equal(nb.metadata.kernelspec.name, "rlbook");
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-widgets-nb-"));
-  const kernel = await KernelClient.start({ cwd, argv: [process.execPath, join(repoRoot, "dist", "kernel", "cli.js"), "kernel", "-f", "{connection_file}"], env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl") } });
+  const kernel = await KernelClient.start({ cwd, argv: [process.execPath, join(repoRoot, "dist", "cli.js"), "kernel", "-f", "{connection_file}"], env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl") } });
   // Every comm message, and the model state it implies (what a front end would hold).
   const models = new Map<string, Record<string, any>>();
   const all: Message[] = [];

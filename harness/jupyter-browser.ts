@@ -1,7 +1,8 @@
 /**
- * The pieces of the real-browser test: Debian's Jupyter Server with the rlbook kernelspec, a
- * page bundled with esbuild from @jupyterlab/services + @jupyter-widgets/html-manager +
- * controls, and Debian's chromium under playwright-core.
+ * Widgets in a real browser, for the browser test and the widgets benchmark: Debian's Jupyter
+ * Server with the rlbook kernelspec, a page bundled with esbuild from @jupyterlab/services +
+ * @jupyter-widgets/html-manager + controls (harness/widget-page.mjs), and Debian's chromium
+ * under playwright-core. Development tooling (harness/ is not part of the package).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { freePorts } from "../../kernel/client.js";
-import { installKernelspec } from "../../kernel/cli.js";
+import { freePorts } from "../kernel/client.js";
+import { installKernelspec } from "../cli.js";
 
-/** The repository root (tests run from dist/test/widgets/). */
-export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+/** The repository root (this runs from dist/harness/). */
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export const PYTHON = "/usr/bin/python3";
 export const CHROMIUM = "/usr/bin/chromium";
@@ -93,7 +94,7 @@ export async function startJupyterServer(): Promise<JupyterServer> {
   };
 }
 
-/** Bundles the test page (test/widgets/browser/page.mjs) with esbuild: { js, css }. */
+/** Bundles the widget page (harness/widget-page.mjs) with esbuild: { js, css }. */
 export async function bundlePage(): Promise<{ js: string; css: string }> {
   const esbuild = await import("esbuild");
   // html-manager require()s ipywidgets 7 modules and CSS for version-7 models: rlbook sends
@@ -107,7 +108,7 @@ export async function bundlePage(): Promise<{ js: string; css: string }> {
     },
   };
   const result = await esbuild.build({
-    entryPoints: [join(repoRoot, "test", "widgets", "browser", "page.mjs")],
+    entryPoints: [join(repoRoot, "harness", "widget-page.mjs")],
     absWorkingDir: repoRoot,
     bundle: true,
     format: "iife",

@@ -57,9 +57,15 @@ async function main(argv: string[]): Promise<number> {
     case "kernel": {
       const { values } = parse(rest, { f: { type: "string", short: "f" }, "no-typecheck": { type: "boolean" } });
       if (!values.f) throw new UsageError("rlbook kernel needs -f CONNECTION_FILE");
-      const { readConnectionFile } = await import("./connection.js");
-      const { Kernel } = await import("./kernel.js");
+      const { readConnectionFile } = await import("./kernel/connection.js");
+      const { Kernel } = await import("./kernel/kernel.js");
+      const { watchParent } = await import("./kernel/parent-watch.js");
       await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"] }).start();
+      // A kernel whose client died (parent gone, or JPY_PARENT_PID gone) exits, as ipykernel's does.
+      watchParent(() => {
+        process.stderr.write("rlbook kernel: the process that started it is gone; exiting\n");
+        process.exit(0);
+      });
       return -1; // keep running
     }
     case "run": {
@@ -67,13 +73,13 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError("rlbook run needs exactly one notebook path");
       const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
       if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
-      const { runNotebookFile } = await import("./notebook.js");
+      const { runNotebookFile } = await import("./kernel/notebook.js");
       const path = positionals[0]!;
       const out = (values.o ?? values.output) as string | undefined;
       const started = Date.now();
       const html = values.html as string | undefined;
-      const writeHtml = async (notebook: import("./notebook.js").Notebook) => {
-        const { notebookToHTML } = await import("../src/plot/html-export.js");
+      const writeHtml = async (notebook: import("./kernel/notebook.js").Notebook) => {
+        const { notebookToHTML } = await import("./src/plot/html-export.js");
         writeFileSync(html!, notebookToHTML(notebook, { title: basename(path, ".ipynb") }));
         process.stderr.write(`wrote ${html}\n`);
       };
@@ -86,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
         if (html) await writeHtml(notebook);
       } catch (error) {
         // The page shows a failed run too: its error is in the saved notebook.
-        if (html) await writeHtml((await import("./notebook.js")).readNotebook(out ?? path));
+        if (html) await writeHtml((await import("./kernel/notebook.js")).readNotebook(out ?? path));
         throw error;
       }
       process.stderr.write(`executed ${path} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${out ?? path}\n`);
@@ -97,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       if (!values.redis) throw new UsageError("rlbook worker needs --redis URL (e.g. redis://127.0.0.1:6379)");
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new UsageError(`--concurrency must be a positive integer, got ${values.concurrency}`);
-      const { runWorker } = await import("../src/sweep/redis.js");
+      const { runWorker } = await import("./src/sweep/redis.js");
       // SIGINT / SIGTERM put running trials back on the queue for other workers, then exit.
       const stop = new AbortController();
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
