@@ -50,7 +50,9 @@ export type ToWorker =
 
 /** Worker -> main thread. */
 export type FromWorker =
-  | { kind: "ready" }
+  | { kind: "ready"; heapLimitMb: number }
+  /** The executor's event loop took an interrupt while running the execute request `cellId` (so that cell is not stuck in synchronous code). */
+  | { kind: "interrupted"; cellId: number | undefined }
   | { kind: "iopub"; parent: Parent | undefined; msgType: string; content: unknown; metadata?: Record<string, unknown>; buffers?: Uint8Array[] }
   | { kind: "reply"; id: number; result: unknown }
   | { kind: "inputRequest"; id: number; parent: Parent | undefined; prompt: string; password: boolean };
