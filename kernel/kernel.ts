@@ -59,7 +59,8 @@ export class Kernel {
   /** Why the kernel ended the executor, to put in the error of the cell that was running. */
   #endReason: Error | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
-  readonly #interruptFlag = new SharedArrayBuffer(4);
+  /** [0]: an interrupt is pending; [1]: the executor is in the kernel's own synchronous work (see WorkerConfig). */
+  readonly #interruptFlag = new SharedArrayBuffer(8);
   #worker!: Worker;
   #workerReady!: Promise<void>;
   #resolveReady: ((value: Promise<void>) => void) | undefined;
@@ -441,6 +442,8 @@ export class Kernel {
       this.#graceTimer = undefined;
       // Only a cell the executor is running can hold it; one still waiting for it stops at its start (the flag is set).
       if (worker !== this.#worker || this.#cellInWorker === undefined) return;
+      // Type checking or compiling the cell (which can take a while for a new import): wait for it; the cell then stops at its first loop check.
+      if (Atomics.load(new Int32Array(this.#interruptFlag), 1) !== 0) return this.#armInterruptGrace();
       const error = new Error(
         `the cell did not stop within ${this.#options.interruptGraceMs} ms of the interrupt (code built at run time, such as new Function or eval, ` +
           "or a long synchronous call, has no interrupt checks), so the executor was restarted; variables were lost",

@@ -44,7 +44,7 @@ const CANNOT_FIND_MODULE = 2307;
 /** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
 const CELLS_PER_CHECKER = 200;
 /** Declarations committed since the prelude file was written are parsed with every cell; past this many it is rewritten. */
-const PENDING_LIMIT = 64;
+const PENDING_LIMIT = 200;
 
 /** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
 export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");

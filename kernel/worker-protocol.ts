@@ -59,7 +59,11 @@ export type FromWorker =
 
 /** Data the worker gets at start (worker_threads workerData). */
 export interface WorkerConfig {
-  /** Int32Array over a SharedArrayBuffer: [0] is set to 1 while an interrupt is pending. */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] is set to 1 while an interrupt is pending; [1] is 1
+   * while the executor is busy in the kernel's own synchronous work (type checking, compiling,
+   * formatting), which an interrupt waits for rather than restarting the executor.
+   */
   interruptFlag: SharedArrayBuffer;
   /** Directory relative imports and npm packages resolve from (the notebook's folder). */
   cwd: string;

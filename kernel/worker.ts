@@ -149,27 +149,37 @@ function help(expression: string): ExecuteOutcome {
   return { status: "ok", payload: [{ source: "page", data: { "text/plain": text, "text/markdown": "```typescript\n" + info.signature + "\n```\n\n" + info.documentation }, start: 0 }] };
 }
 
+/** Runs the kernel's own synchronous work, marked so that an interrupt waits for it instead of restarting the executor. */
+function kernelWork<T>(work: () => T): T {
+  Atomics.store(interruptFlag, 1, 1);
+  try {
+    return work();
+  } finally {
+    Atomics.store(interruptFlag, 1, 0);
+  }
+}
+
 async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
   const target = helpTarget(request.code);
   if (target !== undefined) return help(target);
   const label = `Cell In[${request.executionCount}]`;
   const checked = config.typecheck && !/^\s*\/\/\s*@ts-nocheck/.test(request.code);
-  const diagnostics = lang().diagnostics(request.code, { semantic: checked });
+  const diagnostics = kernelWork(() => lang().diagnostics(request.code, { semantic: checked }));
   if (diagnostics.length) {
     const report = typeErrorReport(diagnostics, request.code, label);
     output.send("error", report, { parent });
     return { status: "error", ...report };
   }
   const file = `rlbook-cell-${++scriptNumber}.js`;
-  const compiled = compileCell(request.code, file.replace(/\.js$/, ".ts"));
+  const compiled = kernelWork(() => compileCell(request.code, file.replace(/\.js$/, ".ts")));
   cellScripts.set(file, { map: compiled.sourceMap, label });
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
   const cell = new vm.Script(compiled.js, { filename: file }).runInThisContext() as () => Promise<{ value: unknown } | undefined>;
-  lang().commit(request.code);
+  kernelWork(() => lang().commit(request.code));
   const result = await Promise.race([cell(), interruption]);
   if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
-  const formatted = await format(result.value);
+  const formatted = await kernelWork(() => format(result.value));
   output.send("execute_result", { execution_count: request.executionCount, data: formatted.data, metadata: formatted.metadata }, { parent });
   return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? "") };
 }
