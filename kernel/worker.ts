@@ -159,6 +159,21 @@ function kernelWork<T>(work: () => T): T {
   }
 }
 
+/**
+ * The compiled form of a cell's code. Transpiling makes a one-file program and its checker each
+ * time (most of a small cell's executor time), and the output depends only on the code (the file
+ * name appears only in the source map's `sources`, which is not read): cells run again reuse it.
+ */
+const compiledCells = new Map<string, ReturnType<typeof compileCell>>();
+function compiledCell(code: string): ReturnType<typeof compileCell> {
+  let compiled = compiledCells.get(code);
+  if (compiled) compiledCells.delete(code);
+  else compiled = compileCell(code, "cell.ts");
+  compiledCells.set(code, compiled);
+  if (compiledCells.size > 64) compiledCells.delete(compiledCells.keys().next().value!);
+  return compiled;
+}
+
 async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
   const target = helpTarget(request.code);
   if (target !== undefined) return help(target);
@@ -171,7 +186,7 @@ async function runCell(request: ExecuteRequest, parent: Parent, interruption: Pr
     return { status: "error", ...report };
   }
   const file = `rlbook-cell-${++scriptNumber}.js`;
-  const compiled = kernelWork(() => compileCell(request.code, file.replace(/\.js$/, ".ts")));
+  const compiled = kernelWork(() => compiledCell(request.code));
   cellScripts.set(file, { map: compiled.sourceMap, label });
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
