@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * rlbook's command line:
- *   rlbook install [--user | --prefix P] [--no-typecheck]   write the Jupyter kernelspec
- *   rlbook kernel -f conn.json [--no-typecheck]              run the kernel (Jupyter starts this)
+ *   rlbook install [--user | --prefix P] [--no-typecheck] [--max-heap-mb N]   write the Jupyter kernelspec
+ *   rlbook kernel -f conn.json [--no-typecheck] [--max-heap-mb N]              run the kernel (Jupyter starts this)
  *   rlbook run nb.ipynb [-o out.ipynb] [--html out.html] [--allow-errors] [--timeout S]
  *                                                            execute a notebook, no Jupyter needed;
  *                                                            --html also writes a standalone page
@@ -16,8 +16,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const USAGE = `usage:
-  rlbook install [--user | --prefix PATH] [--no-typecheck]
-  rlbook kernel -f CONNECTION_FILE [--no-typecheck]
+  rlbook install [--user | --prefix PATH] [--no-typecheck] [--max-heap-mb N]
+  rlbook kernel -f CONNECTION_FILE [--no-typecheck] [--max-heap-mb N]
   rlbook run NOTEBOOK.ipynb [-o OUT.ipynb] [--html OUT.html] [--allow-errors] [--timeout SECONDS]
   rlbook worker --redis URL [--concurrency N] [--queue NAME]`;
 
@@ -32,38 +32,50 @@ function parse(args: string[], options: NonNullable<NonNullable<Parameters<typeo
 }
 
 /** Writes kernel.json for Jupyter; returns the kernelspec folder. */
-export function installKernelspec(options: { prefix?: string; typecheck?: boolean } = {}): string {
+export function installKernelspec(options: { prefix?: string; typecheck?: boolean; maxHeapMb?: number } = {}): string {
   const dataDir = options.prefix
     ? join(options.prefix, "share", "jupyter")
     : process.env.JUPYTER_DATA_DIR || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "jupyter");
   const dir = join(dataDir, "kernels", "rlbook");
   mkdirSync(dir, { recursive: true });
-  const argv = [process.execPath, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : [])];
+  const argv = [process.execPath, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : []), ...(options.maxHeapMb ? ["--max-heap-mb", String(options.maxHeapMb)] : [])];
   const spec = { argv, display_name: "TypeScript (rlbook)", language: "typescript", interrupt_mode: "message", metadata: { debugger: false } };
   writeFileSync(join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   return dir;
+}
+
+/** `--max-heap-mb N`, checked as the kernel checks RLBOOK_MAX_HEAP_MB. */
+async function heapOption(value: unknown): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const { maxHeapMbOf } = await import("./kernel/kernel.js");
+  try {
+    return maxHeapMbOf(Number(value), {});
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "install": {
-      const { values } = parse(rest, { user: { type: "boolean" }, prefix: { type: "string" }, "no-typecheck": { type: "boolean" } });
+      const { values } = parse(rest, { user: { type: "boolean" }, prefix: { type: "string" }, "no-typecheck": { type: "boolean" }, "max-heap-mb": { type: "string" } });
       if (values.user && values.prefix) throw new UsageError("choose one of --user and --prefix");
-      const dir = installKernelspec({ prefix: values.prefix as string | undefined, typecheck: !values["no-typecheck"] });
+      const dir = installKernelspec({ prefix: values.prefix as string | undefined, typecheck: !values["no-typecheck"], maxHeapMb: await heapOption(values["max-heap-mb"]) });
       console.log(`installed the rlbook kernelspec in ${dir}`);
       return 0;
     }
     case "kernel": {
-      const { values } = parse(rest, { f: { type: "string", short: "f" }, "no-typecheck": { type: "boolean" } });
+      const { values } = parse(rest, { f: { type: "string", short: "f" }, "no-typecheck": { type: "boolean" }, "max-heap-mb": { type: "string" } });
       if (!values.f) throw new UsageError("rlbook kernel needs -f CONNECTION_FILE");
       const { readConnectionFile } = await import("./kernel/connection.js");
       const { Kernel } = await import("./kernel/kernel.js");
       const { watchParent } = await import("./kernel/parent-watch.js");
-      await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"] }).start();
+      await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"], maxHeapMb: await heapOption(values["max-heap-mb"]) }).start();
       // A kernel whose client died (parent gone, or JPY_PARENT_PID gone) exits, as ipykernel's does.
       watchParent(() => {
-        process.stderr.write("rlbook kernel: the process that started it is gone; exiting\n");
+        process.stderr.write("rlbook kernel: the process that started it is gone; exiting
+");
         process.exit(0);
       });
       return -1; // keep running

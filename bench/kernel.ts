@@ -1,12 +1,16 @@
 /**
- * Kernel benchmark: rlbook beside tslab (the TypeScript kernel people use today), both driven
- * by the same zeromq client in the same run. Prints each figure with the ratio rlbook / tslab.
+ * Kernel benchmark: rlbook beside Deno's kernel (`deno jupyter`) and tslab (the TypeScript
+ * kernels people use today), all driven by the same zeromq client in the same run. Prints each
+ * figure with the ratios rlbook / Deno and rlbook / tslab. Then a soak: the same N trivial cells
+ * in rlbook and in Debian's ipykernel, memory and time per block, and growth per 1,000 cells.
  */
 import { mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { KernelClient } from "../kernel/client.js";
+import { RLBOOK_HEAP_PROBE, soak, type SoakBlock } from "../kernel/soak.js";
 
 interface KernelFigures {
   startMs: number;
@@ -32,6 +36,16 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
+/** A figure a kernel could not produce (e.g. Deno cannot import an npm package without the network) is NaN. */
+async function orNaN<T>(label: string, work: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    console.error(`kernel bench: ${label}: ${(error as Error).message.slice(0, 200)}`);
+    return fallback;
+  }
+}
+
 /** Round-trip times of `runs` executions of `code`, after `warmUp` untimed ones. */
 async function cellTimes(client: KernelClient, code: string, runs: number, warmUp = 3): Promise<number[]> {
   const times: number[] = [];
@@ -46,7 +60,9 @@ async function cellTimes(client: KernelClient, code: string, runs: number, warmU
 
 const summary = (times: number[]) => ({ median: percentile(times, 0.5), p95: percentile(times, 0.95) });
 
-async function measure(argv: string[]): Promise<KernelFigures> {
+const NONE = { median: NaN, p95: NaN };
+
+async function measure(argv: string[], options: { tfjs: boolean } = { tfjs: true }): Promise<KernelFigures> {
   const debug = (s: string) => process.env.RLBOOK_BENCH_DEBUG && console.error(s);
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-bench-"));
   const client = await KernelClient.start({ argv, cwd, env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl") } });
@@ -60,7 +76,7 @@ async function measure(argv: string[]): Promise<KernelFigures> {
     const onePlusOne = summary([...firstRuns, ...(await cellTimes(client, "1 + 1", 70, 0))]);
     debug("1+1 done");
     const lines = Array.from({ length: 200 }, (_, i) => (i === 0 ? "let acc = 0;" : `acc = acc + ${i};`)).join("\n");
-    const cell200 = summary(await cellTimes(client, `${lines}\nacc`, 20));
+    const cell200 = await orNaN("200-line cell", async () => summary(await cellTimes(client, `${lines}\nacc`, 20)), NONE);
     debug("200 done");
     // Count the flood's lines that arrive before idle (what nbconvert keeps) and after it.
     let afterIdle = 0;
@@ -75,15 +91,73 @@ async function measure(argv: string[]): Promise<KernelFigures> {
     const delivered = flood.outputs.filter((m) => m.header.msg_type === "stream").reduce((n, m) => n + String(m.content.text).split("\n").length - 1, 0);
     // Now the notebook folder sees rlbook's node_modules (not before: tslab would load every @types
     // package there at start), so both kernels can import TensorFlow.js.
-    symlinkSync(new URL("../../node_modules", import.meta.url).pathname, join(cwd, "node_modules"));
-    const imported = await client.execute('import * as tf from "@tensorflow/tfjs";', { idleTimeout: 120_000 });
-    if (imported.reply.content.status !== "ok") throw new Error(`importing TensorFlow.js failed: ${JSON.stringify(imported.reply.content)}`);
-    const onePlusOneWithTfjs = summary(await cellTimes(client, "1 + 1", 10));
+    let onePlusOneWithTfjs = NONE;
+    if (options.tfjs) {
+      symlinkSync(new URL("../../node_modules", import.meta.url).pathname, join(cwd, "node_modules"));
+      const imported = await client.execute('import * as tf from "@tensorflow/tfjs";', { idleTimeout: 120_000 });
+      if (imported.reply.content.status !== "ok") throw new Error(`importing TensorFlow.js failed: ${JSON.stringify(imported.reply.content)}`);
+      onePlusOneWithTfjs = summary(await cellTimes(client, "1 + 1", 10));
+    }
     debug("tfjs done");
     return { startMs: client.startupMs!, rssStartMb, rssAfterCellMb, onePlusOne, cell200, floodDelivered: delivered, floodAfterIdle: afterIdle, onePlusOneWithTfjs };
   } finally {
     await client.shutdown();
   }
+}
+
+/** Deno's binary, from the npm package `deno` (a devDependency). */
+function denoBinary(): string | undefined {
+  const bin = new URL("../../node_modules/.bin/deno", import.meta.url).pathname;
+  return existsSync(bin) ? bin : undefined;
+}
+
+const SOAK_CELLS = Number(process.env.RLBOOK_SOAK_CELLS ?? 2000);
+const SOAK_BLOCK = 500;
+
+/** The same N trivial cells (each declares a new name) in a kernel; blocks of 500. */
+async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe?: string): Promise<SoakBlock[]> {
+  const cwd = mkdtempSync(join(tmpdir(), "rlbook-soak-"));
+  const client = await KernelClient.start({ argv, cwd, env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl"), IPYTHONDIR: join(cwd, ".ipython") } });
+  try {
+    const start = { cells: 0, msPerCell: NaN, rssMb: rssMb(client.process!.pid!), heapMb: NaN };
+    return [start, ...(await soak(client, { cell, cells: SOAK_CELLS, block: SOAK_BLOCK, heapProbe }))];
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function benchSoak(): Promise<void> {
+  const cli = new URL("../kernel/cli.js", import.meta.url).pathname;
+  const rlbook = await soakKernel([process.execPath, cli, "kernel", "-f", "{connection_file}"], (i) => `const v${i} = ${i};`, RLBOOK_HEAP_PROBE);
+  const python = "/usr/bin/python3";
+  const ipykernel = existsSync(python)
+    ? await orNaN("ipykernel", () => soakKernel([python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], (i) => `v${i} = ${i}`), undefined)
+    : undefined;
+  if (!ipykernel) console.log("soak: Debian's python3-ipykernel is not installed (apt-get install python3-ipykernel); rlbook figures only");
+  console.log(`\nsoak: ${SOAK_CELLS} cells, each declaring a new name (rlbook \`const vN = N;\`, ipykernel \`vN = N\`), same client, same run`);
+  console.log(`${"cells".padEnd(8)}${"rlbook ms/cell".padStart(16)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook RSS".padStart(13)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook heap".padStart(13)}`);
+  rlbook.forEach((r, i) => {
+    const p = ipykernel?.[i];
+    const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a / b) ? (a / b).toFixed(2) : "-");
+    const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "-" : v.toFixed(2));
+    const mb = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "-" : `${v.toFixed(0)} MB`);
+    console.log(`${String(r.cells).padEnd(8)}${ms(r.msPerCell).padStart(16)}${ms(p?.msPerCell).padStart(12)}${ratio(r.msPerCell, p?.msPerCell).padStart(8)}${mb(r.rssMb).padStart(13)}${mb(p?.rssMb).padStart(12)}${ratio(r.rssMb, p?.rssMb).padStart(8)}${mb(r.heapMb).padStart(13)}`);
+  });
+  // Growth per 1,000 cells, from the end of the first block to the end (the first block includes warm-up).
+  const growth = (blocks: SoakBlock[] | undefined, get: (b: SoakBlock) => number) => {
+    if (!blocks || blocks.length < 3) return NaN;
+    const [a, b] = [blocks[1]!, blocks.at(-1)!];
+    return ((get(b) - get(a)) / (b.cells - a.cells)) * 1000;
+  };
+  const row = (label: string, get: (b: SoakBlock) => number, unit: string) => {
+    const a = growth(rlbook, get);
+    const b = growth(ipykernel, get);
+    console.log(`${label.padEnd(40)}${`${a.toFixed(2)} ${unit}`.padStart(14)}${(Number.isNaN(b) ? "-" : `${b.toFixed(2)} ${unit}`).padStart(14)}`);
+  };
+  console.log(`${"growth per 1,000 cells".padEnd(40)}${"rlbook".padStart(14)}${"ipykernel".padStart(14)}`);
+  row("RSS", (b) => b.rssMb, "MB");
+  row("time per cell", (b) => b.msPerCell, "ms");
+  row("executor heap (after a full GC)", (b) => b.heapMb, "MB");
 }
 
 export async function benchKernel(): Promise<void> {
@@ -96,6 +170,9 @@ export async function benchKernel(): Promise<void> {
   }
   const cli = new URL("../cli.js", import.meta.url).pathname;
   const rlbook = await measure([process.execPath, cli, "kernel", "-f", "{connection_file}"]);
+  const deno = denoBinary();
+  if (!deno) console.log("kernel: the npm package deno is not installed (npm ci installs it as a devDependency); no Deno column");
+  const denoFigures = deno ? await measure([deno, "jupyter", "--kernel", "--conn", "{connection_file}"], { tfjs: false }) : undefined;
   const tslab = tslabBin ? await measure([process.execPath, tslabBin, "kernel", "--config-path", "{connection_file}"]) : undefined;
   const rows: [string, (f: KernelFigures) => number, string][] = [
     ["start to kernel_info_reply", (f) => f.startMs, "ms"],
@@ -109,15 +186,18 @@ export async function benchKernel(): Promise<void> {
     [`flood: lines lost`, (f) => FLOOD - f.floodDelivered - f.floodAfterIdle, "lines"],
     ["1+1 with TensorFlow.js imported", (f) => f.onePlusOneWithTfjs.median, "ms"],
   ];
-  console.log("\nkernel (rlbook vs tslab 1.0.22, same client, same run)");
-  console.log(`${"figure".padEnd(34)}${"rlbook".padStart(12)}${"tslab".padStart(12)}${"ratio".padStart(9)}`);
+  console.log("\nkernel (rlbook vs Deno 2 (deno jupyter) and tslab 1.0.22, same client, same run)");
+  console.log(`${"figure".padEnd(34)}${"rlbook".padStart(12)}${"Deno".padStart(12)}${"ratio".padStart(8)}${"tslab".padStart(12)}${"ratio".padStart(8)}`);
   for (const [label, get, unit] of rows) {
     const a = get(rlbook);
-    const b = tslab ? get(tslab) : NaN;
     const fmt = (v: number) => (Number.isNaN(v) ? "-" : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${unit}`);
-    const ratio = tslab && b !== 0 ? (a / b).toFixed(2) : "-";
-    console.log(`${label.padEnd(34)}${fmt(a).padStart(12)}${fmt(b).padStart(12)}${ratio.padStart(9)}`);
+    const ratio = (other: KernelFigures | undefined) => {
+      const b = other ? get(other) : NaN;
+      return Number.isFinite(a / b) ? (a / b).toFixed(2) : "-";
+    };
+    console.log(`${label.padEnd(34)}${fmt(a).padStart(12)}${fmt(denoFigures ? get(denoFigures) : NaN).padStart(12)}${ratio(denoFigures).padStart(8)}${fmt(tslab ? get(tslab) : NaN).padStart(12)}${ratio(tslab).padStart(8)}`);
   }
+  await benchSoak();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchKernel();

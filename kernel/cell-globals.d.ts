@@ -33,7 +33,7 @@ declare function clearOutput(options?: { wait?: boolean }): void;
 declare function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
 
 /** Jupyter comms: open a channel to the front end or answer ones it opens. */
-declare const comms: import("../dist/src/kernel-hooks.js").CommManager;
+declare const comms: import("../src/kernel-hooks.js").CommManager;
 
 /** An AbortSignal of the running cell that aborts when the kernel is interrupted. */
 declare function interruptSignal(): AbortSignal;

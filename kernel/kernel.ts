@@ -12,12 +12,27 @@ import { decode, encode, Signer, WireError, type Header, type Message, type Outg
 import { History } from "./history.js";
 import type { ExecuteOutcome, FromWorker, Parent, ToWorker, WorkerConfig } from "./worker-protocol.js";
 import { packageRoot } from "./paths.js";
+import { requestContent } from "./requests.js";
 
 export interface KernelOptions {
   /** Type errors stop a cell before it runs (default true). */
   typecheck?: boolean;
   /** Where history is kept (default: $XDG_DATA_HOME/rlbook/history.jsonl). */
   historyPath?: string;
+  /** The executor's V8 heap limit in MB (default: $RLBOOK_MAX_HEAP_MB, else V8's own limit). */
+  maxHeapMb?: number;
+  /** How long a busy cell may take to stop after an interrupt before the executor is restarted (default 800 ms, or $RLBOOK_INTERRUPT_GRACE_MS). */
+  interruptGraceMs?: number;
+}
+
+/** The executor's heap limit from the option or $RLBOOK_MAX_HEAP_MB; a bad value is an error that names the variable. */
+export function maxHeapMbOf(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = option ?? (env.RLBOOK_MAX_HEAP_MB ? Number(env.RLBOOK_MAX_HEAP_MB) : undefined);
+  if (raw === undefined) return undefined;
+  if (!Number.isFinite(raw) || raw < 16) {
+    throw new Error(`the executor's heap limit must be a number of MB of at least 16 (--max-heap-mb or RLBOOK_MAX_HEAP_MB), got ${option ?? JSON.stringify(env.RLBOOK_MAX_HEAP_MB)}`);
+  }
+  return Math.floor(raw);
 }
 
 type ShellChannel = "shell" | "control";
@@ -38,10 +53,19 @@ export class Kernel {
   readonly #signer: Signer;
   readonly #session = randomUUID();
   readonly #history: History;
-  readonly #options: Required<Pick<KernelOptions, "typecheck">>;
-  readonly #interruptFlag = new SharedArrayBuffer(4);
+  readonly #options: { typecheck: boolean; maxHeapMb: number | undefined; interruptGraceMs: number };
+  /** The executor's heap limit in MB, as the executor reports it when ready. */
+  #heapLimitMb: number | undefined;
+  /** Why the kernel ended the executor, to put in the error of the cell that was running. */
+  #endReason: Error | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** [0]: an interrupt is pending; [1]: the executor is in the kernel's own synchronous work (see WorkerConfig). */
+  readonly #interruptFlag = new SharedArrayBuffer(8);
   #worker!: Worker;
   #workerReady!: Promise<void>;
+  #resolveReady: ((value: Promise<void>) => void) | undefined;
+  /** The id of the execute request the executor is running, if any (what an interrupt's grace period watches). */
+  #cellInWorker: number | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #executionCount = 0;
@@ -57,7 +81,11 @@ export class Kernel {
     this.#signer = new Signer(connection.key, connection.signature_scheme);
     this.#sockets = new KernelSockets(connection);
     this.#history = new History(options.historyPath);
-    this.#options = { typecheck: options.typecheck ?? true };
+    this.#options = {
+      typecheck: options.typecheck ?? true,
+      maxHeapMb: maxHeapMbOf(options.maxHeapMb),
+      interruptGraceMs: options.interruptGraceMs ?? Number(process.env.RLBOOK_INTERRUPT_GRACE_MS ?? 800),
+    };
   }
 
   async start(): Promise<void> {
@@ -79,11 +107,17 @@ export class Kernel {
       stdout: false,
       stderr: false,
       // A smaller young generation keeps the executor's resident memory down; cells rarely need more.
-      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.RLBOOK_YOUNG_MB ?? 4) },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: Number(process.env.RLBOOK_YOUNG_MB ?? 4),
+        ...(this.#options.maxHeapMb ? { maxOldGenerationSizeMb: this.#options.maxHeapMb } : {}),
+      },
     });
     this.#workerReady = new Promise((resolve) => {
+      // An executor that ends before it is ready hands its waiters on to the next one.
+      this.#resolveReady = (next) => resolve(next);
       const onReady = (message: FromWorker) => {
         if (message.kind === "ready") {
+          this.#heapLimitMb = message.heapLimitMb;
           this.#worker.off("message", onReady);
           resolve();
         }
@@ -91,17 +125,37 @@ export class Kernel {
       this.#worker.on("message", onReady);
     });
     this.#worker.on("message", (message: FromWorker) => this.#fromWorker(message));
-    this.#worker.on("error", (error) => process.stderr.write(`rlbook kernel: executor error: ${error.stack ?? error}\n`));
+    this.#worker.on("error", (error) => {
+      if ((error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY") this.#endReason ??= this.#outOfMemory();
+      process.stderr.write(`rlbook kernel: executor error: ${error.stack ?? error}\n`);
+    });
     this.#worker.on("exit", (code) => this.#workerExited(code));
   }
 
-  /** A cell ended the executor (process.exit, out of memory): fail what was waiting and start afresh. */
+  #outOfMemory(): Error {
+    const mb = this.#options.maxHeapMb ?? this.#heapLimitMb;
+    const limit = mb === undefined ? "" : `: the executor's heap limit is ${mb} MB`;
+    const error = new Error(
+      `out of memory${limit}; raise it with \`rlbook install --max-heap-mb N\` (the kernelspec) or the RLBOOK_MAX_HEAP_MB environment variable. ` +
+        "The executor was restarted; variables were lost.",
+    );
+    error.name = "OutOfMemoryError";
+    return error;
+  }
+
+  /** A cell ended the executor (process.exit, out of memory), or the kernel did (an interrupt it ignored): fail what was waiting and start afresh. */
   #workerExited(code: number): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
     if (this.#shuttingDown) return;
-    const error = new Error(`the TypeScript executor exited with code ${code}; variables were lost and it has been restarted`);
+    const error = this.#endReason ?? new Error(`the TypeScript executor exited with code ${code}; the executor was restarted; variables were lost`);
+    this.#endReason = undefined;
     for (const waiter of this.#pending.values()) waiter.reject(error);
     this.#pending.clear();
+    this.#cellInWorker = undefined;
+    const handOn = this.#resolveReady;
     this.#startWorker();
+    handOn?.(this.#workerReady);
   }
 
   #fromWorker(message: FromWorker): void {
@@ -112,6 +166,7 @@ export class Kernel {
       case "reply": {
         const waiter = this.#pending.get(message.id);
         this.#pending.delete(message.id);
+        if (message.id === this.#cellInWorker) this.#cellInWorker = undefined;
         waiter?.resolve(message.result);
         break;
       }
@@ -119,6 +174,13 @@ export class Kernel {
         void this.#requestInput(message.id, message.parent, message.prompt, message.password);
         break;
       case "ready":
+        break;
+      case "interrupted":
+        // The executor's event loop is free while running this cell: it stopped (or is stopping) by itself.
+        if (message.cellId !== undefined && message.cellId === this.#cellInWorker) {
+          clearTimeout(this.#graceTimer);
+          this.#graceTimer = undefined;
+        }
         break;
     }
   }
@@ -129,6 +191,11 @@ export class Kernel {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#worker.postMessage({ ...message, id } as ToWorker);
+      if (message.kind === "execute") {
+        this.#cellInWorker = id;
+        // An interrupt that came while the cell waited for the executor is its to obey now.
+        if (Atomics.load(new Int32Array(this.#interruptFlag), 0) !== 0) this.#armInterruptGrace();
+      }
     });
   }
 
@@ -222,22 +289,23 @@ export class Kernel {
           control_port: this.connection.control_port,
         });
       case "complete_request": {
-        const result = await this.#call<object>({ kind: "complete", code: String(content.code ?? ""), cursor: cursorOf(content) });
+        const { code, cursor_pos } = requestContent("complete_request", content);
+        const result = await this.#call<object>({ kind: "complete", code, cursor: cursor_pos });
         return this.#reply(channel, message, "complete_reply", { status: "ok", ...result });
       }
       case "inspect_request": {
-        const result = await this.#call<object>({ kind: "inspect", code: String(content.code ?? ""), cursor: cursorOf(content), detail: Number(content.detail_level ?? 0) });
+        const { code, cursor_pos, detail_level } = requestContent("inspect_request", content);
+        const result = await this.#call<object>({ kind: "inspect", code, cursor: cursor_pos, detail: detail_level });
         return this.#reply(channel, message, "inspect_reply", { status: "ok", metadata: {}, ...result });
       }
       case "is_complete_request": {
-        const result = await this.#call<object>({ kind: "isComplete", code: String(content.code ?? "") });
+        const result = await this.#call<object>({ kind: "isComplete", code: requestContent("is_complete_request", content).code });
         return this.#reply(channel, message, "is_complete_reply", result);
       }
       case "history_request":
-        return this.#reply(channel, message, "history_reply", { status: "ok", history: this.#history.query(content as never) });
+        return this.#reply(channel, message, "history_reply", { status: "ok", history: this.#history.query(requestContent("history_request", content)) });
       case "comm_info_request": {
-        const targetName = typeof content.target_name === "string" ? content.target_name : undefined;
-        const comms = await this.#call<object>({ kind: "commInfo", targetName });
+        const comms = await this.#call<object>({ kind: "commInfo", targetName: requestContent("comm_info_request", content).target_name });
         return this.#reply(channel, message, "comm_info_reply", { status: "ok", comms });
       }
       case "comm_open":
@@ -262,6 +330,8 @@ export class Kernel {
         // Only reachable on the control channel, where execution is not offered.
         return this.#reply(channel, message, "execute_reply", { status: "error", ename: "ControlChannelError", evalue: "execute_request belongs on the shell channel", traceback: [] });
       default:
+        // As the messaging spec allows ("kernels do not need to send any reply for messages they don't
+        // handle") and ipykernel does: busy, a line in the log, idle, and no reply.
         process.stderr.write(`rlbook kernel: unknown message type ${message.header.msg_type} on ${channel}, ignored\n`);
     }
   }
@@ -309,12 +379,15 @@ export class Kernel {
   async #execute(message: Message): Promise<void> {
     await this.#status(message.header, "busy");
     try {
-      const content = message.content;
-      const code = typeof content.code === "string" ? content.code : "";
-      const silent = content.silent === true;
-      const storeHistory = !silent && content.store_history !== false;
-      const allowStdin = content.allow_stdin !== false;
-      const stopOnError = content.stop_on_error !== false;
+      let request;
+      try {
+        request = requestContent("execute_request", message.content);
+      } catch (error) {
+        const e = error as Error;
+        await this.#reply("shell", message, "execute_reply", { status: "error", execution_count: this.#executionCount, ename: e.name, evalue: e.message, traceback: [e.message], user_expressions: {} });
+        return;
+      }
+      const { code, silent, store_history: storeHistory, allow_stdin: allowStdin, stop_on_error: stopOnError } = request;
       if (storeHistory) this.#executionCount++;
       const count = this.#executionCount;
       this.#rememberIdentities(message);
@@ -323,7 +396,9 @@ export class Kernel {
       try {
         outcome = await this.#call<ExecuteOutcome>({ kind: "execute", parent: message.header, request: { code, silent, storeHistory, allowStdin, executionCount: count } });
       } catch (error) {
-        outcome = { status: "error", ename: "KernelError", evalue: (error as Error).message, traceback: [(error as Error).message] };
+        const e = error as Error;
+        const ename = e.name && e.name !== "Error" ? e.name : "KernelError";
+        outcome = { status: "error", ename, evalue: e.message, traceback: [`\x1b[31m${ename}\x1b[0m: ${e.message}`] };
         await this.#publish({ msgType: "error", content: { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback }, parent: message.header });
       }
       if (storeHistory) this.#history.store(count, code, outcome.status === "ok" ? outcome.resultText : undefined);
@@ -348,10 +423,35 @@ export class Kernel {
     }
   }
 
+  /**
+   * Sets the flag that loops in cell code check and tells the executor. Code built at run time
+   * (`new Function`, `eval`) and long synchronous calls have no loop checks: if the executor's
+   * event loop has not answered within the grace period, it is ended and started afresh.
+   */
   #interrupt(): void {
     if (!this.#executing) return;
     Atomics.store(new Int32Array(this.#interruptFlag), 0, 1);
     this.#worker.postMessage({ kind: "interrupt" } satisfies ToWorker);
+    if (this.#cellInWorker !== undefined) this.#armInterruptGrace();
+  }
+
+  #armInterruptGrace(): void {
+    if (this.#graceTimer) return;
+    const worker = this.#worker;
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = undefined;
+      // Only a cell the executor is running can hold it; one still waiting for it stops at its start (the flag is set).
+      if (worker !== this.#worker || this.#cellInWorker === undefined) return;
+      // Type checking or compiling the cell (which can take a while for a new import): wait for it; the cell then stops at its first loop check.
+      if (Atomics.load(new Int32Array(this.#interruptFlag), 1) !== 0) return this.#armInterruptGrace();
+      const error = new Error(
+        `the cell did not stop within ${this.#options.interruptGraceMs} ms of the interrupt (code built at run time, such as new Function or eval, ` +
+          "or a long synchronous call, has no interrupt checks), so the executor was restarted; variables were lost",
+      );
+      error.name = "KeyboardInterrupt";
+      this.#endReason = error;
+      void worker.terminate();
+    }, this.#options.interruptGraceMs);
   }
 
   #rememberIdentities(message: Message): void {
@@ -373,14 +473,19 @@ export class Kernel {
     await this.#sockets.queues.stdin.send(frames);
     const message = await reply;
     this.#inputWaiters.delete(requestId);
-    const value = message.content.value;
-    this.#worker.postMessage({ kind: "inputReply", id, value: typeof value === "string" ? value : "" } satisfies ToWorker);
+    let value = "";
+    try {
+      value = requestContent("input_reply", message.content).value;
+    } catch (error) {
+      process.stderr.write(`rlbook kernel: ${(error as Error).message}; the cell gets ""\n`);
+    }
+    this.#worker.postMessage({ kind: "inputReply", id, value } satisfies ToWorker);
   }
 
   // ---- shutdown -----------------------------------------------------------------------
 
   async #shutdown(channel: ShellChannel, message: Message): Promise<void> {
-    const restart = message.content.restart === true;
+    const { restart } = requestContent("shutdown_request", message.content);
     this.#shuttingDown = true;
     await this.#reply(channel, message, "shutdown_reply", { status: "ok", restart });
     await this.#publish({ msgType: "shutdown_reply", content: { status: "ok", restart }, parent: message.header });
@@ -393,10 +498,4 @@ export class Kernel {
 
 /** A request to the worker that expects a reply (its id is added when sent). */
 type WorkerRequest = Extract<ToWorker, { id: number }> extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
-
-function cursorOf(content: Record<string, unknown>): number {
-  const code = String(content.code ?? "");
-  const cursor = content.cursor_pos;
-  return typeof cursor === "number" && Number.isInteger(cursor) && cursor >= 0 ? cursor : [...code].length;
-}
 

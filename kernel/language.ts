@@ -2,10 +2,16 @@
  * TypeScript's LanguageService over the notebook: type errors before a cell runs,
  * completions, inspection, is_complete, and `?name` help.
  *
- * The service sees one virtual file in the notebook's folder: the "prelude" (the latest
- * declaration of every name from earlier cells, one entry per name) followed by the cell.
- * Re-declaring a name in a cell replaces its prelude entry, which mirrors the REPL semantics
- * of execution. Only diagnostics inside the cell are reported, at cell line:col.
+ * The "prelude" is the latest declaration of every name from earlier cells, one entry per name;
+ * re-declaring a name in a cell replaces its entry, which mirrors the REPL semantics of
+ * execution. So that a cell's cost does not grow with the notebook, most of the prelude lives in
+ * a file of its own, written only when a full program is made: a module whose declarations sit in
+ * `declare global { ... }` (TypeScript still infers their types from initializers and bodies; the
+ * ambient-context errors this causes are in that file and never reported). The cell's virtual file
+ * (a module, so its own declarations shadow those globals) holds the cell, the imports and the
+ * declarations that would collide with the standard library's or Node's globals, and the
+ * declarations committed since the prelude file was written (a bounded number). Only
+ * diagnostics inside the cell are reported, at cell line:col.
  *
  * Cells are first checked by the checker of the last full program (reused-checker.ts), which
  * takes a fraction of a millisecond; a cell it cannot pass gets the service's full check, and the
@@ -26,11 +32,14 @@ export interface CellDiagnostic {
   message: string;
 }
 
-/** One top-level declaration kept from an executed cell; keys are "v:name" (value) / "t:name" (type). */
+/** One top-level declaration kept from an executed cell; keys are "v:name" (value) / "t:name" (type) / "m:..." (augmentation). */
 interface PreludeEntry {
   keys: string[];
   text: string;
 }
+
+/** Where an entry goes: the cell's file (imports, names the standard globals have), the prelude module's top (augmentations), or its `declare global`. */
+type Placement = "cell" | "top" | "global";
 
 const CANNOT_FIND_MODULE = 2307;
 
@@ -45,6 +54,8 @@ function sharedPackagePaths(): Record<string, string[]> {
 }
 /** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
 const CELLS_PER_CHECKER = 200;
+/** Declarations committed since the prelude file was written are parsed with every cell; past this many it is rewritten. */
+const PENDING_LIMIT = 200;
 
 /** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
 export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
@@ -52,6 +63,7 @@ export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
 export class CellLanguage {
   readonly #cwd: string;
   readonly #cellFile: string;
+  readonly #preludeFile: string;
   readonly #options: ts.CompilerOptions;
   readonly #service: ts.LanguageService;
   readonly #moduleCache: ts.ModuleResolutionCache;
@@ -62,7 +74,17 @@ export class CellLanguage {
   readonly #docs = new DocReader();
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
   readonly #clearResolutions: () => void;
-  #prelude: PreludeEntry[] = [];
+  /** Every entry (insertion order), and the entry that holds each key. */
+  readonly #entries = new Set<PreludeEntry>();
+  readonly #byKey = new Map<string, PreludeEntry>();
+  readonly #placement = new Map<PreludeEntry, Placement>();
+  /** Entries always put in the cell's file, and entries committed since the prelude file was written. */
+  readonly #local = new Set<PreludeEntry>();
+  readonly #pending = new Set<PreludeEntry>();
+  /** Global names of the standard library, Node's types and the kernel's globals (a prelude entry with one of these stays in the cell's file). */
+  #standardGlobals: Set<string> | undefined;
+  #preludeText = "export {};\n";
+  #preludeVersion = 0;
   #text = "";
   #offset = 0;
   #version = 0;
@@ -72,6 +94,7 @@ export class CellLanguage {
     this.#cwd = cwd;
     this.#reuseCheckers = (settings.reuseCheckers ?? true) && canReuseCheckers;
     this.#cellFile = join(cwd, "__rlbook_cell__.ts");
+    this.#preludeFile = join(cwd, "__rlbook_prelude__.ts");
     const require = createRequire(import.meta.url);
     const nodeTypes = dirname(dirname(require.resolve("@types/node/package.json")));
     const dist = join(packageRoot, "dist");
@@ -104,7 +127,7 @@ export class CellLanguage {
       typeCache.clear();
     };
     const options = this.#options;
-    const roots = [this.#cellFile, CELL_GLOBALS];
+    const roots = [this.#cellFile, this.#preludeFile, CELL_GLOBALS];
     const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getModuleResolutionCache: () => moduleCache,
       // JSDoc trees of Node's and the standard library's declarations are a tenth of the program's
@@ -121,17 +144,18 @@ export class CellLanguage {
           return ts.resolveTypeReferenceDirective(name, containingFile, options, ts.sys, redirected, typeCache, mode);
         }),
       getScriptFileNames: () => roots,
-      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
+      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : file === this.#preludeFile ? String(this.#preludeVersion) : "0"),
       getScriptSnapshot: (file) => {
         if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
+        if (file === this.#preludeFile) return ts.ScriptSnapshot.fromString(this.#preludeText);
         if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
         return this.#snapshots.get(file);
       },
       getCurrentDirectory: () => this.#cwd,
       getCompilationSettings: () => options,
       getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-      fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
-      readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
+      fileExists: (file) => file === this.#cellFile || file === this.#preludeFile || ts.sys.fileExists(file),
+      readFile: (file) => (file === this.#cellFile ? this.#text : file === this.#preludeFile ? this.#preludeText : ts.sys.readFile(file)),
       readDirectory: ts.sys.readDirectory,
       directoryExists: ts.sys.directoryExists,
       getDirectories: ts.sys.getDirectories,
@@ -142,11 +166,12 @@ export class CellLanguage {
 
   /** Type and syntax errors in a cell, positioned in the cell (1-based line:col). */
   diagnostics(code: string, options: { semantic: boolean } = { semantic: true }): CellDiagnostic[] {
-    this.#load(code, declaredKeys(code));
+    const redeclared = declaredKeys(code);
+    this.#load(code, redeclared);
     this.#lastChecked = undefined;
     if (!options.semantic) return this.#inCell(parseDiagnostics(this.#text), code);
     // Comment directives (@ts-ignore, @ts-expect-error) are applied by a full program only.
-    if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && !code.includes("@ts-")) {
+    if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && this.#pending.size < PENDING_LIMIT && !code.includes("@ts-")) {
       const check = this.#reused.check(this.#text, this.#offset);
       if (check.syntactic.length) return this.#inCell(check.syntactic, code);
       if (check.clean) {
@@ -157,6 +182,8 @@ export class CellLanguage {
       // error type and not reported again): it is not reused.
       this.#reused = undefined;
     }
+    // A full program: the time to write every declaration so far into the prelude file.
+    if (this.#writePrelude()) this.#load(code, redeclared);
     const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
     if (syntactic.length) return this.#inCell(syntactic, code);
     let all = this.#service.getSemanticDiagnostics(this.#cellFile);
@@ -172,6 +199,7 @@ export class CellLanguage {
     // (an instantiation too deep is cached as an error type, and not reported again).
     if (!errors.length) {
       const program = this.#service.getProgram()!;
+      this.#standardGlobals ??= standardGlobals(program, this.#preludeFile);
       if (this.#reuseCheckers) this.#reused = new ReusedChecker(program, this.#moduleCache, this.#cwd, this.#cellFile);
       this.#lastChecked = { text: this.#text, file: program.getSourceFile(this.#cellFile)!, checker: program.getTypeChecker() };
     }
@@ -190,8 +218,54 @@ export class CellLanguage {
     const file = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
     let entries = preludeEntries(file);
     if (entries.some((e) => e.destructured)) entries = this.#declareDestructured(code, entries);
-    const keys = new Set(entries.flatMap((e) => e.keys));
-    this.#prelude = this.#prelude.filter((e) => !e.keys.some((k) => keys.has(k))).concat(entries.map(({ keys, text }) => ({ keys, text })));
+    for (const { keys, text } of entries) {
+      for (const key of keys) {
+        const replaced = this.#byKey.get(key);
+        if (replaced) this.#forget(replaced);
+      }
+      const entry: PreludeEntry = { keys, text };
+      const placement = this.#placementOf(entry);
+      this.#entries.add(entry);
+      this.#placement.set(entry, placement);
+      for (const key of keys) this.#byKey.set(key, entry);
+      (placement === "cell" ? this.#local : this.#pending).add(entry);
+    }
+  }
+
+  #forget(entry: PreludeEntry): void {
+    this.#entries.delete(entry);
+    this.#placement.delete(entry);
+    this.#local.delete(entry);
+    this.#pending.delete(entry);
+    for (const key of entry.keys) if (this.#byKey.get(key) === entry) this.#byKey.delete(key);
+  }
+
+  #placementOf(entry: PreludeEntry): Placement {
+    if (/^import\b/.test(entry.text)) return "cell";
+    if (entry.keys.some((k) => k.startsWith("m:"))) return "top";
+    // Only a full program can say which names are global: without one (no type checking), the names are looked up once.
+    this.#standardGlobals ??= standardGlobals(this.#service.getProgram()!, this.#preludeFile);
+    return entry.keys.some((k) => this.#standardGlobals!.has(k.slice(2))) ? "cell" : "global";
+  }
+
+  /**
+   * Writes every entry kept in the prelude file: imports and augmentations at the top of a module,
+   * the other declarations in its `declare global`. Returns whether the cell's file changed (it no
+   * longer holds the entries committed since the last write).
+   */
+  #writePrelude(): boolean {
+    if (!this.#pending.size) return false;
+    const top: string[] = [];
+    const global: string[] = [];
+    for (const entry of this.#entries) {
+      const placement = this.#placement.get(entry)!;
+      if (placement === "global") global.push(entry.text);
+      else if (placement === "top" || /^import\b/.test(entry.text)) top.push(entry.text);
+    }
+    this.#preludeText = `${top.join("\n")}\ndeclare global {\n${global.join("\n")}\n}\nexport {};\n`;
+    this.#preludeVersion++;
+    this.#pending.clear();
+    return true;
   }
 
   complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {
@@ -253,7 +327,8 @@ export class CellLanguage {
 
   /** Puts the prelude (less the names the cell redeclares) and the cell in the virtual file; returns the cell's offset. */
   #load(code: string, redeclared: Set<string>): number {
-    const prelude = this.#prelude.filter((e) => !e.keys.some((k) => redeclared.has(k))).map((e) => e.text).join("\n");
+    const kept = (e: PreludeEntry) => !e.keys.some((k) => redeclared.has(k));
+    const prelude = [...[...this.#local].filter(kept), ...[...this.#pending].filter((e) => !this.#local.has(e) && kept(e))].map((e) => e.text).join("\n");
     this.#text = `${prelude}\n${code}`;
     this.#offset = prelude.length + 1;
     this.#version++;
@@ -282,6 +357,14 @@ export class CellLanguage {
       });
     });
   }
+}
+
+/** The global names (values and types) a program has besides those the prelude file declares. */
+function standardGlobals(program: ts.Program, preludeFile: string): Set<string> {
+  const location = program.getSourceFile(CELL_GLOBALS);
+  if (!location) return new Set();
+  const symbols = program.getTypeChecker().getSymbolsInScope(location, ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace);
+  return new Set(symbols.filter((s) => !(s.declarations ?? []).every((d) => d.getSourceFile().fileName === preludeFile)).map((s) => s.name));
 }
 
 /** The identifier that contains `position` (or ends at it), if any. */

@@ -50,14 +50,20 @@ export type ToWorker =
 
 /** Worker -> main thread. */
 export type FromWorker =
-  | { kind: "ready" }
+  | { kind: "ready"; heapLimitMb: number }
+  /** The executor's event loop took an interrupt while running the execute request `cellId` (so that cell is not stuck in synchronous code). */
+  | { kind: "interrupted"; cellId: number | undefined }
   | { kind: "iopub"; parent: Parent | undefined; msgType: string; content: unknown; metadata?: Record<string, unknown>; buffers?: Uint8Array[] }
   | { kind: "reply"; id: number; result: unknown }
   | { kind: "inputRequest"; id: number; parent: Parent | undefined; prompt: string; password: boolean };
 
 /** Data the worker gets at start (worker_threads workerData). */
 export interface WorkerConfig {
-  /** Int32Array over a SharedArrayBuffer: [0] is set to 1 while an interrupt is pending. */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] is set to 1 while an interrupt is pending; [1] is 1
+   * while the executor is busy in the kernel's own synchronous work (type checking, compiling,
+   * formatting), which an interrupt waits for rather than restarting the executor.
+   */
   interruptFlag: SharedArrayBuffer;
   /** Directory relative imports and npm packages resolve from (the notebook's folder). */
   cwd: string;

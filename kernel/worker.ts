@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import vm from "node:vm";
 import { inspect } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import { Output, kernelLog } from "./output.js";
 import { Comms } from "./comm.js";
 import { CellLanguage, isComplete, type CellDiagnostic } from "./language.js";
@@ -50,7 +51,20 @@ async function requestInput(prompt: string, password: boolean): Promise<string> 
 
 // ---- errors -----------------------------------------------------------------------------
 
-const cellScripts = new Map<string, { map: SourceMap; label: string }>();
+/** Each cell's source map, kept as text (a cell's function may throw many cells later) and parsed when a stack needs it. */
+const cellScripts = new Map<string, { map: string; label: string }>();
+const parsedMaps = new Map<string, SourceMap>();
+function sourceMapOf(file: string): SourceMap | undefined {
+  const script = cellScripts.get(file);
+  if (!script) return undefined;
+  let map = parsedMaps.get(file);
+  if (!map) {
+    map = new SourceMap(script.map);
+    parsedMaps.set(file, map);
+    if (parsedMaps.size > 16) parsedMaps.delete(parsedMaps.keys().next().value!);
+  }
+  return map;
+}
 const INTERNAL_FRAME = /\(node:|at node:|\/dist\/kernel\/|\(<anonymous>\)$/;
 
 interface ErrorReport {
@@ -73,7 +87,7 @@ function describeError(error: unknown): ErrorReport {
     .map((line) =>
       line.replace(/(rlbook-cell-\d+\.js):(\d+):(\d+)/, (whole, file: string, l: string, c: string) => {
         const script = cellScripts.get(file);
-        const position = script?.map.original(Number(l), Number(c));
+        const position = sourceMapOf(file)?.original(Number(l), Number(c));
         return script && position ? `${script.label}:${position.line}:${position.column}` : whole;
       }),
     );
@@ -115,7 +129,7 @@ process.on("uncaughtException", (error) => {
 // ---- execution --------------------------------------------------------------------------
 
 let scriptNumber = 0;
-let running: { interrupt(): void } | undefined;
+let running: { id: number; interrupt(): void } | undefined;
 
 /** `?name`, `??name` or `name?`: the expression to show help for, else undefined. */
 function helpTarget(code: string): string | undefined {
@@ -135,27 +149,52 @@ function help(expression: string): ExecuteOutcome {
   return { status: "ok", payload: [{ source: "page", data: { "text/plain": text, "text/markdown": "```typescript\n" + info.signature + "\n```\n\n" + info.documentation }, start: 0 }] };
 }
 
+/** Runs the kernel's own synchronous work, marked so that an interrupt waits for it instead of restarting the executor. */
+function kernelWork<T>(work: () => T): T {
+  Atomics.store(interruptFlag, 1, 1);
+  try {
+    return work();
+  } finally {
+    Atomics.store(interruptFlag, 1, 0);
+  }
+}
+
+/**
+ * The compiled form of a cell's code. Transpiling makes a one-file program and its checker each
+ * time (most of a small cell's executor time), and the output depends only on the code (the file
+ * name appears only in the source map's `sources`, which is not read): cells run again reuse it.
+ */
+const compiledCells = new Map<string, ReturnType<typeof compileCell>>();
+function compiledCell(code: string): ReturnType<typeof compileCell> {
+  let compiled = compiledCells.get(code);
+  if (compiled) compiledCells.delete(code);
+  else compiled = compileCell(code, "cell.ts");
+  compiledCells.set(code, compiled);
+  if (compiledCells.size > 64) compiledCells.delete(compiledCells.keys().next().value!);
+  return compiled;
+}
+
 async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
   const target = helpTarget(request.code);
   if (target !== undefined) return help(target);
   const label = `Cell In[${request.executionCount}]`;
   const checked = config.typecheck && !/^\s*\/\/\s*@ts-nocheck/.test(request.code);
-  const diagnostics = lang().diagnostics(request.code, { semantic: checked });
+  const diagnostics = kernelWork(() => lang().diagnostics(request.code, { semantic: checked }));
   if (diagnostics.length) {
     const report = typeErrorReport(diagnostics, request.code, label);
     output.send("error", report, { parent });
     return { status: "error", ...report };
   }
   const file = `rlbook-cell-${++scriptNumber}.js`;
-  const compiled = compileCell(request.code, file.replace(/\.js$/, ".ts"));
-  cellScripts.set(file, { map: new SourceMap(compiled.sourceMap), label });
+  const compiled = kernelWork(() => compiledCell(request.code));
+  cellScripts.set(file, { map: compiled.sourceMap, label });
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
   const cell = new vm.Script(compiled.js, { filename: file }).runInThisContext() as () => Promise<{ value: unknown } | undefined>;
-  lang().commit(request.code);
+  kernelWork(() => lang().commit(request.code));
   const result = await Promise.race([cell(), interruption]);
   if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
-  const formatted = await format(result.value);
+  const formatted = await kernelWork(() => format(result.value));
   output.send("execute_result", { execution_count: request.executionCount, data: formatted.data, metadata: formatted.metadata }, { parent });
   return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? "") };
 }
@@ -166,6 +205,7 @@ async function execute(id: number, parent: Parent, request: ExecuteRequest): Pro
   const interruption = new Promise<never>((_, reject) => (interrupt = reject));
   interruption.catch(() => undefined);
   running = {
+    id,
     interrupt() {
       const error = new KeyboardInterrupt();
       controller.abort(error);
@@ -264,6 +304,7 @@ port.on("message", (message: ToWorker) => {
     }
     case "interrupt":
       running?.interrupt();
+      post({ kind: "interrupted", cellId: running?.id });
       break;
   }
 });
@@ -271,6 +312,6 @@ port.on("message", (message: ToWorker) => {
 output.captureConsole();
 configureCellImports(config.cwd);
 installRuntime({ cwd: config.cwd, output, comms, interruptFlag, requestInput });
-post({ kind: "ready" });
+post({ kind: "ready", heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) });
 // Load the TypeScript standard library while the user reads the notebook, not on the first cell.
 setImmediate(() => lang().diagnostics(""));

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import vm from "node:vm";
 import { tmpdir } from "node:os";
-import { CellLanguage, isComplete } from "../../kernel/language.js";
+import { readFileSync } from "node:fs";
+import { CELL_GLOBALS, CellLanguage, isComplete } from "../../kernel/language.js";
 import { compileCell } from "../../kernel/compile.js";
 import { SourceMap } from "../../kernel/sourcemap.js";
 
@@ -95,4 +96,38 @@ test("loops in cells check for interrupts on every iteration", () => {
   });
   const run = vm.runInContext(compiled.js, context) as () => Promise<unknown>;
   return assert.rejects(run(), /interrupted/).then(() => assert.equal(vm.runInContext("i", context), 999));
+});
+
+test("the kernel's globals are typed from the package's sources, not from a build output", () => {
+  // cell-globals.d.ts once typed `comms` from dist/, which a fresh checkout does not have before its build.
+  const text = readFileSync(CELL_GLOBALS, "utf8");
+  assert.doesNotMatch(text, /dist\//);
+  const [error] = check("const notComms: number = comms;");
+  assert.match(error?.message ?? "", /CommManager/, "comms has the CommManager type");
+  assert.deepEqual(check("const opened = comms.open('target', { a: 1 }); opened.send({ b: 2 })"), []);
+});
+
+test("declarations from many earlier cells, redeclared and shadowing globals, keep REPL semantics", () => {
+  const fresh = new CellLanguage(tmpdir());
+  const run = (code: string) => {
+    const diagnostics = fresh.diagnostics(code);
+    if (!diagnostics.length) fresh.commit(code);
+    return diagnostics.map((d) => d.code);
+  };
+  for (let i = 0; i < 250; i++) assert.deepEqual(run(`const k${i} = ${i};`), [], `cell ${i}`);
+  // Names from long ago (now in the prelude file) keep their types.
+  assert.deepEqual(run("const sum: number = k0 + k249;"), []);
+  assert.deepEqual(run("const bad: string = k0;"), [2322]);
+  // A redeclaration replaces the earlier type, whether the old one is in the prelude file or not.
+  assert.deepEqual(run('const k0 = "now a string";'), []);
+  assert.deepEqual(run("const s0: string = k0;"), []);
+  // A name the standard globals have (Node's `process`) can be declared in a cell and keeps the cell's type.
+  assert.deepEqual(run("const process = 3;"), []);
+  for (let i = 0; i < 250; i++) run(`const m${i} = ${i};`);
+  assert.deepEqual(run("const p: number = process;"), []);
+  // Functions and classes from earlier cells keep their inferred types.
+  assert.deepEqual(run("function twice(x: number) { return { x: x * 2 }; }\nclass Box { value = 5; get() { return this.value; } }"), []);
+  for (let i = 0; i < 250; i++) run(`const q${i} = ${i};`);
+  assert.deepEqual(run("const t: { x: number } = twice(2); const g: number = new Box().get();"), []);
+  assert.deepEqual(run("const wrong: string = new Box().get();"), [2322]);
 });

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { artifactsDir, bundlePage, CHROMIUM, CHROMIUM_ARGS, missingTools, startJupyterServer, type JupyterServer } from "../../harness/jupyter-browser.js";
 import type { Browser, Page } from "playwright-core";
 
-const skip = missingTools();
+/** Missing tools fail these tests with the command that installs them (a skipped test would look green). */
+const missing = missingTools();
 
 let server: JupyterServer | undefined;
 let browser: Browser | undefined;
@@ -67,7 +68,7 @@ const waitForText = (selector: string, text: string, options: { exact?: boolean;
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
 before(async () => {
-  if (skip) return;
+  if (missing) throw new Error(`${missing}: install the test peers with \`sudo apt-get install -y chromium python3-jupyter-server\` (npm test's pretest does this when run as root)`);
   shots = artifactsDir();
   const { chromium } = await import("playwright-core");
   const [bundled, jupyter, launched] = await Promise.allSettled([
@@ -105,7 +106,7 @@ after(async () => {
   }
 });
 
-test("controls render, page input reaches kernel observers and handlers, kernel changes reach the page", { skip, timeout: 120_000 }, async () => {
+test("controls render, page input reaches kernel observers and handlers, kernel changes reach the page", { timeout: 120_000 }, async () => {
   const first = await cell(`
 import { IntSlider, Dropdown, Button, IntProgress, IntText, Output, HBox, VBox } from "rlbook";
 const slider = new IntSlider({ value: 10, min: 0, max: 100, description: "steps" });
@@ -192,7 +193,7 @@ new VBox([new HBox([slider, algo, go]), bar, out])`);
   console.log(`widget round trip through Jupyter Server (page update -> kernel observer -> page): median ${stats.medianMs!.toFixed(1)} ms, p95 ${stats.p95Ms!.toFixed(1)} ms`);
 });
 
-test("interact: the Output shows the function's result, and changes when a control changes", { skip, timeout: 60_000 }, async () => {
+test("interact: the Output shows the function's result, and changes when a control changes", { timeout: 60_000 }, async () => {
   const result = await cell(`
 import { interact } from "rlbook";
 const ia = interact(({ n, algo }) => {
@@ -211,7 +212,7 @@ const ia = interact(({ n, algo }) => {
   await shot("3-interact");
 });
 
-test("a Stop button aborts a running loop through its AbortSignal", { skip, timeout: 60_000 }, async () => {
+test("a Stop button aborts a running loop through its AbortSignal", { timeout: 60_000 }, async () => {
   await call("start", `
 import { Button } from "rlbook";
 const stop = new Button({ description: "Stop", button_style: "danger" });
@@ -234,7 +235,7 @@ while (!controller.signal.aborted) {
   assert.ok(ticks > 5, `the loop ran until the click (${text})`);
 });
 
-test("TrainingMonitor: a real PPO run shows live progress and a curve, and its Stop button ends it", { skip, timeout: 90_000 }, async () => {
+test("TrainingMonitor: a real PPO run shows live progress and a curve, and its Stop button ends it", { timeout: 90_000 }, async () => {
   await call("start", `
 import { PPO, make, TrainingMonitor } from "rlbook";
 const agent = new PPO(make("CartPole-v1", { numEnvs: 4, seed: 0 }), { seed: 0, nSteps: 64 });
@@ -264,7 +265,7 @@ console.log(JSON.stringify({ reason: run.stopReason, finished: monitor.finished,
   await shot("6-training-stopped");
 });
 
-test("SweepPanel renders its controls and charts, and a Run click in the page starts trials", { skip, timeout: 60_000 }, async () => {
+test("SweepPanel renders its controls and charts, and a Run click in the page starts trials", { timeout: 60_000 }, async () => {
   const shown = await cell(`
 import { SweepPanel, uniform, choice } from "rlbook";
 const sweepPanel = new SweepPanel({
@@ -297,7 +298,7 @@ sweepPanel`);
   await shot("7-sweep-panel");
 });
 
-test("a reloaded page re-attaches to the live widgets (comm_info + request_states) and stays two-way", { skip, timeout: 60_000 }, async () => {
+test("a reloaded page re-attaches to the live widgets (comm_info + request_states) and stays two-way", { timeout: 60_000 }, async () => {
   const ids = await kernelValue<{ slider: string }>("{ slider: slider.model_id }");
   await page.reload();
   assert.equal(await call<string>("connect", server!.token, kernelId), kernelId);

@@ -1,0 +1,60 @@
+/**
+ * A soak run over the real protocol: N cells back to back, with the kernel's resident memory,
+ * the executor's heap and the time per cell measured after every block. The soak test and
+ * `npm run bench` use it to show that memory and per-cell time stay flat over a long session.
+ */
+import { readFileSync } from "node:fs";
+import type { KernelClient } from "./client.js";
+
+export interface SoakBlock {
+  /** Cells run so far (at the end of this block). */
+  cells: number;
+  /** Milliseconds per cell in this block (round trip to execute_reply and idle). */
+  msPerCell: number;
+  /** Resident memory of the kernel process (all its threads), MB. */
+  rssMb: number;
+  /** The executor's V8 heap in use, MB, or NaN for a kernel that cannot report it. */
+  heapMb: number;
+}
+
+/** Resident memory of a process, MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+export interface SoakOptions {
+  /** The code of cell `i` (0-based). */
+  cell: (i: number) => string;
+  cells: number;
+  block: number;
+  /** Code whose result's text/plain is the executor's heap in bytes (run unstored, between blocks); omitted: heap not measured. */
+  heapProbe?: string;
+}
+
+export async function soak(client: KernelClient, options: SoakOptions): Promise<SoakBlock[]> {
+  const pid = client.process!.pid!;
+  const blocks: SoakBlock[] = [];
+  for (let done = 0; done < options.cells; ) {
+    const size = Math.min(options.block, options.cells - done);
+    const started = performance.now();
+    for (let i = 0; i < size; i++) {
+      const result = await client.execute(options.cell(done + i));
+      if (result.reply.content.status !== "ok") throw new Error(`soak cell ${done + i} failed: ${JSON.stringify(result.reply.content)}`);
+    }
+    const msPerCell = (performance.now() - started) / size;
+    done += size;
+    blocks.push({ cells: done, msPerCell, rssMb: rssMb(pid), heapMb: options.heapProbe ? await heapMb(client, options.heapProbe) : NaN });
+  }
+  return blocks;
+}
+
+async function heapMb(client: KernelClient, probe: string): Promise<number> {
+  const result = await client.execute(probe, { storeHistory: false });
+  const message = result.outputs.find((m) => m.header.msg_type === "execute_result");
+  const text = message ? String((message.content.data as Record<string, unknown>)["text/plain"]) : "";
+  return Number(text.replace(/[^\d.]/g, "")) / 2 ** 20;
+}
+
+/** rlbook's probe: the executor's heap after a full collection (the kernel exposes gc to cells only for this). */
+export const RLBOOK_HEAP_PROBE = 'require("v8").setFlagsFromString("--expose-gc"); require("vm").runInNewContext("gc")(); process.memoryUsage().heapUsed';

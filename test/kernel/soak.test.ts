@@ -1,0 +1,27 @@
+/**
+ * A long session in small: 300 cells back to back, each declaring ten new names, so that by the
+ * end the notebook has 3,000 declarations. A cell's time and the executor's heap must not grow
+ * with the number of earlier cells. Bounds are ratios to the first measured block, generous so
+ * that a busy machine does not fail them; before the prelude had a file of its own, every cell
+ * re-parsed and re-bound all earlier declarations and the last block took several times the first.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RLBOOK_HEAP_PROBE, soak } from "../../kernel/soak.js";
+import { startKernel } from "./helpers.js";
+
+test("300 cells declaring 3,000 names: per-cell time and the executor's heap stay flat", { timeout: 300_000 }, async () => {
+  const kernel = await startKernel();
+  try {
+    const cell = (i: number) => Array.from({ length: 10 }, (_, k) => `const v${i}_${k} = ${i} + ${k};`).join("\n") + `\nv${i}_9`;
+    // The first block warms up (the standard library's types load on the first cells); it is not compared.
+    const blocks = await soak(kernel, { cell, cells: 300, block: 60, heapProbe: RLBOOK_HEAP_PROBE });
+    const [, first, ...rest] = blocks;
+    const last = rest.at(-1)!;
+    const report = blocks.map((b) => `${b.cells}: ${b.msPerCell.toFixed(1)} ms/cell, heap ${b.heapMb.toFixed(1)} MB, rss ${b.rssMb.toFixed(0)} MB`).join("\n");
+    assert.ok(last.msPerCell < 2.5 * first!.msPerCell, `per-cell time grew with the notebook:\n${report}`);
+    assert.ok(last.heapMb < 1.25 * first!.heapMb, `the executor's heap grew with the notebook:\n${report}`);
+  } finally {
+    await kernel.shutdown();
+  }
+});
