@@ -74,8 +74,7 @@ async function main(argv: string[]): Promise<number> {
       await new Kernel(readConnectionFile(values.f as string), { typecheck: !values["no-typecheck"], maxHeapMb: await heapOption(values["max-heap-mb"]) }).start();
       // A kernel whose client died (parent gone, or JPY_PARENT_PID gone) exits, as ipykernel's does.
       watchParent(() => {
-        process.stderr.write("rlbook kernel: the process that started it is gone; exiting
-");
+        process.stderr.write("rlbook kernel: the process that started it is gone; exiting\n");
         process.exit(0);
       });
       return -1; // keep running

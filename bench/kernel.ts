@@ -127,7 +127,7 @@ async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe
 }
 
 async function benchSoak(): Promise<void> {
-  const cli = new URL("../kernel/cli.js", import.meta.url).pathname;
+  const cli = new URL("../cli.js", import.meta.url).pathname;
   const rlbook = await soakKernel([process.execPath, cli, "kernel", "-f", "{connection_file}"], (i) => `const v${i} = ${i};`, RLBOOK_HEAP_PROBE);
   const python = "/usr/bin/python3";
   const ipykernel = existsSync(python)
