@@ -1,0 +1,5 @@
+export * from "./learner.js";
+export * from "./policy.js";
+export * from "./adaptation.js";
+export * from "./gradient-agent.js";
+export * from "./maml.js";
