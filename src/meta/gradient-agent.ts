@@ -122,6 +122,15 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
     return { innerLr: c.innerLr, innerSteps: c.innerSteps, episodesPerTask: c.episodesPerTask, gamma: c.gamma };
   }
 
+  /** The most env steps one meta-iteration takes (episodes may end early at the goal). */
+  get stepsPerIteration(): number {
+    const c = this.config;
+    const probe = this.trainTasks?.[0] ?? this.family.sample(this.rng.clone());
+    const mx = this.family.maxEpisodeSteps;
+    const horizon = typeof mx === "function" ? mx(probe) : (mx ?? 1000);
+    return c.metaBatchSize * c.episodesPerTask * (c.innerSteps + 1) * horizon;
+  }
+
   /** This iteration's meta-batch of tasks. */
   protected nextTasks(): P[] {
     const n = this.config.metaBatchSize;

@@ -3,3 +3,5 @@ export * from "./policy.js";
 export * from "./adaptation.js";
 export * from "./gradient-agent.js";
 export * from "./maml.js";
+export * from "./reptile.js";
+export * from "./rl2.js";

@@ -71,15 +71,6 @@ export class MAML<P> extends GradientMetaAgent<P, MAMLConfig> {
     this.meta = new MetaModule(this.policy.variables);
   }
 
-  /** The most env steps one meta-iteration takes (episodes may end early at the goal). */
-  get stepsPerIteration(): number {
-    const c = this.config;
-    const probe = this.trainTasks?.[0] ?? this.family.sample(this.rng.clone());
-    const mx = this.family.maxEpisodeSteps;
-    const horizon = typeof mx === "function" ? mx(probe) : (mx ?? 1000);
-    return c.metaBatchSize * c.episodesPerTask * (c.innerSteps + 1) * horizon;
-  }
-
   protected metaUpdate(tasks: P[]): IterationResult {
     const c = this.config;
     const policy = this.policy;
