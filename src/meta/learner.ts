@@ -31,8 +31,15 @@ export interface AdaptOptions {
   firstOrder?: boolean;
 }
 
-/** An identity whose gradient is zero: the value passes, derivatives stop (torch's detach()). */
-export const stopGradient: (x: Tensor) => Tensor = tf.customGrad(((x: Tensor) => ({ value: tf.clone(x), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: Tensor) => Tensor;
+/**
+ * A copy of `x` with no path back to what computed it (torch's detach()). Copying the values is
+ * what makes first-order adaptation cheap: an identity with a zero gradient would leave the
+ * inner backward pass on the outer tape, and the outer backward pass would push zeros through
+ * all of it (measured: as slow as second order).
+ */
+export function detach(x: Tensor): Tensor {
+  return tf.tensor(x.dataSync(), x.shape, x.dtype);
+}
 
 /**
  * exp and tanh differentiable to any order. tfjs's own exp / tanh / sigmoid / logSoftmax compute
@@ -88,7 +95,7 @@ export class Learner {
       return l;
     };
     const grads = tf.grads(f)(this.current);
-    const g = this.options.firstOrder ? grads.map((x) => stopGradient(x)) : grads;
+    const g = this.options.firstOrder ? grads.map(detach) : grads;
     this.current = this.current.map((p, i) => tf.sub(p, tf.mul(g[i], lr)));
     this.steps++;
     return this;
