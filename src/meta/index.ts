@@ -1,0 +1,7 @@
+export * from "./learner.js";
+export * from "./policy.js";
+export * from "./adaptation.js";
+export * from "./gradient-agent.js";
+export * from "./maml.js";
+export * from "./reptile.js";
+export * from "./rl2.js";
