@@ -22,7 +22,7 @@ import { navigation2DFamily } from "../src/envs/families.js";
 import { GaussianPolicy } from "../src/meta/policy.js";
 import { MetaModule } from "../src/meta/learner.js";
 import { MAML, MAML_DEFAULTS } from "../src/meta/maml.js";
-import { Adam } from "../src/nn/adam.js";
+import { Adam } from "../src/nn/optimizers.js";
 import { batchTensors, sampleTasks, vpgSurrogate } from "../src/meta/adaptation.js";
 
 function timeIt(reps: number, f: () => void): number {

@@ -7,13 +7,13 @@
  * them), acts with the meta-parameters, and saves / loads checkpoints.
  */
 import type { ActOptions, Agent, IterationResult } from "../algos/base.js";
-import { ConfigError, agentRng, checkKnownKeys, checkLayers, checkNumber, checkOneOf } from "../algos/base.js";
+import { ConfigCheck, ConfigError, agentRng, resolveConfig } from "../algos/base.js";
 import { checkpointArray, writeCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import { restoreOptimizer, saveOptimizer, type CheckpointArrays } from "../algos/checkpointing.js";
 import { make, type TaskFamily } from "../core/registry.js";
 import { Rng, type RngState } from "../core/rng.js";
 import { SyncVectorEnv, type VectorEnv } from "../core/vector.js";
-import { Adam } from "../nn/adam.js";
+import { Adam } from "../nn/optimizers.js";
 import { tf } from "../nn/tf.js";
 import { adaptAndEvaluate, checkInnerLr, familySpaces, type AdaptSettings, type MetaTestResult } from "./adaptation.js";
 import { GaussianPolicy, type MetaActivation } from "./policy.js";
@@ -61,29 +61,27 @@ export interface MetaTestOptions {
   seed?: number;
 }
 
-export function checkGradientMetaConfig(algo: string, c: GradientMetaConfig): void {
-  checkNumber(algo, c, "metaBatchSize", { min: 1, integer: true });
-  checkNumber(algo, c, "episodesPerTask", { min: 1, integer: true });
-  checkNumber(algo, c, "innerSteps", { min: 1, integer: true });
-  checkInnerLr(algo, c.innerLr, c.innerSteps);
-  checkNumber(algo, c, "gamma", { min: 0, max: 1 });
-  checkLayers(algo, c, "netArch");
-  checkOneOf(algo, c, "activation", ["relu", "tanh"]);
-  checkNumber(algo, c, "initStd", { min: 0, gtMin: true });
-  checkNumber(algo, c, "outerLr", { min: 0, gtMin: true });
-  checkNumber(algo, c, "testEvery", { min: 0, integer: true });
-  checkNumber(algo, c, "seed", { integer: true, optional: true });
+export function checkGradientMetaConfig(check: ConfigCheck, c: GradientMetaConfig): void {
+  check.number("metaBatchSize", { min: 1, integer: true });
+  check.number("episodesPerTask", { min: 1, integer: true });
+  check.number("innerSteps", { min: 1, integer: true });
+  checkInnerLr(check.algo, c.innerLr, c.innerSteps);
+  check.number("gamma", { min: 0, max: 1 });
+  check.layers("netArch");
+  check.oneOf("activation", ["relu", "tanh"]);
+  check.number("initStd", { min: 0, gtMin: true });
+  check.number("outerLr", { min: 0, gtMin: true });
+  check.number("testEvery", { min: 0, integer: true });
+  check.number("seed", { integer: true, optional: true });
 }
 
-/** Merges and validates a config (unknown keys rejected, arrays copied, result frozen). */
-export function resolveMetaConfig<C extends GradientMetaConfig>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (c: C) => void): Readonly<C> {
+/** Merges and validates a config (unknown keys and every bad value reported together, arrays copied, result frozen). */
+export function resolveMetaConfig<C extends GradientMetaConfig>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (check: ConfigCheck, c: C) => void): Readonly<C> {
   if (given === null || typeof given !== "object") throw new TypeError(`${algo}: config must be an object, got ${String(given)}`);
-  checkKnownKeys(algo, given, defaults);
-  const c = { ...defaults, ...given } as C;
-  c.netArch = [...(c.netArch ?? [])];
-  if (Array.isArray(c.innerLr)) c.innerLr = [...c.innerLr];
-  validate(c);
-  return Object.freeze(c);
+  return resolveConfig(algo, defaults, given, (check, c) => {
+    if (Array.isArray(c.innerLr)) c.innerLr = [...c.innerLr];
+    validate(check, c);
+  });
 }
 
 export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> implements Agent {
@@ -162,12 +160,16 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
   metaTest(tasks: readonly P[], options: MetaTestOptions = {}): MetaTestResult<P> {
     const s = { ...this.adaptSettings };
     if (options.innerSteps !== undefined) {
-      checkNumber(this.algo, options, "innerSteps", { min: 1, integer: true });
+      const check = new ConfigCheck(`${this.algo}.metaTest`, options);
+      check.number("innerSteps", { min: 1, integer: true });
+      check.done();
       s.innerSteps = options.innerSteps;
       if (Array.isArray(s.innerLr) && s.innerLr.length < s.innerSteps) throw new RangeError(`${this.algo}.metaTest: innerSteps = ${s.innerSteps} but the innerLr schedule lists ${s.innerLr.length} rates; give innerSteps <= ${s.innerLr.length}`);
     }
     if (options.episodesPerTask !== undefined) {
-      checkNumber(this.algo, options, "episodesPerTask", { min: 1, integer: true });
+      const check = new ConfigCheck(`${this.algo}.metaTest`, options);
+      check.number("episodesPerTask", { min: 1, integer: true });
+      check.done();
       s.episodesPerTask = options.episodesPerTask;
     }
     return adaptAndEvaluate(this.family, tasks, this.policy, this.policy.variables.map((v) => v.dataSync() as Float32Array), s, new Rng(options.seed ?? 12345));

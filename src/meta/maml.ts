@@ -22,7 +22,6 @@
  *   maml.metaTest(testTasks)   // { preReturn, postReturn, tasks: [...] }
  */
 import type { IterationResult } from "../algos/base.js";
-import { checkBool } from "../algos/base.js";
 import { readAgentCheckpoint } from "../algos/checkpointing.js";
 import type { TaskFamily } from "../core/registry.js";
 import { tf } from "../nn/tf.js";
@@ -63,9 +62,9 @@ export class MAML<P> extends GradientMetaAgent<P, MAMLConfig> {
   readonly meta: MetaModule;
 
   constructor(family: TaskFamily<P>, config: Partial<MAMLConfig> = {}, tasks: MetaTasks<P> = {}) {
-    const c = resolveMetaConfig("MAML", MAML_DEFAULTS, config, (x) => {
-      checkGradientMetaConfig("MAML", x);
-      checkBool("MAML", x, "firstOrder");
+    const c = resolveMetaConfig("MAML", MAML_DEFAULTS, config, (check, x) => {
+      checkGradientMetaConfig(check, x);
+      check.bool("firstOrder");
     });
     super(family, c, tasks, "MAML");
     this.meta = new MetaModule(this.policy.variables);

@@ -15,7 +15,6 @@
  * to report the post-adaptation return.
  */
 import type { IterationResult } from "../algos/base.js";
-import { checkBool } from "../algos/base.js";
 import { readAgentCheckpoint } from "../algos/checkpointing.js";
 import type { TaskFamily } from "../core/registry.js";
 import { tf } from "../nn/tf.js";
@@ -51,9 +50,9 @@ export class Reptile<P> extends GradientMetaAgent<P, ReptileConfig> {
   private runSteps = 1;
 
   constructor(family: TaskFamily<P>, config: Partial<ReptileConfig> = {}, tasks: MetaTasks<P> = {}) {
-    const c = resolveMetaConfig("Reptile", REPTILE_DEFAULTS, config, (x) => {
-      checkGradientMetaConfig("Reptile", x);
-      checkBool("Reptile", x, "annealOuterLr");
+    const c = resolveMetaConfig("Reptile", REPTILE_DEFAULTS, config, (check, x) => {
+      checkGradientMetaConfig(check, x);
+      check.bool("annealOuterLr");
     });
     super(family, c, tasks, "Reptile");
   }

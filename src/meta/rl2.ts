@@ -17,7 +17,7 @@
  *   rl2.metaTest(testTasks).episodeMeans   // mean return of episode 1, 2, ... of a trial
  */
 import type { ActOptions, Agent, EpisodeRecord, IterationResult } from "../algos/base.js";
-import { ConfigError, ObsEncoder, agentRng, checkKnownKeys, checkNumber } from "../algos/base.js";
+import { ConfigCheck, ConfigError, ObsEncoder, agentRng } from "../algos/base.js";
 import { readAgentCheckpoint, restoreOptimizer, saveOptimizer, type CheckpointArrays } from "../algos/checkpointing.js";
 import { computeGae } from "../buffers/rollout.js";
 import type { Env } from "../core/env.js";
@@ -25,7 +25,7 @@ import { make, type TaskFamily } from "../core/registry.js";
 import { Rng, type RngState } from "../core/rng.js";
 import { Discrete } from "../core/spaces.js";
 import { SyncVectorEnv, type VectorEnv } from "../core/vector.js";
-import { Adam } from "../nn/adam.js";
+import { Adam } from "../nn/optimizers.js";
 import { checkpointArray, writeCheckpoint } from "../nn/checkpoint.js";
 import { Categorical } from "../nn/distributions.js";
 import { GRU } from "../nn/modules.js";
@@ -127,15 +127,17 @@ export class RL2<P> implements Agent {
     tasks: MetaTasks<P> = {},
   ) {
     if (config === null || typeof config !== "object") throw new TypeError(`RL2: config must be an object, got ${String(config)}`);
-    checkKnownKeys("RL2", config, RL2_DEFAULTS);
     const c = { ...RL2_DEFAULTS, ...config };
-    for (const f of ["numTrials", "episodesPerTrial", "hiddenDim", "epochs", "minibatches"] as const) checkNumber("RL2", c, f, { min: 1, integer: true });
-    for (const f of ["gamma", "gaeLambda"] as const) checkNumber("RL2", c, f, { min: 0, max: 1 });
-    for (const f of ["lr", "clipRange", "maxGradNorm"] as const) checkNumber("RL2", c, f, { min: 0, gtMin: true });
-    for (const f of ["entCoef", "vfCoef"] as const) checkNumber("RL2", c, f, { min: 0 });
-    checkNumber("RL2", c, "testEvery", { min: 0, integer: true });
-    checkNumber("RL2", c, "seed", { integer: true, optional: true });
-    if (c.minibatches > c.numTrials) throw new ConfigError("RL2", "minibatches", c.minibatches, `an integer <= numTrials (${c.numTrials}): a minibatch holds whole trials`);
+    const check = new ConfigCheck("RL2", c);
+    for (const [k, v] of Object.entries(config)) if (!(k in RL2_DEFAULTS)) check.fail(k, v, `a known RL2 option: ${Object.keys(RL2_DEFAULTS).join(", ")}`);
+    for (const f of ["numTrials", "episodesPerTrial", "hiddenDim", "epochs", "minibatches"] as const) check.number(f, { min: 1, integer: true });
+    for (const f of ["gamma", "gaeLambda"] as const) check.number(f, { min: 0, max: 1 });
+    for (const f of ["lr", "clipRange", "maxGradNorm"] as const) check.number(f, { min: 0, gtMin: true });
+    for (const f of ["entCoef", "vfCoef"] as const) check.number(f, { min: 0 });
+    check.number("testEvery", { min: 0, integer: true });
+    check.number("seed", { integer: true, optional: true });
+    if (!check.failed("minibatches") && !check.failed("numTrials") && c.minibatches > c.numTrials) check.fail("minibatches", c.minibatches, `an integer <= numTrials (${c.numTrials}): a minibatch holds whole trials`);
+    check.done();
     this.config = Object.freeze(c);
     if (!family || typeof family.sample !== "function" || typeof family.create !== "function") throw new TypeError(`RL2: family must be a task family (e.g. bernoulliBanditFamily({ arms: 2, horizon: 1 })), got ${String(family)}`);
     if (tasks.trainTasks !== undefined && (!Array.isArray(tasks.trainTasks) || !tasks.trainTasks.length)) throw new ConfigError("RL2", "trainTasks", tasks.trainTasks, "a non-empty array of task params (or leave it out to draw tasks from the family)");
