@@ -255,11 +255,13 @@ export class HerReplayBuffer extends ReplayBuffer {
       epLength: Float32Array.from(this.epLength),
       envPos: Float32Array.from(this.envPos),
       envFilled: Float32Array.from(this.envFilled),
+      // The sampleable list in its order, so a restored buffer samples exactly as the saved one.
+      valid: Float32Array.from(this.valid.subarray(0, this.validCount)),
     };
   }
 
   override setState(s: Record<string, unknown>): void {
-    for (const k of ["epStart", "epLength", "envPos", "envFilled"]) {
+    for (const k of ["epStart", "epLength", "envPos", "envFilled", "valid"]) {
       if (!(s[k] instanceof Float32Array)) throw new Error(`HerReplayBuffer.setState: missing ${k} (a checkpoint of a buffer without HER?)`);
     }
     const n = (s.obs as Float32Array).length / this.obsDim;
@@ -271,13 +273,12 @@ export class HerReplayBuffer extends ReplayBuffer {
     this.epLength.set(s.epLength as Float32Array);
     this.envPos.set(s.envPos as Float32Array);
     this.envFilled.set(s.envFilled as Float32Array);
-    this.validCount = 0;
+    const valid = s.valid as Float32Array;
+    this.validCount = valid.length;
     this.validAt.fill(-1);
-    for (let i = 0; i < this.capacity; i++) {
-      if (this.epLength[i] > 0) {
-        this.validAt[i] = this.validCount;
-        this.valid[this.validCount++] = i;
-      }
+    for (let k = 0; k < valid.length; k++) {
+      this.valid[k] = valid[k];
+      this.validAt[valid[k]] = k;
     }
     this.dropRunningEpisodes();
   }
