@@ -9,3 +9,4 @@ export { DQN, DQN_DEFAULTS, DQN_PRESETS, dqnLoss, dqnTargets, type DQNConfig, ty
 export { SAC, SAC_DEFAULTS, SAC_PRESETS, type SACConfig, type SACPresetName } from "./sac.js";
 export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config, type TD3PresetName } from "./td3.js";
 export { StreamQ, STREAM_Q_DEFAULTS, type StreamQConfig } from "./stream-q.js";
+export { StreamAC, STREAM_AC_DEFAULTS, type StreamACConfig } from "./stream-ac.js";

@@ -10,9 +10,8 @@
  * - Q(s, a) with r~ the scaled reward; ObGD steps along the trace of grad Q(s, a); the traces are
  * reset at the end of an episode and after an exploratory (non-greedy) action, as in Watkins' Q(lambda).
  */
-import { RunningMeanStd } from "../core/wrappers.js";
 import type { RngState } from "../core/rng.js";
-import { ObGD, StreamMLP } from "../nn/stream.js";
+import { ObGD, StreamMLP, StreamNormalizer } from "../nn/stream.js";
 import {
   EpisodeTracker,
   ObsEncoder,
@@ -97,9 +96,8 @@ export class StreamQ<A = unknown> implements Agent<A> {
   readonly rng: Rng;
   readonly q: StreamMLP;
   readonly optimizer: ObGD;
-  /** Observation statistics and the statistics of the discounted reward sum (reward scaling). */
-  readonly obsStats: RunningMeanStd;
-  readonly returnStats = new RunningMeanStd(1);
+  /** Observation normalization and reward scaling. */
+  readonly norm: StreamNormalizer;
   numTimesteps = 0;
   private readonly enc: ObsEncoder;
   private readonly nActions: number;
@@ -108,7 +106,6 @@ export class StreamQ<A = unknown> implements Agent<A> {
   private readonly progress = new TrainingProgress();
   private readonly grads: Float64Array[];
   private obs: Float32Array | undefined;
-  private returnTrace = 0;
 
   constructor(env: AgentEnv<A>, config: Partial<StreamQConfig> = {}) {
     this.env = toVectorEnv(env, "StreamQ");
@@ -123,7 +120,7 @@ export class StreamQ<A = unknown> implements Agent<A> {
     const c = this.config;
     this.optimizer = new ObGD(this.q.params, { lr: c.learningRate, gamma: c.gamma, lambda: c.lambda, kappa: c.kappa });
     this.grads = this.q.zerosLike();
-    this.obsStats = new RunningMeanStd(this.enc.inputDim);
+    this.norm = new StreamNormalizer(this.enc.inputDim, c.gamma, c.normalizeObservations, c.scaleRewards);
   }
 
   /** Current exploration rate (linear over explorationFraction of the run). */
@@ -136,15 +133,11 @@ export class StreamQ<A = unknown> implements Agent<A> {
 
   /** The network input for raw observation row(s): encoded, then normalized with the running statistics. */
   private input(raw: ArrayLike<number>): Float64Array {
-    const x = Float64Array.from(this.enc.encode(raw, 1));
-    if (!this.config.normalizeObservations) return x;
-    for (let j = 0; j < x.length; j++) x[j] = (x[j] - this.obsStats.mean[j]) / Math.sqrt(this.obsStats.var[j] + 1e-8);
-    return x;
+    return this.norm.normalize(this.enc.encode(raw, 1));
   }
 
   private observe(raw: ArrayLike<number>): Float64Array {
-    if (this.config.normalizeObservations) this.obsStats.update(this.enc.encode(raw, 1), 1);
-    return this.input(raw);
+    return this.norm.observe(this.enc.encode(raw, 1));
   }
 
   private argmax(q: ArrayLike<number>): number {
@@ -174,7 +167,7 @@ export class StreamQ<A = unknown> implements Agent<A> {
     this.observe(this.obs);
     this.tracker.reset();
     this.optimizer.reset();
-    this.returnTrace = 0;
+    this.norm.endEpisode();
   }
 
   /** 200 env steps, one ObGD update after each. */
@@ -198,12 +191,7 @@ export class StreamQ<A = unknown> implements Agent<A> {
       this.tracker.step(r.reward, r.terminated, r.truncated, r.info.autoreset, episodes);
       const terminated = r.terminated[0] === 1;
       const done = terminated || r.truncated[0] === 1;
-      let reward = r.reward[0];
-      if (c.scaleRewards) {
-        this.returnTrace = this.returnTrace * c.gamma * (terminated ? 0 : 1) + reward;
-        this.returnStats.update([this.returnTrace], 1);
-        reward /= Math.sqrt(this.returnStats.var[0] + 1e-8);
-      }
+      const reward = this.norm.scaleReward(r.reward[0], terminated);
       const s2 = this.observe(r.obs);
       const next = terminated ? 0 : Math.max(...this.q.forward(s2));
       const qsa = this.q.forward(s)[a];
@@ -222,7 +210,7 @@ export class StreamQ<A = unknown> implements Agent<A> {
         this.tracker.step(r2.reward, r2.terminated, r2.truncated, r2.info.autoreset, episodes);
         this.obs = r2.obs;
         this.observe(this.obs);
-        this.returnTrace = 0;
+        this.norm.endEpisode();
       }
     }
     return { steps, episodes, losses: { absTdError: tdSum / steps, epsilon: this.epsilon } };
@@ -232,12 +220,12 @@ export class StreamQ<A = unknown> implements Agent<A> {
     const arrays: Record<string, Float64Array> = {};
     this.q.params.forEach((p, i) => (arrays[`q/${i}`] = p));
     this.optimizer.traces.forEach((z, i) => (arrays[`trace/${i}`] = z));
-    arrays["obsStats/mean"] = this.obsStats.mean;
-    arrays["obsStats/var"] = this.obsStats.var;
+    arrays["obsStats/mean"] = this.norm.obsStats.mean;
+    arrays["obsStats/var"] = this.norm.obsStats.var;
     await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
-      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, obsCount: this.obsStats.count, returnStats: { mean: this.returnStats.mean[0], var: this.returnStats.var[0], count: this.returnStats.count }, env: envSignature(this.env) },
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, obsCount: this.norm.obsStats.count, returnStats: { mean: this.norm.returnStats.mean[0], var: this.norm.returnStats.var[0], count: this.norm.returnStats.count }, env: envSignature(this.env) },
       networks: {},
       arrays,
     });

@@ -9,6 +9,7 @@
  * library's per-op launch cost would dominate.
  */
 import type { Rng } from "../core/rng.js";
+import { RunningMeanStd } from "../core/wrappers.js";
 
 /**
  * Sparse initialization (the paper's Algorithm 1): LeCun-uniform weights U(-1/sqrt(fanIn),
@@ -207,5 +208,48 @@ export class ObGD {
   /** Zeroes the traces. */
   reset(): void {
     for (const z of this.traces) z.fill(0);
+  }
+}
+
+/**
+ * The paper's observation normalization and reward scaling, one sample at a time: observations
+ * become (x - mean) / sqrt(var + 1e-8) under running statistics; rewards are divided by the
+ * running standard deviation of the discounted reward sum (reset at termination). Statistics as
+ * Gymnasium's NormalizeObservation / NormalizeReward keep them (the paper uses the same scheme).
+ */
+export class StreamNormalizer {
+  readonly obsStats: RunningMeanStd;
+  readonly returnStats = new RunningMeanStd(1);
+  private returnTrace = 0;
+
+  constructor(readonly dim: number, readonly gamma: number, readonly normalizeObservations = true, readonly scaleRewards = true) {
+    this.obsStats = new RunningMeanStd(dim);
+  }
+
+  /** `x` normalized with the current statistics (no update; for acting). */
+  normalize(x: ArrayLike<number>): Float64Array {
+    const out = Float64Array.from(x);
+    if (!this.normalizeObservations) return out;
+    for (let j = 0; j < out.length; j++) out[j] = (out[j] - this.obsStats.mean[j]) / Math.sqrt(this.obsStats.var[j] + 1e-8);
+    return out;
+  }
+
+  /** Updates the statistics with a new observation, then normalizes it. */
+  observe(x: ArrayLike<number>): Float64Array {
+    if (this.normalizeObservations) this.obsStats.update(x, 1);
+    return this.normalize(x);
+  }
+
+  /** The scaled reward (updates the discounted-sum statistics). */
+  scaleReward(r: number, terminated: boolean): number {
+    if (!this.scaleRewards) return r;
+    this.returnTrace = this.returnTrace * this.gamma * (terminated ? 0 : 1) + r;
+    this.returnStats.update([this.returnTrace], 1);
+    return r / Math.sqrt(this.returnStats.var[0] + 1e-8);
+  }
+
+  /** Starts a new discounted reward sum (after an episode ends). */
+  endEpisode(): void {
+    this.returnTrace = 0;
   }
 }
