@@ -10,3 +10,5 @@ export { SAC, SAC_DEFAULTS, SAC_PRESETS, type SACConfig, type SACPresetName } fr
 export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config, type TD3PresetName } from "./td3.js";
 export { StreamQ, STREAM_Q_DEFAULTS, type StreamQConfig } from "./stream-q.js";
 export { StreamAC, STREAM_AC_DEFAULTS, type StreamACConfig } from "./stream-ac.js";
+export { StreamSARSA, STREAM_SARSA_DEFAULTS, type StreamSARSAConfig } from "./stream-sarsa.js";
+export { StreamValueAgent, STREAM_VALUE_DEFAULTS, type StreamValueConfig } from "./streaming.js";
