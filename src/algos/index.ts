@@ -12,3 +12,4 @@ export { StreamQ, STREAM_Q_DEFAULTS, type StreamQConfig } from "./stream-q.js";
 export { StreamAC, STREAM_AC_DEFAULTS, type StreamACConfig } from "./stream-ac.js";
 export { StreamSARSA, STREAM_SARSA_DEFAULTS, type StreamSARSAConfig } from "./stream-sarsa.js";
 export { StreamValueAgent, STREAM_VALUE_DEFAULTS, type StreamValueConfig } from "./streaming.js";
+export { CrossQ, CROSSQ_DEFAULTS, BRNCritic, type CrossQConfig } from "./crossq.js";
