@@ -5,7 +5,7 @@
  */
 import { Env } from "../core/env.js";
 import { Rng } from "../core/rng.js";
-import { Box, Discrete, type Space } from "../core/spaces.js";
+import { Box, Dict, Discrete, type Space } from "../core/spaces.js";
 import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { rateProblem } from "./schedules.js";
@@ -274,7 +274,8 @@ export class ObsEncoder {
   private readonly start: number;
 
   constructor(space: Space, algo: string) {
-    if (space instanceof Box) {
+    if (space instanceof Box || space instanceof Dict) {
+      // A Dict (a GoalEnv's observation) arrives flattened in sorted key order, as the vector env lays it out.
       this.rawDim = space.vecDim;
       this.inputDim = space.vecDim;
       this.oneHot = 0;
@@ -285,7 +286,7 @@ export class ObsEncoder {
       this.oneHot = space.n;
       this.start = space.start;
     } else {
-      throw new ConfigError(algo, "env.singleObservationSpace", space, "Box or Discrete observations (wrap others with FlattenObservation)");
+      throw new ConfigError(algo, "env.singleObservationSpace", space, "Box, Discrete or Dict observations (wrap others with FlattenObservation)");
     }
   }
 

@@ -103,17 +103,22 @@ export function restoreVariable(dir: string, ck: LoadedCheckpoint, key: string, 
 const REPLAY_ARRAYS = ["obs", "nextObs", "actions", "rewards", "terminated", "discounts"] as const;
 
 /** Puts a replay buffer's contents into `arrays` as `replay/<field>`; returns its position and size, for the metadata `replay`. */
-export function saveReplay(replay: ReplayBuffer, arrays: CheckpointArrays): { pos: number; size: number } {
+export function saveReplay(replay: ReplayBuffer, arrays: CheckpointArrays): { pos: number; size: number; arrays: string[] } {
   const rs = replay.getState();
-  for (const [k, v] of Object.entries(rs)) if (v instanceof Float32Array) arrays[`replay/${k}`] = v;
-  return { pos: rs.pos as number, size: rs.size as number };
+  const keys: string[] = [];
+  for (const [k, v] of Object.entries(rs)) {
+    if (!(v instanceof Float32Array)) continue;
+    arrays[`replay/${k}`] = v;
+    keys.push(k);
+  }
+  return { pos: rs.pos as number, size: rs.size as number, arrays: keys };
 }
 
 /** Restores a replay buffer saved by {@link saveReplay}; returns its position and size. */
 export function restoreReplay(dir: string, ck: LoadedCheckpoint, replay: ReplayBuffer): { pos: number; size: number } {
-  const rp = ck.meta.replay as { pos: number; size: number };
+  const rp = ck.meta.replay as { pos: number; size: number; arrays?: string[] };
   const st: Record<string, unknown> = { pos: rp.pos, size: rp.size };
-  for (const k of REPLAY_ARRAYS) st[k] = checkpointArray(dir, ck, `replay/${k}`);
+  for (const k of rp.arrays ?? REPLAY_ARRAYS) st[k] = checkpointArray(dir, ck, `replay/${k}`);
   replay.setState(st);
   return rp;
 }

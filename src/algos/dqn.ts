@@ -19,7 +19,8 @@ import { MLP, mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { namedMeans, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type EpisodeRecord, type IterationResult, type Presets } from "./base.js";
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
-import { OffPolicyAgent } from "./off-policy.js";
+import { checkHer, OffPolicyAgent, offPolicyReplay } from "./off-policy.js";
+import type { HerConfig } from "../buffers/her.js";
 import { rateAt, type Rate } from "./schedules.js";
 
 export interface DQNConfig {
@@ -63,6 +64,8 @@ export interface DQNConfig {
   /** Hidden layers (CleanRL 120, 84), ReLU. */
   netArch: number[];
   seed: number | undefined;
+  /** Hindsight experience replay on a goal env (off-policy.ts; SB3 defaults nSampledGoal 4, "future"), or null (default). */
+  her: Partial<HerConfig> | null;
 }
 
 /** CleanRL dqn.py defaults. */
@@ -88,6 +91,7 @@ export const DQN_DEFAULTS: Readonly<DQNConfig> = Object.freeze({
   maxGradNorm: null,
   netArch: [120, 84],
   seed: undefined,
+  her: null,
 });
 
 /**
@@ -146,6 +150,9 @@ function validate(check: ConfigCheck, c: DQNConfig): void {
   check.number("maxGradNorm", { min: 0, gtMin: true, optional: true });
   check.layers("netArch");
   check.number("seed", { min: 0, integer: true, optional: true });
+  checkHer(check, c.her);
+  if (c.her && c.nStep > 1) check.fail("nStep", c.nStep, "1 with her (HER relabels one-step transitions)");
+  if (c.her && c.prioritized) check.fail("prioritized", c.prioritized, "false with her (HER samples uniformly)");
 }
 
 /** DQN; `A` is the env's action type (what {@link DQN.act} returns: a number for its Discrete actions). */
@@ -173,7 +180,7 @@ export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSp
     this.target.copyFrom(this.q);
     this.optimizer = new Adam(this.q.variables, { lr: rateAt(c.learningRate, 1), maxGradNorm: c.maxGradNorm ?? undefined });
     const ropts = { capacity: c.bufferSize, obsDim: this.enc.inputDim, actDim: 1 };
-    this.replay = c.prioritized ? new PrioritizedReplayBuffer({ ...ropts, alpha: c.priorityAlpha }) : new ReplayBuffer(ropts);
+    this.replay = c.prioritized ? new PrioritizedReplayBuffer({ ...ropts, alpha: c.priorityAlpha }) : offPolicyReplay(this.env, "DQN", c, ropts.obsDim, 1);
     this.adder = new NStepAdder(this.env.numEnvs, c.nStep, c.gamma, this.replay);
   }
 
@@ -223,6 +230,7 @@ export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSp
   /** Transitions go through the n-step adder (which flushes a finished episode's queue). */
   protected override store(i: number, obs: Float32Array, action: Int32Array, reward: number, nextObs: Float32Array, terminated: boolean, truncated: boolean): void {
     this.act1[0] = action[0] - this.actStart;
+    if (this.config.her) return super.store(i, obs, this.act1, reward, nextObs, terminated, truncated);
     this.adder.add(i, obs, this.act1, reward, nextObs, terminated, terminated || truncated);
   }
 

@@ -8,3 +8,8 @@ export { REINFORCE, REINFORCE_DEFAULTS, reinforceLoss, type ReinforceConfig } fr
 export { DQN, DQN_DEFAULTS, DQN_PRESETS, dqnLoss, dqnTargets, type DQNConfig, type DQNPresetName } from "./dqn.js";
 export { SAC, SAC_DEFAULTS, SAC_PRESETS, type SACConfig, type SACPresetName } from "./sac.js";
 export { TD3, TD3_DEFAULTS, TD3_PRESETS, type TD3Config, type TD3PresetName } from "./td3.js";
+export { StreamQ, STREAM_Q_DEFAULTS, type StreamQConfig } from "./stream-q.js";
+export { StreamAC, STREAM_AC_DEFAULTS, type StreamACConfig } from "./stream-ac.js";
+export { StreamSARSA, STREAM_SARSA_DEFAULTS, type StreamSARSAConfig } from "./stream-sarsa.js";
+export { StreamValueAgent, STREAM_VALUE_DEFAULTS, type StreamValueConfig } from "./streaming.js";
+export { CrossQ, CROSSQ_DEFAULTS, BRNCritic, type CrossQConfig } from "./crossq.js";

@@ -8,7 +8,8 @@
  */
 import type { VectorEnv } from "../core/vector.js";
 import type { Rng } from "../core/rng.js";
-import type { ReplayBuffer } from "../buffers/replay.js";
+import { ReplayBuffer } from "../buffers/replay.js";
+import { GOAL_SELECTION_STRATEGIES, goalLayout, goalRewardFn, HER_DEFAULTS, HerReplayBuffer, type HerConfig } from "../buffers/her.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import type { Tensor } from "../nn/tf.js";
 import {
@@ -41,6 +42,36 @@ export interface OffPolicyConfig {
   gradientSteps: number;
   netArch: number[];
   seed: number | undefined;
+  /**
+   * Hindsight experience replay on a goal-conditioned env (buffers/her.ts): `{ nSampledGoal,
+   * goalSelectionStrategy }` (missing fields take SB3's defaults, 4 and "future"), or null for none.
+   */
+  her: Partial<HerConfig> | null;
+}
+
+/** Checks the `her` field of an off-policy config. */
+export function checkHer(check: ConfigCheck, her: unknown): void {
+  if (her === null) return;
+  if (typeof her !== "object" || Array.isArray(her)) return check.fail("her", her, "null or { nSampledGoal?: integer >= 0, goalSelectionStrategy?: \"future\" | \"final\" | \"episode\" }");
+  const h = her as Record<string, unknown>;
+  for (const k of Object.keys(h)) if (!(k in HER_DEFAULTS)) check.fail("her", her, `an object with keys nSampledGoal, goalSelectionStrategy (unknown key "${k}")`);
+  if (h.nSampledGoal !== undefined && !(Number.isInteger(h.nSampledGoal) && (h.nSampledGoal as number) >= 0)) check.fail("her", her, "her.nSampledGoal an integer >= 0 (SB3: 4)");
+  if (h.goalSelectionStrategy !== undefined && !GOAL_SELECTION_STRATEGIES.includes(h.goalSelectionStrategy as never)) check.fail("her", her, `her.goalSelectionStrategy one of ${GOAL_SELECTION_STRATEGIES.join(", ")}`);
+}
+
+/** The replay buffer of an off-policy agent: uniform, or HER's when `her` is set (the env must be goal-conditioned). */
+export function offPolicyReplay(env: VectorEnv, algo: string, c: OffPolicyConfig, obsDim: number, actDim: number): ReplayBuffer {
+  if (!c.her) return new ReplayBuffer({ capacity: c.bufferSize, obsDim, actDim });
+  return new HerReplayBuffer({
+    capacity: c.bufferSize,
+    obsDim,
+    actDim,
+    numEnvs: env.numEnvs,
+    layout: goalLayout(env.singleObservationSpace, `${algo} with her`),
+    computeReward: goalRewardFn(env, `${algo} with her`),
+    ...HER_DEFAULTS,
+    ...c.her,
+  });
 }
 
 /** Uniformly random actions for k env copies, in the env's layout (k ints, or k * dim floats). */
@@ -125,6 +156,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
     this.progress.begin(this.numTimesteps, steps);
     this.obs = this.env.reset({ seed: this.rng.integer(2 ** 31) }).obs;
     this.tracker.reset();
+    if (this.replay instanceof HerReplayBuffer) this.replay.dropRunningEpisodes();
   }
 
   /**
@@ -172,13 +204,14 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
   }
 
   /** Stores env copy i's transition (encoded observations, the action as the env took it). */
-  protected store(_i: number, obs: Float32Array, action: Float32Array | Int32Array, reward: number, nextObs: Float32Array, terminated: boolean, _truncated: boolean): void {
-    this.replay.add(obs, action, reward, nextObs, terminated, this.config.gamma);
+  protected store(i: number, obs: Float32Array, action: Float32Array | Int32Array, reward: number, nextObs: Float32Array, terminated: boolean, truncated: boolean): void {
+    if (this.replay instanceof HerReplayBuffer) this.replay.addStep(i, obs, action, reward, nextObs, terminated, terminated || truncated, this.config.gamma);
+    else this.replay.add(obs, action, reward, nextObs, terminated, this.config.gamma);
   }
 
   /** Past `learningStarts`, with a minibatch's worth of transitions stored. */
   protected learningStarted(): boolean {
-    return this.numTimesteps >= this.config.learningStarts && this.replay.size >= this.config.batchSize;
+    return this.numTimesteps >= this.config.learningStarts && this.replay.sampleableSize >= this.config.batchSize;
   }
 
   /** Takes the training rounds due (one per `trainFreq` env steps, `gradientSteps` updates each), pushing their stats; true if any. */

@@ -16,7 +16,8 @@
  * TD3 and DQN). Defaults are CleanRL's; `SAC_PRESETS["Pendulum-v1"]` is RL-Zoo's sac.yml.
  */
 import type { RngState } from "../core/rng.js";
-import { ReplayBuffer } from "../buffers/replay.js";
+import type { ReplayBuffer } from "../buffers/replay.js";
+import type { HerConfig } from "../buffers/her.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
 import { normalNoise } from "../nn/distributions.js";
@@ -26,7 +27,7 @@ import { presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigC
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
 import { twinCriticLoss } from "./losses.js";
 import { rateAt, type Rate } from "./schedules.js";
-import { OffPolicyAgent } from "./off-policy.js";
+import { checkHer, offPolicyReplay, OffPolicyAgent } from "./off-policy.js";
 
 export interface SACConfig {
   /** Replay capacity (CleanRL 1e6). */
@@ -59,6 +60,8 @@ export interface SACConfig {
   /** Hidden layers of actor and critics ([256, 256]), ReLU. */
   netArch: number[];
   seed: number | undefined;
+  /** Hindsight experience replay on a goal env (off-policy.ts; SB3 defaults nSampledGoal 4, "future"), or null (default). */
+  her: Partial<HerConfig> | null;
 }
 
 export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
@@ -78,6 +81,7 @@ export const SAC_DEFAULTS: Readonly<SACConfig> = Object.freeze({
   targetEntropy: null,
   netArch: [256, 256],
   seed: undefined,
+  her: null,
 });
 
 /**
@@ -113,6 +117,7 @@ function validate(check: ConfigCheck, c: SACConfig): void {
   check.number("targetEntropy", { optional: true });
   check.layers("netArch");
   check.number("seed", { min: 0, integer: true, optional: true });
+  checkHer(check, c.her);
 }
 
 const LOG_STD_MIN = -5;
@@ -157,7 +162,7 @@ export class SAC<A = unknown> extends OffPolicyAgent<SACConfig, Extract<ActionSp
     this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.policyLr, 1) });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.qLr, 1) });
     this.alphaOpt = new Adam([this.logAlpha], { lr: rateAt(c.qLr, 1) });
-    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
+    this.replay = offPolicyReplay(this.env, "SAC", c, D, this.actDim);
   }
 
   /**

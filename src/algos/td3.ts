@@ -12,7 +12,8 @@
  * schedule are off-policy.ts's (shared with SAC and DQN). `TD3_PRESETS["Pendulum-v1"]` is RL-Zoo's td3.yml.
  */
 import type { RngState } from "../core/rng.js";
-import { ReplayBuffer } from "../buffers/replay.js";
+import type { ReplayBuffer } from "../buffers/replay.js";
+import type { HerConfig } from "../buffers/her.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
 import { MLP, mlpGrads } from "../nn/mlp.js";
@@ -21,7 +22,7 @@ import { clipActions, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv,
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
 import { twinCriticLoss } from "./losses.js";
 import { rateAt, type Rate } from "./schedules.js";
-import { OffPolicyAgent } from "./off-policy.js";
+import { checkHer, offPolicyReplay, OffPolicyAgent } from "./off-policy.js";
 
 export interface TD3Config {
   /** Adam step size of actor and critics, a number or a schedule of training progress (3e-4). */
@@ -47,6 +48,8 @@ export interface TD3Config {
   /** Hidden layers ([256, 256]), ReLU. */
   netArch: number[];
   seed: number | undefined;
+  /** Hindsight experience replay on a goal env (off-policy.ts; SB3 defaults nSampledGoal 4, "future"), or null (default). */
+  her: Partial<HerConfig> | null;
 }
 
 export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
@@ -64,6 +67,7 @@ export const TD3_DEFAULTS: Readonly<TD3Config> = Object.freeze({
   gradientSteps: 1,
   netArch: [256, 256],
   seed: undefined,
+  her: null,
 });
 
 /**
@@ -107,6 +111,7 @@ function validate(check: ConfigCheck, c: TD3Config): void {
   check.number("gradientSteps", { min: 1, integer: true });
   check.layers("netArch");
   check.number("seed", { min: 0, integer: true, optional: true });
+  checkHer(check, c.her);
 }
 
 /** TD3; `A` is the env's action type (what {@link TD3.act} returns: a Float32Array for its Box actions). */
@@ -142,7 +147,7 @@ export class TD3<A = unknown> extends OffPolicyAgent<TD3Config, Extract<ActionSp
     this.q2Target.copyFrom(this.q2);
     this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.learningRate, 1) });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.learningRate, 1) });
-    this.replay = new ReplayBuffer({ capacity: c.bufferSize, obsDim: D, actDim: this.actDim });
+    this.replay = offPolicyReplay(this.env, "TD3", c, D, this.actDim);
   }
 
   /**

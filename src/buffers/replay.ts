@@ -75,6 +75,11 @@ export class ReplayBuffer {
 
   protected onAdd(_i: number): void {}
 
+  /** Transitions `sample` can draw from (all stored ones here). */
+  get sampleableSize(): number {
+    return this.size;
+  }
+
   /** Samples `batchSize` transitions uniformly with replacement. */
   sample(batchSize: number, rng: Rng): ReplayBatch {
     if (this.size === 0) throw new Error("ReplayBuffer.sample: the buffer is empty");

@@ -8,3 +8,5 @@ export { orthogonal, torchLinearDefault } from "./init.js";
 export { RunningNormalizer } from "./normalize.js";
 export { Module, CNN, GRU, LSTM, CausalTransformerBlock, CausalTransformer, layerNorm, gelu, causalMask, type ConvSpec, type CNNOptions, type RecurrentOptions, type TransformerBlockOptions, type CausalTransformerOptions } from "./modules.js";
 export { writeCheckpoint, readCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointContents, type LoadedCheckpoint } from "./checkpoint.js";
+export { ObGD, StreamMLP, StreamNormalizer, sparseInit, type ObGDOptions, type StreamMLPOptions } from "./stream.js";
+export { BatchRenorm, stopGradient, type BatchRenormOptions } from "./batch-renorm.js";

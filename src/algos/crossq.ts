@@ -1,0 +1,294 @@
+/**
+ * CrossQ (Bhatt et al. 2024, "CrossQ: Batch Normalization in Deep Reinforcement Learning for
+ * Greater Sample Efficiency and Simplicity"): SAC without target networks. The critics carry
+ * batch renormalization (nn/batch-renorm.ts) and are evaluated once on the joint batch
+ * [(s, a); (s', a')], so the normalization statistics cover both the current and the next
+ * state-action distributions; the bootstrap uses the (gradient-stopped) second half. The actor
+ * sees the critics in evaluation mode (running statistics). Update-to-data ratio 1.
+ *
+ * Defaults are the paper's (Table/Appendix hyperparameters, as in its SBX code): Adam lr 1e-3
+ * with beta1 0.5 for actor, critics and alpha; critics 2 x 2048 wide, actor 2 x 256; policy delay
+ * 3; batch 256; batch-renorm momentum 0.99 with rMax 3, dMax 5 after a 100k-step warmup; entropy
+ * coefficient tuned to target entropy -dim(A). Actions use SB3's convention: the tanh-squashed
+ * Gaussian in [-1, 1] (log-probabilities there), rescaled to the env's bounds.
+ */
+import type { HerConfig } from "../buffers/her.js";
+import type { ReplayBuffer } from "../buffers/replay.js";
+import { BatchRenorm, stopGradient } from "../nn/batch-renorm.js";
+import { TanhGaussian, normalNoise } from "../nn/distributions.js";
+import { MLP } from "../nn/mlp.js";
+import { Adam } from "../nn/optimizers.js";
+import { tf, type Tensor, type Variable } from "../nn/tf.js";
+import type { RngState } from "../core/rng.js";
+import type { ActionSpec, AgentEnv, ConfigCheck, IterationResult } from "./base.js";
+import { envSignature, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
+import { twinCriticLoss } from "./losses.js";
+import { checkHer, offPolicyReplay, OffPolicyAgent } from "./off-policy.js";
+import { rateAt, type Rate } from "./schedules.js";
+
+export interface CrossQConfig {
+  bufferSize: number;
+  gamma: number;
+  batchSize: number;
+  learningStarts: number;
+  /** Adam step size of actor, critics and alpha (paper: 1e-3). */
+  learningRate: Rate;
+  /** Adam beta1 (paper: 0.5). */
+  adamBeta1: number;
+  /** Critic updates per actor update (paper: 3). */
+  policyDelay: number;
+  trainFreq: number;
+  gradientSteps: number;
+  /** Initial entropy coefficient and whether it is tuned (target entropy -dim(A)). */
+  alpha: number;
+  autotune: boolean;
+  /** Actor hidden layers (paper: 256, 256). */
+  netArch: number[];
+  /** Critic hidden layers (paper: 2048, 2048). */
+  criticArch: number[];
+  /** Batch renormalization settings (paper: 0.99, 100000 warmup steps). */
+  bnMomentum: number;
+  bnWarmupSteps: number;
+  seed: number | undefined;
+  her: Partial<HerConfig> | null;
+}
+
+export const CROSSQ_DEFAULTS: Readonly<CrossQConfig> = Object.freeze({
+  bufferSize: 1_000_000,
+  gamma: 0.99,
+  batchSize: 256,
+  learningStarts: 5000,
+  learningRate: 1e-3,
+  adamBeta1: 0.5,
+  policyDelay: 3,
+  trainFreq: 1,
+  gradientSteps: 1,
+  alpha: 1.0,
+  autotune: true,
+  netArch: [256, 256],
+  criticArch: [2048, 2048],
+  bnMomentum: 0.99,
+  bnWarmupSteps: 100_000,
+  seed: undefined,
+  her: null,
+});
+
+function validate(check: ConfigCheck, c: CrossQConfig): void {
+  check.number("bufferSize", { min: 1, integer: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("learningStarts", { min: 0, integer: true });
+  check.rate("learningRate", { min: 0, gtMin: true });
+  check.number("adamBeta1", { min: 0, max: 0.999 });
+  check.number("policyDelay", { min: 1, integer: true });
+  check.number("trainFreq", { min: 1, integer: true });
+  check.number("gradientSteps", { min: 1, integer: true });
+  check.number("alpha", { min: 0, gtMin: true });
+  check.bool("autotune");
+  check.layers("netArch");
+  check.layers("criticArch");
+  check.number("bnMomentum", { min: 0, max: 0.999 });
+  check.number("bnWarmupSteps", { min: 0, integer: true });
+  check.number("seed", { min: 0, integer: true, optional: true });
+  if (c.batchSize < 2 && !check.failed("batchSize")) check.fail("batchSize", c.batchSize, "at least 2 (batch statistics)");
+  checkHer(check, c.her);
+}
+
+/** A CrossQ critic: BatchRenorm on the input, then Dense -> BatchRenorm -> ReLU per hidden layer, then Dense to one value. */
+export class BRNCritic {
+  readonly norms: BatchRenorm[] = [];
+  readonly weights: Variable[] = [];
+
+  constructor(inDim: number, hidden: number[], opts: { momentum: number; warmupSteps: number; rng: { uniform(a: number, b: number): number } }) {
+    const sizes = [inDim, ...hidden, 1];
+    this.norms.push(new BatchRenorm(inDim, { momentum: opts.momentum, warmupSteps: opts.warmupSteps }));
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      // PyTorch / flax-style uniform(+-1/sqrt(fanIn)) init.
+      const b = 1 / Math.sqrt(sizes[l]);
+      const w = Float32Array.from({ length: sizes[l] * sizes[l + 1] }, () => opts.rng.uniform(-b, b));
+      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true), tf.variable(tf.zeros([sizes[l + 1]]), true));
+      if (l + 2 < sizes.length) this.norms.push(new BatchRenorm(sizes[l + 1], { momentum: opts.momentum, warmupSteps: opts.warmupSteps }));
+    }
+  }
+
+  get variables(): Variable[] {
+    return [...this.weights, ...this.norms.flatMap((n) => n.variables)];
+  }
+
+  /** Q values [B, 1]; `training` normalizes with (and updates) batch statistics. */
+  apply(x: Tensor, training: boolean): Tensor {
+    let h = this.norms[0].apply(x, training);
+    const L = this.weights.length / 2;
+    for (let l = 0; l < L; l++) {
+      h = tf.add(tf.matMul(h, this.weights[2 * l]), this.weights[2 * l + 1]);
+      if (l + 1 < L) h = tf.relu(this.norms[l + 1].apply(h, training));
+    }
+    return h;
+  }
+
+  dispose(): void {
+    tf.dispose(this.weights);
+    for (const n of this.norms) n.dispose();
+  }
+}
+
+/** CrossQ; `A` is the env's action type (Box actions). */
+export class CrossQ<A = unknown> extends OffPolicyAgent<CrossQConfig & { netArch: number[] }, Extract<ActionSpec, { kind: "box" }>, A> {
+  readonly actor: MLP;
+  readonly q1: BRNCritic;
+  readonly q2: BRNCritic;
+  readonly logAlpha: Variable;
+  readonly actorOpt: Adam;
+  readonly qOpt: Adam;
+  readonly alphaOpt: Adam;
+  readonly replay: ReplayBuffer;
+  numUpdates = 0;
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly targetEntropy: number;
+
+  constructor(env: AgentEnv<A>, config: Partial<CrossQConfig> = {}) {
+    super(env, "CrossQ", CROSSQ_DEFAULTS, config, validate, "box");
+    const c = this.config;
+    this.scale = Float32Array.from(this.spec.high, (h, i) => (h - this.spec.low[i]) / 2);
+    this.bias = Float32Array.from(this.spec.high, (h, i) => (h + this.spec.low[i]) / 2);
+    const init = this.rng.split();
+    const D = this.enc.inputDim;
+    this.actor = new MLP(D, 2 * this.actDim, { hidden: c.netArch, activation: "relu", init: "torch", rng: init, name: "actor" });
+    const copts = { momentum: c.bnMomentum, warmupSteps: c.bnWarmupSteps, rng: init };
+    this.q1 = new BRNCritic(D + this.actDim, c.criticArch, copts);
+    this.q2 = new BRNCritic(D + this.actDim, c.criticArch, copts);
+    this.targetEntropy = -this.actDim;
+    this.logAlpha = tf.variable(tf.scalar(Math.log(c.alpha)), true);
+    const lr = rateAt(c.learningRate, 1);
+    this.actorOpt = new Adam(this.actor.variables, { lr, beta1: c.adamBeta1 });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr, beta1: c.adamBeta1 });
+    this.alphaOpt = new Adam([this.logAlpha], { lr, beta1: c.adamBeta1 });
+    this.replay = offPolicyReplay(this.env, "CrossQ", c, D, this.actDim);
+  }
+
+  protected learningRates(): readonly (readonly [Adam, Rate])[] {
+    const r = this.config.learningRate;
+    return [[this.actorOpt, r], [this.qOpt, r], [this.alphaOpt, r]];
+  }
+
+  get alpha(): number {
+    return Math.exp(this.logAlpha.dataSync()[0]);
+  }
+
+  /** Squashed action in [-1, 1] and its log-density, from the actor's output [B, 2d] (SAC's log-std bounds -5..2). */
+  private policy(out: Tensor, noise: Tensor): { action: Tensor; logProb: Tensor; mean: Tensor } {
+    const [mean, raw] = tf.split(out, 2, 1);
+    const logStd = tf.add(-5, tf.mul(3.5, tf.add(tf.tanh(raw), 1)));
+    return { ...TanhGaussian.rsample(mean, logStd, noise), mean };
+  }
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const x = this.enc.encode(obs, k);
+    const noise = normalNoise(this.rng, k, this.actDim);
+    const t = tf.tidy(() => {
+      const p = this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim])), noise);
+      const y = deterministic ? tf.tanh(p.mean) : p.action;
+      return tf.add(tf.mul(y, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+    });
+    noise.dispose();
+    const a = Float32Array.from(t.dataSync());
+    t.dispose();
+    return a;
+  }
+
+  override learnIteration(): IterationResult {
+    const it = super.learnIteration();
+    it.losses.alpha = this.alpha;
+    return it;
+  }
+
+  protected readonly statNames = ["qLoss", "actorLoss", "alphaLoss", "qValue"];
+
+  /** One CrossQ update: critics on the joint batch, then (every policyDelay updates) actor and alpha. */
+  protected update(): Tensor {
+    const c = this.config;
+    const B = c.batchSize;
+    const D = this.enc.inputDim;
+    const b = this.replay.sample(B, this.rng);
+    this.numUpdates++;
+    const noiseNext = normalNoise(this.rng, B, this.actDim);
+    const noise = normalNoise(this.rng, B, this.actDim);
+    const res = tf.tidy(() => {
+      const obs = tf.tensor2d(b.obs, [B, D]);
+      const next = tf.tensor2d(b.nextObs, [B, D]);
+      // Stored actions are in env units; the critics see them in [-1, 1] as the policy's.
+      const act = tf.div(tf.sub(tf.tensor2d(b.actions, [B, this.actDim]), tf.tensor1d(this.bias)), tf.tensor1d(this.scale));
+      const alpha = tf.exp(this.logAlpha);
+      const { action: a2, logProb: lp2 } = this.policy(this.actor.apply(next), noiseNext);
+      const joint = tf.concat([tf.concat([obs, act], 1), tf.concat([next, a2], 1)], 0);
+      const notDone = tf.mul(tf.sub(1, tf.tensor1d(b.terminated)), tf.tensor1d(b.discounts));
+      let qMean: Tensor | undefined;
+      const qv = [...this.q1.variables, ...this.q2.variables];
+      const { value: qLoss, grads } = tf.variableGrads(() => {
+        const [q1, q1n] = tf.split(tf.reshape(this.q1.apply(joint, true), [-1]), 2);
+        const [q2, q2n] = tf.split(tf.reshape(this.q2.apply(joint, true), [-1]), 2);
+        const soft = tf.sub(tf.minimum(q1n, q2n), tf.mul(stopGradient(alpha), stopGradient(lp2)));
+        const y = stopGradient(tf.add(tf.tensor1d(b.rewards), tf.mul(notDone, soft)));
+        qMean = tf.keep(tf.mean(q1));
+        return twinCriticLoss(q1, q2, y) as tf.Scalar;
+      }, qv);
+      this.qOpt.apply(qv.map((v) => grads[v.name]))?.dispose();
+      let actorLoss: Tensor = tf.scalar(0);
+      let alphaLoss: Tensor = tf.scalar(0);
+      if (this.numUpdates % c.policyDelay === 0) {
+        let logp: Tensor | undefined;
+        const av = this.actor.variables;
+        const ag = tf.variableGrads(() => {
+          const p = this.policy(this.actor.apply(obs), noise);
+          logp = tf.keep(p.logProb);
+          const sa = tf.concat([obs, p.action], 1);
+          const q = tf.minimum(this.q1.apply(sa, false), this.q2.apply(sa, false));
+          return tf.mean(tf.sub(tf.mul(stopGradient(alpha), p.logProb), tf.reshape(q, [-1]))) as tf.Scalar;
+        }, av);
+        this.actorOpt.apply(av.map((v) => ag.grads[v.name]))?.dispose();
+        actorLoss = ag.value;
+        if (c.autotune) {
+          const lp = stopGradient(logp!);
+          const al = tf.variableGrads(() => tf.mean(tf.mul(tf.neg(tf.exp(this.logAlpha)), tf.add(lp, this.targetEntropy))) as tf.Scalar, [this.logAlpha]);
+          this.alphaOpt.apply([al.grads[this.logAlpha.name]])?.dispose();
+          alphaLoss = al.value;
+        }
+        logp!.dispose();
+      }
+      const out = tf.stack([qLoss, actorLoss, alphaLoss, qMean!]);
+      qMean!.dispose();
+      return out;
+    });
+    tf.dispose([noiseNext, noise]);
+    return res;
+  }
+
+  async save(dir: string): Promise<void> {
+    const arrays: CheckpointArrays = {};
+    for (const [name, net] of [["q1", this.q1], ["q2", this.q2]] as const) {
+      net.variables.forEach((v, i) => (arrays[`${name}/${i}`] = v.dataSync() as Float32Array));
+      net.norms.forEach((n, i) => {
+        arrays[`${name}/norm${i}/mean`] = n.runningMean.dataSync() as Float32Array;
+        arrays[`${name}/norm${i}/var`] = n.runningVar.dataSync() as Float32Array;
+      });
+    }
+    await writeAgentCheckpoint(dir, {
+      algo: this.algo,
+      config: this.config,
+      meta: { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state as RngState, logAlpha: this.logAlpha.dataSync()[0], env: envSignature(this.env) },
+      networks: { actor: this.actor },
+      arrays,
+    });
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.q1.dispose();
+    this.q2.dispose();
+    tf.dispose([this.logAlpha]);
+    this.actorOpt.dispose();
+    this.qOpt.dispose();
+    this.alphaOpt.dispose();
+  }
+}
