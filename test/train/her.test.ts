@@ -118,7 +118,7 @@ test("DQN with HER on BitFlipping: sampled rewards equal the bit-flipping reward
 });
 
 /** Greedy success rate over `episodes` episodes (success = the env terminated, which bit flipping does only on success). */
-function successRate(agent: DQN, n: number, episodes: number): number {
+function successRate(agent: DQN<number>, n: number, episodes: number): number {
   const ev = make("BitFlipping-v0", { numEnvs: 1, n }) as VectorEnv;
   let r = ev.reset({ seed: 1234 }).obs;
   let succ = 0;
