@@ -1,0 +1,4 @@
+/** Offline (batch) RL: datasets in D4RL / Minari layouts, recording, and offline learners. */
+export { Dataset, DatasetError, FILE_NAMES, type DatasetArrays, type DatasetMeta, type EpisodeSpan, type TransitionBatch } from "./dataset.js";
+export { recordDataset, RecordingVectorEnv, rowWidth, type BehaviorPolicy, type RecordOptions } from "./record.js";
+export { saveParquet, loadParquet, saveHDF5, loadHDF5, DatasetFileError, type HDF5Layout, type SaveHDF5Options } from "./files.js";
