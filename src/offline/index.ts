@@ -2,3 +2,7 @@
 export { Dataset, DatasetError, FILE_NAMES, type DatasetArrays, type DatasetMeta, type EpisodeSpan, type TransitionBatch } from "./dataset.js";
 export { recordDataset, RecordingVectorEnv, rowWidth, type BehaviorPolicy, type RecordOptions } from "./record.js";
 export { saveParquet, loadParquet, saveHDF5, loadHDF5, DatasetFileError, type HDF5Layout, type SaveHDF5Options } from "./files.js";
+export { OfflineAgent, asVectorEnv, type OfflineConfig, type EnvLike } from "./base.js";
+export { BC, BC_DEFAULTS, type BCConfig } from "./bc.js";
+export { FQI, FQI_DEFAULTS, type FQIConfig } from "./fqi.js";
+export { GoalMountainCarEnv, GoalPendulumEnv, GOAL_PENDULUM_DEFAULTS, sampleTransitions, registerGoalTasks, type GoalPendulumParams, type SampleTransitionsOptions } from "./goal-tasks.js";
