@@ -6,3 +6,5 @@ export { OfflineAgent, asVectorEnv, type OfflineConfig, type EnvLike } from "./b
 export { BC, BC_DEFAULTS, type BCConfig } from "./bc.js";
 export { FQI, FQI_DEFAULTS, type FQIConfig } from "./fqi.js";
 export { GoalMountainCarEnv, GoalPendulumEnv, GOAL_PENDULUM_DEFAULTS, sampleTransitions, registerGoalTasks, type GoalPendulumParams, type SampleTransitionsOptions } from "./goal-tasks.js";
+export { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from "./td3bc.js";
+export { IQL, IQL_DEFAULTS, type IQLConfig } from "./iql.js";
