@@ -273,6 +273,13 @@ export class Dataset implements DatasetArrays {
     };
     const policies = parts.map((p) => p.meta.policy).filter((p): p is string => !!p);
     const { infos: _infos, ...meta } = first.meta;
+    // A part that ends mid-episode must not run into the next part's first episode: its last row becomes a timeout.
+    const timeouts = cat("timeouts", Uint8Array);
+    let end = 0;
+    for (const p of parts.slice(0, -1)) {
+      end += p.size;
+      if (!p.terminals[p.size - 1] && !p.timeouts[p.size - 1]) timeouts[end - 1] = 1;
+    }
     return new Dataset(
       {
         observations: cat("observations", Float32Array),
@@ -280,7 +287,7 @@ export class Dataset implements DatasetArrays {
         rewards: cat("rewards", Float32Array),
         nextObservations: cat("nextObservations", Float32Array),
         terminals: cat("terminals", Uint8Array),
-        timeouts: cat("timeouts", Uint8Array),
+        timeouts,
       },
       { obsDim: first.obsDim, actDim: first.actDim },
       { ...meta, ...(policies.length ? { policy: policies.join("+") } : {}) },

@@ -8,3 +8,5 @@ export { FQI, FQI_DEFAULTS, type FQIConfig } from "./fqi.js";
 export { GoalMountainCarEnv, GoalPendulumEnv, GOAL_PENDULUM_DEFAULTS, sampleTransitions, registerGoalTasks, type GoalPendulumParams, type SampleTransitionsOptions } from "./goal-tasks.js";
 export { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from "./td3bc.js";
 export { IQL, IQL_DEFAULTS, type IQLConfig } from "./iql.js";
+export { CQL, CQL_DEFAULTS, type CQLConfig } from "./cql.js";
+export { normalizedScore, measureReferenceReturns, REFERENCE_POLICIES, REFERENCE_RETURNS, type ReferencePolicy, type ReferenceReturns } from "./scores.js";
