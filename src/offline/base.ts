@@ -152,7 +152,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   /** Writes a checkpoint (networks, optimizer moments, normalization, update count). */
   async save(dir: string): Promise<void> {
     const { networks, optimizers } = this.parts();
-    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd };
+    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...this.extraArrays() };
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, rng: this.rng.state, obs: this.env.singleObservationSpace.toString(), act: this.env.singleActionSpace.toString() };
     for (const [k, o] of Object.entries(optimizers)) {
       const s = o.getState();
@@ -179,7 +179,16 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     this.obsInvStd.set(checkpointArray<Float32Array>(dir, ck, "obsInvStd", this.obsDim));
     this.numTimesteps = ck.meta.numTimesteps as number;
     this.rng.state = ck.meta.rng as Rng["state"];
+    this.restoreExtra((name, length) => checkpointArray<Float32Array>(dir, ck, name, length));
   }
+
+  /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
+  protected extraArrays(): Record<string, Float32Array> {
+    return {};
+  }
+
+  /** Restores what {@link extraArrays} saved; `read(name, length)` returns a saved array. */
+  protected restoreExtra(_read: (name: string, length?: number) => Float32Array): void {}
 
   /** The saved config of a checkpoint (to rebuild the learner before {@link restore}). */
   protected static async savedConfig(dir: string, algo: string): Promise<Record<string, unknown>> {

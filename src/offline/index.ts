@@ -10,3 +10,4 @@ export { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from "./td3bc.js";
 export { IQL, IQL_DEFAULTS, type IQLConfig } from "./iql.js";
 export { CQL, CQL_DEFAULTS, type CQLConfig } from "./cql.js";
 export { normalizedScore, measureReferenceReturns, REFERENCE_POLICIES, REFERENCE_RETURNS, type ReferencePolicy, type ReferenceReturns } from "./scores.js";
+export { DecisionTransformer, DT_DEFAULTS, type DTConfig } from "./dt.js";
