@@ -11,3 +11,4 @@ export { IQL, IQL_DEFAULTS, type IQLConfig } from "./iql.js";
 export { CQL, CQL_DEFAULTS, type CQLConfig } from "./cql.js";
 export { normalizedScore, measureReferenceReturns, REFERENCE_POLICIES, REFERENCE_RETURNS, type ReferencePolicy, type ReferenceReturns } from "./scores.js";
 export { DecisionTransformer, DT_DEFAULTS, type DTConfig } from "./dt.js";
+export { td3FromTD3BC } from "./finetune.js";
