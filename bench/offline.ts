@@ -23,13 +23,16 @@ import { DQN, SAC, TD3, type Agent } from "../src/algos/index.js";
 import { train } from "../src/train/train.js";
 import { BC, CQL, Dataset, FQI, IQL, TD3BC, loadHDF5, loadParquet, recordDataset, saveHDF5, saveParquet } from "../src/offline/index.js";
 
-async function updatesPerSecond(agent: Agent, updates: number, perStep = 1): Promise<number> {
-  await train(agent, { steps: Math.ceil(updates / 10 / perStep) }); // warm-up (tfjs kernels, first allocations)
+/**
+ * Updates per second after a warm-up (tfjs kernels, first allocations; for online agents also
+ * past `learningStarts`, so every measured env step takes one update).
+ */
+async function updatesPerSecond(agent: Agent, updates: number, learningStarts = 0): Promise<number> {
+  await train(agent, { steps: learningStarts + Math.ceil(updates / 10) });
   const t0 = performance.now();
   const start = agent.numTimesteps;
-  await train(agent, { steps: Math.ceil(updates / perStep) });
-  const done = (agent.numTimesteps - start) * perStep;
-  return done / ((performance.now() - t0) / 1000);
+  await train(agent, { steps: updates });
+  return (agent.numTimesteps - start) / ((performance.now() - t0) / 1000);
 }
 
 export async function benchOffline(): Promise<void> {
@@ -40,12 +43,12 @@ export async function benchOffline(): Promise<void> {
   const net = { netArch: [256, 256], batchSize: 256 };
   const online = (id: string) => make(id, { numEnvs: 1 }) as VectorEnv;
   const rows: [string, number, string, number][] = [];
-  const td3 = await updatesPerSecond(new TD3(online("Pendulum-v1"), { ...net, learningStarts: 256, seed: 1 }), N);
+  const td3 = await updatesPerSecond(new TD3(online("Pendulum-v1"), { ...net, learningStarts: 256, seed: 1 }), N, 256);
   rows.push(["TD3+BC", await updatesPerSecond(new TD3BC(pend, "Pendulum-v1", { ...net, seed: 1 }), N), "TD3", td3]);
-  const sac = await updatesPerSecond(new SAC(online("Pendulum-v1"), { ...net, learningStarts: 256, seed: 1 }), N);
+  const sac = await updatesPerSecond(new SAC(online("Pendulum-v1"), { ...net, learningStarts: 256, seed: 1 }), N, 256);
   rows.push(["IQL", await updatesPerSecond(new IQL(pend, "Pendulum-v1", { ...net, seed: 1 }), N), "SAC", sac]);
   rows.push(["BC (Gaussian)", await updatesPerSecond(new BC(pend, "Pendulum-v1", { ...net, policy: "gaussian", seed: 1 }), N), "SAC", sac]);
-  const dqn = await updatesPerSecond(new DQN(online("CartPole-v1"), { ...net, learningStarts: 256, trainFreq: 1, gradientSteps: 1, seed: 1 }), N);
+  const dqn = await updatesPerSecond(new DQN(online("CartPole-v1"), { ...net, learningStarts: 256, trainFreq: 1, gradientSteps: 1, seed: 1 }), N, 256);
   rows.push(["CQL (discrete)", await updatesPerSecond(new CQL(cart, "CartPole-v1", { ...net, seed: 1 }), N), "DQN", dqn]);
   rows.push(["FQI", await updatesPerSecond(new FQI(cart, "CartPole-v1", { ...net, seed: 1 }), N), "DQN", dqn]);
   console.log("updates/s, [256, 256] networks, batch 256 (wasm backend):");
