@@ -92,10 +92,13 @@ export function loadParquet(path: string, meta: DatasetMeta = {}): Dataset {
   }
   const numeric = (c: string): Float64Array | Float32Array | Uint8Array => {
     const s = df.getColumn(c);
-    const dt = String(s.dtype);
+    const dt = String(s.dtype).replace(/^DataType\((.*)\)$/, "$1");
     if (!/Float|Int|Bool/.test(dt)) throw new DatasetFileError(path, `column "${c}" has type ${dt}; it must be numeric (float32 for values, 0 / 1 for flags)`);
     if (s.nullCount() > 0) throw new DatasetFileError(path, `column "${c}" has ${s.nullCount()} missing values; fill or drop those rows`);
-    return /Bool/.test(dt) ? Uint8Array.from(s.toArray() as boolean[], (b) => (b ? 1 : 0)) : (s.toTypedArray() as Float64Array | Float32Array | Uint8Array);
+    if (/Bool/.test(dt)) return Uint8Array.from(s.toArray() as boolean[], (b) => (b ? 1 : 0));
+    const t = s.toTypedArray() as unknown as ArrayLike<number | bigint>;
+    // 64-bit integer columns (Minari stores discrete actions as int64) come back as BigInt arrays.
+    return t instanceof BigInt64Array || t instanceof BigUint64Array ? Float64Array.from(t, Number) : (t as Float64Array | Float32Array | Uint8Array);
   };
   const gather = (name: string): { data: Float32Array; w: number } => {
     const w = width(name);

@@ -150,7 +150,7 @@ test("the sweeps notebook runs a PPO CartPole sweep with ASHA in the live panel 
   assert.ok(outputs.some((o) => data(o)["application/vnd.vegalite.v5+json"]), "the parallel-coordinates chart is shown");
 });
 
-test("the offline-rl notebook records datasets, round-trips files, scores BC against CQL and draws the FQI / FQI-LOG curve", { timeout: 400_000 }, () => {
+test("the offline-rl notebook records datasets, round-trips files, scores BC against CQL and draws the FQI / FQI-LOG curve", { timeout: 600_000 }, () => {
   copyFileSync(join(packageRoot, "notebooks", "offline-rl.ipynb"), join(work, "offline-rl.ipynb"));
   const run = spawnSync(process.execPath, [cli, "run", join(work, "offline-rl.ipynb")], { env, encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);

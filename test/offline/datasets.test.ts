@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Dataset, DatasetError, DatasetFileError, RecordingVectorEnv, make, recordDataset, saveParquet, loadParquet, saveHDF5, loadHDF5, displaySymbol, type VectorEnv } from "../../src/index.js";
+import { Dataset, DatasetError, DatasetFileError, RecordingVectorEnv, make, toParquet, recordDataset, saveParquet, loadParquet, saveHDF5, loadHDF5, displaySymbol, type VectorEnv } from "../../src/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "rlbook-offline-"));
 const FIELDS = ["observations", "actions", "rewards", "nextObservations", "terminals", "timeouts"] as const;
@@ -177,6 +177,10 @@ test("bad files: missing, corrupt, truncated, missing and mistyped fields name t
   n.create_dataset({ name: "timeouts", data: new Uint8Array(2), shape: [2], dtype: "<B" });
   n.close();
   await assert.rejects(loadHDF5(path.join(dir, "nan.hdf5")), /nan\.hdf5: Dataset field "observations": row 1 holds NaN/);
+  toParquet([{ observations_0: 0, actions_0: 1, next_observations_0: 0, terminals: 0, timeouts: 1 }], path.join(dir, "norewards.parquet"));
+  assert.throws(() => loadParquet(path.join(dir, "norewards.parquet")), /norewards\.parquet: has no "rewards" column \(columns: observations_0, actions_0, next_observations_0, terminals, timeouts\)/);
+  toParquet([{ observations_0: 0, actions_0: "left", rewards: 1, next_observations_0: 0, terminals: 0, timeouts: 1 }], path.join(dir, "strings.parquet"));
+  assert.throws(() => loadParquet(path.join(dir, "strings.parquet")), /strings\.parquet: column "actions_0" has type String/);
   writeFileSync(path.join(dir, "junk.parquet"), "PAR1 garbage");
   assert.throws(() => loadParquet(path.join(dir, "junk.parquet")), /junk\.parquet: is not a readable Parquet file/);
   saveParquet(ds, path.join(dir, "ok.parquet"));
