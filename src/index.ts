@@ -11,3 +11,4 @@ export * from "./plot/index.js";
 export * from "./data/index.js";
 export * from "./sweep/index.js";
 export * from "./meta/index.js";
+export * from "./offline/index.js";

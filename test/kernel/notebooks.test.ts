@@ -222,3 +222,30 @@ test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 and shows adaptati
   const charts = outputs.filter((o) => (o.data as Record<string, string> | undefined)?.["image/png"]);
   assert.ok(charts.length >= 4, "adaptation curves, trajectories and the RL^2 curve have PNG fallbacks");
 });
+
+test("the offline-rl notebook records datasets, round-trips files, scores BC against CQL and draws the FQI / FQI-LOG curve", { timeout: 600_000 }, () => {
+  copyFileSync(join(packageRoot, "notebooks", "offline-rl.ipynb"), join(work, "offline-rl.ipynb"));
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "offline-rl.ipynb")], { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const notebook = JSON.parse(readFileSync(join(work, "offline-rl.ipynb"), "utf8")) as Notebook;
+  const outputs = outputsOf(notebook).flat();
+  assert.ok(outputs.every((o) => o.output_type !== "error"));
+  const data = (o: Record<string, unknown>) => (o.data ?? {}) as Record<string, unknown>;
+  const text = outputs.map((o) => String(data(o)["text/plain"] ?? o.text ?? "")).join("\n");
+  assert.match(text, /Dataset\(CartPole-v1, random\+expert, 6000 transitions/);
+  assert.match(text, /HDF5 round trip identical: true; Parquet round trip identical: true/);
+  // The score table: CQL near 100 on the mixed data, BC far below (it imitates the random majority).
+  const score = (dataset: string, learner: string) => Number(new RegExp(`${dataset.replace("+", "\\+")}\\s+${learner.replace("+", "\\+")}\\s+[\\d.-]+\\s+([\\d.-]+)`).exec(text)?.[1]);
+  assert.ok(score("random+expert", "CQL") > 80, text);
+  assert.ok(score("random+expert", "BC") < 50, text);
+  assert.ok(score("expert", "BC") > 90, text);
+  // TD3+BC and IQL beat the behaviour in the Pendulum medium data.
+  assert.ok(score("Pendulum medium", "TD3+BC") > score("Pendulum medium", "data"), text);
+  assert.ok(score("Pendulum medium", "IQL") > score("Pendulum medium", "data"), text);
+  const charts = outputs.filter((o) => data(o)["application/vnd.vegalite.v5+json"] && data(o)["image/png"]);
+  assert.ok(charts.length >= 8, `charts shown: ${charts.length}`);
+  assert.ok(text.includes("normalized score"));
+  assert.ok(text.includes("GoalPendulum-v0: cost to the goal against dataset size"));
+  const cost = (n: number, loss: string) => Number(new RegExp(`${n}\\s+${loss}\\s+([\\d.]+)`).exec(text)?.[1]);
+  assert.ok(cost(1000, "FQI-LOG") < cost(1000, "FQI"), text);
+});

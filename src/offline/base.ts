@@ -1,0 +1,227 @@
+/**
+ * What every offline learner shares: it is an {@link Agent} that `train()` drives, whose unit
+ * of work is a batch of gradient updates on minibatches drawn from a fixed {@link Dataset}
+ * instead of env steps. `numTimesteps` counts gradient updates, so
+ * `train(agent, {steps: 10_000, evalEnv, evalEvery: 1000, live: true})` runs 10k updates,
+ * evaluates every 1000 and draws the live curve, exactly as for online agents (the "fps"
+ * of its records is updates per second). The env is used only for its spaces (checked
+ * against the dataset) and for offline-to-online fine-tuning.
+ *
+ * Optional observation normalization uses the dataset's per-dimension mean and std (as CORL's
+ * TD3+BC and IQL do with `normalize=True`); acting applies the same statistics.
+ */
+import { Env } from "../core/env.js";
+import { make } from "../core/registry.js";
+import { Rng } from "../core/rng.js";
+import { Box } from "../core/spaces.js";
+import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
+import { type Agent, type ActOptions, type IterationResult } from "../algos/index.js";
+import { ConfigError, actionSpec, checkKnownKeys, namedMeans, obsRows, type ActionSpec } from "../algos/base.js";
+import { writeCheckpoint, readCheckpoint, CheckpointError, type MLP, type Optimizer } from "../nn/index.js";
+import { restoreNetwork, checkpointArray } from "../nn/checkpoint.js";
+import { tf, type Tensor } from "../nn/tf.js";
+import { Dataset, DatasetError, type TransitionBatch } from "./dataset.js";
+
+/** Config fields every offline learner has. */
+export interface OfflineConfig {
+  /** Minibatch size. */
+  batchSize: number;
+  /** Gradient updates per `learnIteration` (per record of `train()`); 100 by default. */
+  updatesPerIteration: number;
+  seed: number | undefined;
+}
+
+/** An env, a vector env, or a registered id: what offline learners accept as their env. */
+export type EnvLike = Env | VectorEnv | string;
+
+/** A vector env for `env` (a single Env becomes a one-copy SyncVectorEnv). */
+export function asVectorEnv(env: EnvLike): VectorEnv {
+  if (typeof env === "string") return make(env, { numEnvs: 1 });
+  if (env instanceof VectorEnv) return env;
+  if (env instanceof Env) return new SyncVectorEnv([env]);
+  throw new TypeError("offline agent: env must be an Env, a VectorEnv or a registered env id");
+}
+
+/** Checks a config: known keys, then the algorithm's rules; returns it frozen over the defaults. */
+export function offlineConfig<C extends OfflineConfig>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (c: C) => void): Readonly<C> {
+  checkKnownKeys(algo, given, defaults);
+  const c = { ...defaults, ...given } as C;
+  for (const k of Object.keys(c) as (keyof C)[]) if (Array.isArray(c[k])) (c as Record<string, unknown>)[k as string] = [...(c[k] as unknown[])];
+  validate(c);
+  return Object.freeze(c);
+}
+
+export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
+  readonly env: VectorEnv;
+  readonly config: Readonly<C>;
+  readonly rng: Rng;
+  /** Gradient updates taken so far. */
+  numTimesteps = 0;
+  /** Action space handling. */
+  protected readonly spec: ActionSpec;
+  /** Numbers per action row (1 for Discrete). */
+  readonly actDim: number;
+  readonly obsDim: number;
+  /** Observation mean and 1 / std (identity when normalization is off). */
+  protected readonly obsMean: Float32Array;
+  protected readonly obsInvStd: Float32Array;
+
+  protected constructor(
+    readonly algo: string,
+    readonly dataset: Dataset,
+    env: EnvLike,
+    defaults: Readonly<C>,
+    config: Partial<C>,
+    validate: (c: C) => void,
+    accepts: readonly ("discrete" | "box")[],
+    normalize: boolean,
+  ) {
+    if (!(dataset instanceof Dataset)) throw new DatasetError("dataset", `${algo} needs a Dataset (recordDataset, loadHDF5, loadParquet), got ${String(dataset)}`);
+    this.config = offlineConfig(algo, defaults, config, validate);
+    this.env = asVectorEnv(env);
+    const os = this.env.singleObservationSpace;
+    if (!(os instanceof Box)) throw new ConfigError(algo, "env.singleObservationSpace", os, "a Box (offline learners read observation rows as they are)");
+    this.spec = actionSpec(this.env.singleActionSpace, algo, accepts);
+    dataset.checkSpaces(os, this.env.singleActionSpace, `${algo}'s env`);
+    this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
+    this.obsDim = dataset.obsDim;
+    this.rng = this.config.seed === undefined ? Rng.fromEntropy() : new Rng(this.config.seed);
+    this.obsMean = new Float32Array(this.obsDim);
+    this.obsInvStd = new Float32Array(this.obsDim).fill(1);
+    if (normalize) {
+      const D = this.obsDim;
+      const n = dataset.size;
+      const sum = new Float64Array(D);
+      const sq = new Float64Array(D);
+      for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) sum[j] += dataset.observations[i * D + j];
+      for (let j = 0; j < D; j++) this.obsMean[j] = sum[j] / n;
+      for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) sq[j] += (dataset.observations[i * D + j] - this.obsMean[j]) ** 2;
+      // CORL's compute_mean_std adds eps = 1e-3 to the std.
+      for (let j = 0; j < D; j++) this.obsInvStd[j] = 1 / (Math.sqrt(sq[j] / n) + 1e-3);
+    }
+  }
+
+  /** Normalized observations in place (k rows). */
+  protected normalizeRows(x: Float32Array): Float32Array {
+    const D = this.obsDim;
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] - this.obsMean[i % D]) * this.obsInvStd[i % D];
+    return x;
+  }
+
+  /** A minibatch with normalized observations. */
+  protected sampleBatch(): TransitionBatch {
+    const b = this.dataset.sample(this.config.batchSize, this.rng);
+    this.normalizeRows(b.obs);
+    this.normalizeRows(b.nextObs);
+    return b;
+  }
+
+  beginTraining(_steps: number): void {}
+
+  /** One gradient update; returns its stats as one tensor (names in {@link statNames}). */
+  protected abstract update(): Tensor;
+  protected abstract readonly statNames: readonly string[];
+
+  /** `updatesPerIteration` updates; no env steps and no episodes. */
+  learnIteration(): IterationResult {
+    const stats: Tensor[] = [];
+    for (let i = 0; i < this.config.updatesPerIteration; i++) {
+      stats.push(this.update());
+      this.numTimesteps++;
+    }
+    return { steps: this.config.updatesPerIteration, episodes: [], losses: namedMeans(stats, this.statNames) };
+  }
+
+  /** Actions for k normalized observation rows (env layout). */
+  protected abstract policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array;
+
+  actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
+    if (obs.length !== k * this.obsDim) throw new RangeError(`${this.algo}.actBatch: expected ${k} x ${this.obsDim} numbers, got ${obs.length}`);
+    return this.policyActions(this.normalizeRows(Float32Array.from(obs)), k, deterministic);
+  }
+
+  act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array | Float32Array {
+    const { data, k, single } = obsRows(obs, this.obsDim);
+    const a = this.actBatch(data, k, options.deterministic ?? true);
+    return single && this.spec.kind === "discrete" ? a[0] : a;
+  }
+
+  /** The networks and optimizers that make up the learner (saved by name). */
+  protected abstract parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> };
+
+  /** Writes a checkpoint (networks, optimizer moments, normalization, update count). */
+  async save(dir: string): Promise<void> {
+    const { networks, optimizers } = this.parts();
+    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...this.extraArrays() };
+    const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, rng: this.rng.state, obs: this.env.singleObservationSpace.toString(), act: this.env.singleActionSpace.toString() };
+    for (const [k, o] of Object.entries(optimizers)) {
+      const s = o.getState();
+      arrays[`${k}/m`] = s.m;
+      arrays[`${k}/v`] = s.v;
+      meta[k] = { step: s.step, lr: s.lr };
+    }
+    await writeCheckpoint(dir, { algo: this.algo, config: this.config as unknown as Record<string, unknown>, meta, networks, arrays });
+  }
+
+  /** Restores what {@link save} wrote into this (freshly built, same config) learner. */
+  protected async restore(dir: string): Promise<void> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== this.algo) throw new CheckpointError(dir, `holds a ${ck.algo} agent, not ${this.algo} (use ${ck.algo}.load)`);
+    const obs = this.env.singleObservationSpace.toString();
+    if (ck.meta.obs !== obs) throw new CheckpointError(dir, `was trained on observations ${String(ck.meta.obs)}, this env has ${obs}`);
+    const { networks, optimizers } = this.parts();
+    for (const [k, n] of Object.entries(networks)) restoreNetwork(dir, ck, k, n);
+    for (const [k, o] of Object.entries(optimizers)) {
+      const m = ck.meta[k] as { step: number; lr: number };
+      o.setState({ step: m.step, lr: m.lr, m: checkpointArray(dir, ck, `${k}/m`, o.size), v: checkpointArray(dir, ck, `${k}/v`, o.size) });
+    }
+    this.obsMean.set(checkpointArray<Float32Array>(dir, ck, "obsMean", this.obsDim));
+    this.obsInvStd.set(checkpointArray<Float32Array>(dir, ck, "obsInvStd", this.obsDim));
+    this.numTimesteps = ck.meta.numTimesteps as number;
+    this.rng.state = ck.meta.rng as Rng["state"];
+    this.restoreExtra((name, length) => checkpointArray<Float32Array>(dir, ck, name, length));
+  }
+
+  /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
+  protected extraArrays(): Record<string, Float32Array> {
+    return {};
+  }
+
+  /** Restores what {@link extraArrays} saved; `read(name, length)` returns a saved array. */
+  protected restoreExtra(_read: (name: string, length?: number) => Float32Array): void {}
+
+  /** The saved config of a checkpoint (to rebuild the learner before {@link restore}). */
+  protected static async savedConfig(dir: string, algo: string): Promise<Record<string, unknown>> {
+    const ck = await readCheckpoint(dir);
+    if (ck.algo !== algo) throw new CheckpointError(dir, `holds a ${ck.algo} agent, not ${algo} (use ${ck.algo}.load)`);
+    return ck.config as Record<string, unknown>;
+  }
+
+  dispose(): void {
+    const { networks, optimizers } = this.parts();
+    for (const n of Object.values(networks)) n.dispose();
+    for (const o of Object.values(optimizers)) o.dispose();
+  }
+}
+
+/** pi(s) = tanh(out) * scale + bias for Box actions; scale and bias of a Box spec. */
+export function boxScale(spec: Extract<ActionSpec, { kind: "box" }>): { scale: Float32Array; bias: Float32Array } {
+  return {
+    scale: Float32Array.from(spec.high, (h, i) => (h - spec.low[i]) / 2),
+    bias: Float32Array.from(spec.high, (h, i) => (h + spec.low[i]) / 2),
+  };
+}
+
+/** Discrete dataset actions (float32 indices) as int32 offsets from the space's start. */
+export function actionIndices(actions: Float32Array, spec: Extract<ActionSpec, { kind: "discrete" }>): Int32Array {
+  return Int32Array.from(actions, (a) => a - spec.start);
+}
+
+/** Greedy discrete actions from a [k, n] value tensor (argmax, or argmin when `minimize`), in env layout. */
+export function argmaxActions(values: Tensor, spec: Extract<ActionSpec, { kind: "discrete" }>, minimize = false): Int32Array {
+  const idx = tf.tidy(() => (minimize ? tf.argMin(values, 1) : tf.argMax(values, 1)));
+  const a = Int32Array.from(idx.dataSync() as Int32Array, (i) => i + spec.start);
+  idx.dispose();
+  return a;
+}
+

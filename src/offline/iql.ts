@@ -1,0 +1,197 @@
+/**
+ * Implicit Q-Learning (Kostrikov, Nair & Levine 2022, "Offline Reinforcement Learning with
+ * Implicit Q-Learning"): never queries actions outside the dataset.
+ *
+ *   V:     expectile regression on the target critics, L = mean |tau - 1(u < 0)| u^2,
+ *          u = min_i Q'_i(s, a) - V(s)
+ *   Q_i:   mean (Q_i(s, a) - (r + gamma (1 - terminal) V(s')))^2, averaged over the two critics
+ *   actor: advantage-weighted regression, weights exp(beta (min_i Q'_i(s, a) - V(s))) capped at
+ *          100, times -log pi(a | s) ("gaussian") or ||pi(s) - a||^2 ("deterministic")
+ * then Polyak target critics.
+ *
+ * Defaults are CORL's iql.py (Gym-MuJoCo): expectile 0.7, beta 3.0, gamma 0.99, tau 0.005,
+ * lr 3e-4 (all three networks), batch 256, [256, 256] ReLU, normalize True, Gaussian actor with
+ * tanh mean and log std clipped to [-5, 2]. Differences: CORL's log std is a free parameter and
+ * its actor lr follows a cosine schedule; here the actor outputs its log std and the lr is fixed.
+ * Box actions only.
+ */
+import type { Tensor } from "../nn/tf.js";
+import { tf } from "../nn/tf.js";
+import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
+import { checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import type { Dataset } from "./dataset.js";
+import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
+
+export interface IQLConfig extends OfflineConfig {
+  /** Expectile of the value regression (CORL iql_tau 0.7). */
+  expectile: number;
+  /** Inverse temperature of the advantage weights (3.0). */
+  beta: number;
+  /** Largest advantage weight (CORL EXP_ADV_MAX 100). */
+  maxWeight: number;
+  gamma: number;
+  tau: number;
+  learningRate: number;
+  /** "gaussian" (CORL's default) or "deterministic". */
+  policy: "gaussian" | "deterministic";
+  netArch: number[];
+  normalizeObs: boolean;
+}
+
+export const IQL_DEFAULTS: Readonly<IQLConfig> = Object.freeze({
+  expectile: 0.7,
+  beta: 3.0,
+  maxWeight: 100,
+  gamma: 0.99,
+  tau: 0.005,
+  learningRate: 3e-4,
+  batchSize: 256,
+  policy: "gaussian",
+  netArch: [256, 256],
+  normalizeObs: true,
+  updatesPerIteration: 100,
+  seed: undefined,
+});
+
+function validate(c: IQLConfig): void {
+  const A = "IQL";
+  checkNumber(A, c, "expectile", { min: 0, gtMin: true, max: 1 });
+  checkNumber(A, c, "beta", { min: 0 });
+  checkNumber(A, c, "maxWeight", { min: 0, gtMin: true });
+  checkNumber(A, c, "gamma", { min: 0, max: 1 });
+  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
+  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
+  checkNumber(A, c, "batchSize", { min: 1, integer: true });
+  checkOneOf(A, c, "policy", ["gaussian", "deterministic"]);
+  checkNumber(A, c, "updatesPerIteration", { min: 1, integer: true });
+  checkLayers(A, c, "netArch");
+  checkOneOf(A, c, "normalizeObs", [true, false]);
+  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+}
+
+const LOG_STD_MIN = -5;
+const LOG_STD_MAX = 2;
+
+export class IQL extends OfflineAgent<IQLConfig> {
+  readonly v: MLP;
+  readonly q1: MLP;
+  readonly q2: MLP;
+  readonly q1Target: MLP;
+  readonly q2Target: MLP;
+  readonly actor: MLP;
+  readonly vOpt: Adam;
+  readonly qOpt: Adam;
+  readonly actorOpt: Adam;
+  protected readonly statNames = ["vLoss", "qLoss", "actorLoss", "advantage"];
+  private readonly scale: Float32Array;
+  private readonly bias: Float32Array;
+  private readonly A: number;
+
+  constructor(dataset: Dataset, env: EnvLike, config: Partial<IQLConfig> = {}) {
+    super("IQL", dataset, env, IQL_DEFAULTS, config, validate, ["box"], config.normalizeObs ?? IQL_DEFAULTS.normalizeObs);
+    const c = this.config;
+    ({ scale: this.scale, bias: this.bias } = boxScale(this.spec as Extract<ActionSpec, { kind: "box" }>));
+    this.A = this.scale.length;
+    const D = this.obsDim;
+    const opts = { hidden: c.netArch, activation: "relu" as const, init: "torch" as const, rng: this.rng.split() };
+    this.v = new MLP(D, 1, { ...opts, name: "v" });
+    this.q1 = new MLP(D + this.A, 1, { ...opts, name: "q1" });
+    this.q2 = new MLP(D + this.A, 1, { ...opts, name: "q2" });
+    this.q1Target = new MLP(D + this.A, 1, { ...opts, name: "q1_target" });
+    this.q2Target = new MLP(D + this.A, 1, { ...opts, name: "q2_target" });
+    this.q1Target.copyFrom(this.q1);
+    this.q2Target.copyFrom(this.q2);
+    this.actor = new MLP(D, c.policy === "gaussian" ? 2 * this.A : this.A, { ...opts, name: "actor" });
+    this.vOpt = new Adam(this.v.variables, { lr: c.learningRate });
+    this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
+    this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
+  }
+
+  private mean(out: Tensor): Tensor {
+    const B = out.shape[0]!;
+    const m = this.config.policy === "gaussian" ? tf.slice(out, [0, 0], [B, this.A]) : out;
+    return tf.add(tf.mul(tf.tanh(m), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+  }
+
+  protected update(): Tensor {
+    const c = this.config;
+    const B = c.batchSize;
+    const D = this.obsDim;
+    const A = this.A;
+    const b = this.sampleBatch();
+    return tf.tidy(() => {
+      const obs = tf.tensor2d(b.obs, [B, D]);
+      const act = tf.tensor2d(b.actions, [B, A]);
+      const sa = tf.concat([obs, act], 1);
+      const qT = tf.reshape(tf.minimum(this.q1Target.apply(sa), this.q2Target.apply(sa)), [-1]);
+      // As CORL: V(s') for the critics' targets is read before V's update.
+      const vNext = tf.reshape(this.v.apply(tf.tensor2d(b.nextObs, [B, D])), [-1]);
+      // Value: expectile regression toward the target critics.
+      let adv: Tensor | undefined;
+      const vg = mlpGrads([this.v], [obs], (vOut) => {
+        const u = tf.sub(qT, tf.reshape(vOut, [-1]));
+        adv = tf.keep(u);
+        // |tau - 1(u < 0)| = tau + (1 - 2 tau) step(-u) (tf.step has a zero gradient; a comparison has none).
+        const w = tf.add(c.expectile, tf.mul(1 - 2 * c.expectile, tf.step(tf.neg(u))));
+        return tf.mean(tf.mul(w, tf.square(u)));
+      });
+      this.vOpt.apply(vg.grads)?.dispose();
+      // Critics: toward r + gamma V(s').
+      const y = tf.add(tf.tensor1d(b.rewards), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminals)), c.gamma), vNext));
+      const qg = mlpGrads([this.q1, this.q2], [sa, sa], (o1, o2) =>
+        tf.div(tf.add(tf.mean(tf.square(tf.sub(tf.reshape(o1, [-1]), y))), tf.mean(tf.square(tf.sub(tf.reshape(o2, [-1]), y)))), 2),
+      );
+      this.qOpt.apply(qg.grads)?.dispose();
+      // Actor: advantage-weighted regression.
+      const weights = tf.minimum(tf.exp(tf.mul(adv!, c.beta)), c.maxWeight);
+      const ag = mlpGrads([this.actor], [obs], (out) => {
+        const mu = this.mean(out);
+        if (c.policy === "deterministic") return tf.mean(tf.mul(weights, tf.sum(tf.square(tf.sub(mu, act)), 1)));
+        const logStd = tf.clipByValue(tf.slice(out, [0, A], [B, A]), LOG_STD_MIN, LOG_STD_MAX);
+        const z = tf.div(tf.sub(act, mu), tf.exp(logStd));
+        const nll = tf.sum(tf.add(tf.mul(0.5, tf.square(z)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI))), 1);
+        return tf.mean(tf.mul(weights, nll));
+      });
+      this.actorOpt.apply(ag.grads)?.dispose();
+      this.q1Target.softUpdate(this.q1, c.tau);
+      this.q2Target.softUpdate(this.q2, c.tau);
+      const out = tf.stack([vg.loss, qg.loss, ag.loss, tf.mean(adv!)]);
+      adv!.dispose();
+      return out;
+    });
+  }
+
+  protected policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const A = this.A;
+    const spec = this.spec as Extract<ActionSpec, { kind: "box" }>;
+    const out = tf.tidy(() => this.actor.apply(tf.tensor2d(x, [k, this.obsDim])));
+    const o = out.dataSync() as Float32Array;
+    out.dispose();
+    const stride = this.config.policy === "gaussian" ? 2 * A : A;
+    const a = new Float32Array(k * A);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < A; j++) {
+        let v = Math.tanh(o[i * stride + j]) * this.scale[j] + this.bias[j];
+        if (!deterministic && this.config.policy === "gaussian") {
+          const ls = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, o[i * stride + A + j]));
+          v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(ls) * this.rng.normal(0, 1)));
+        }
+        a[i * A + j] = v;
+      }
+    }
+    return a;
+  }
+
+  protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {
+    return {
+      networks: { v: this.v, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target, actor: this.actor },
+      optimizers: { vOpt: this.vOpt, qOpt: this.qOpt, actorOpt: this.actorOpt },
+    };
+  }
+
+  static async load(dir: string, dataset: Dataset, env: EnvLike): Promise<IQL> {
+    const agent = new IQL(dataset, env, (await OfflineAgent.savedConfig(dir, "IQL")) as Partial<IQLConfig>);
+    await agent.restore(dir);
+    return agent;
+  }
+}
