@@ -221,11 +221,11 @@ export class ConfigCheck {
 }
 
 /**
- * A full, validated, frozen config: `given` over `defaults` (netArch copied). Unknown keys,
+ * A full, validated, frozen config: `given` over `defaults` (arrays copied). Unknown keys,
  * replaced keys (`replaced` maps an old name to what to pass instead) and every invalid value
  * are reported together in one {@link ConfigError}.
  */
-export function resolveConfig<C extends { netArch: number[] }>(
+export function resolveConfig<C extends object>(
   algo: string,
   defaults: Readonly<C>,
   given: Partial<C>,
@@ -238,8 +238,9 @@ export function resolveConfig<C extends { netArch: number[] }>(
     const v = (given as Record<string, unknown>)[k];
     unknown.push({ field: k, value: v, accepted: k in replaced ? `none: ${k} was replaced; ${replaced[k]}` : `a known ${algo} option: ${Object.keys(defaults).join(", ")}` });
   }
-  const arch = given.netArch ?? defaults.netArch;
-  const c = { ...defaults, ...given, netArch: Array.isArray(arch) ? [...arch] : arch } as C;
+  const c = { ...defaults, ...given } as C;
+  // Arrays (netArch, per-step rates) are copied so the frozen config shares nothing with the caller.
+  for (const [k, v] of Object.entries(c)) if (Array.isArray(v)) (c as Record<string, unknown>)[k] = [...v];
   const check = new ConfigCheck(algo, c);
   check.problems.push(...unknown);
   validate(check, c);

@@ -16,7 +16,7 @@ import { Rng } from "../core/rng.js";
 import { Box } from "../core/spaces.js";
 import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { type Agent, type ActOptions, type IterationResult } from "../algos/index.js";
-import { ConfigError, actionSpec, checkKnownKeys, namedMeans, obsRows, type ActionSpec } from "../algos/base.js";
+import { ConfigError, actionSpec, namedMeans, obsRow, resolveConfig, type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import { writeCheckpoint, readCheckpoint, CheckpointError, type MLP, type Optimizer } from "../nn/index.js";
 import { restoreNetwork, checkpointArray } from "../nn/checkpoint.js";
 import { tf, type Tensor } from "../nn/tf.js";
@@ -42,13 +42,9 @@ export function asVectorEnv(env: EnvLike): VectorEnv {
   throw new TypeError("offline agent: env must be an Env, a VectorEnv or a registered env id");
 }
 
-/** Checks a config: known keys, then the algorithm's rules; returns it frozen over the defaults. */
-export function offlineConfig<C extends OfflineConfig>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (c: C) => void): Readonly<C> {
-  checkKnownKeys(algo, given, defaults);
-  const c = { ...defaults, ...given } as C;
-  for (const k of Object.keys(c) as (keyof C)[]) if (Array.isArray(c[k])) (c as Record<string, unknown>)[k as string] = [...(c[k] as unknown[])];
-  validate(c);
-  return Object.freeze(c);
+/** Checks a config: unknown keys and every bad value reported together; returns it frozen over the defaults. */
+export function offlineConfig<C extends OfflineConfig>(algo: string, defaults: Readonly<C>, given: Partial<C>, validate: (check: ConfigCheck, c: C) => void): Readonly<C> {
+  return resolveConfig(algo, defaults, given, validate);
 }
 
 export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
@@ -72,7 +68,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     env: EnvLike,
     defaults: Readonly<C>,
     config: Partial<C>,
-    validate: (c: C) => void,
+    validate: (check: ConfigCheck, c: C) => void,
     accepts: readonly ("discrete" | "box")[],
     normalize: boolean,
   ) {
@@ -141,9 +137,8 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   }
 
   act(obs: ArrayLike<number> | number, options: ActOptions = {}): number | Int32Array | Float32Array {
-    const { data, k, single } = obsRows(obs, this.obsDim);
-    const a = this.actBatch(data, k, options.deterministic ?? true);
-    return single && this.spec.kind === "discrete" ? a[0] : a;
+    const a = this.actBatch(obsRow(obs, this.obsDim), 1, options.deterministic ?? true);
+    return this.spec.kind === "discrete" ? a[0] : a;
   }
 
   /** The networks and optimizers that make up the learner (saved by name). */

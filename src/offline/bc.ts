@@ -13,7 +13,7 @@
 import type { Tensor } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
-import { ConfigError, checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import { ConfigError, type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, actionIndices, argmaxActions, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -38,14 +38,14 @@ export const BC_DEFAULTS: Readonly<BCConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: BCConfig): void {
-  checkOneOf("BC", c, "policy", ["deterministic", "gaussian"]);
-  checkNumber("BC", c, "learningRate", { min: 0, gtMin: true });
-  checkNumber("BC", c, "batchSize", { min: 1, integer: true });
-  checkNumber("BC", c, "updatesPerIteration", { min: 1, integer: true });
-  checkLayers("BC", c, "netArch");
-  checkOneOf("BC", c, "normalizeObs", [true, false]);
-  checkNumber("BC", c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: BCConfig): void {
+  check.oneOf("policy", ["deterministic", "gaussian"]);
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.layers("netArch");
+  check.oneOf("normalizeObs", [true, false]);
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 const LOG_STD_MIN = -5;

@@ -15,7 +15,7 @@
 import type { Tensor } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
-import { checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import { type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, actionIndices, argmaxActions, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -42,17 +42,16 @@ export const CQL_DEFAULTS: Readonly<CQLConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: CQLConfig): void {
-  const A = "CQL";
-  checkNumber(A, c, "alpha", { min: 0 });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  checkNumber(A, c, "targetUpdateInterval", { min: 1, integer: true });
-  checkNumber(A, c, "updatesPerIteration", { min: 1, integer: true });
-  checkLayers(A, c, "netArch");
-  checkOneOf(A, c, "normalizeObs", [true, false]);
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: CQLConfig): void {
+  check.number("alpha", { min: 0 });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("targetUpdateInterval", { min: 1, integer: true });
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.layers("netArch");
+  check.oneOf("normalizeObs", [true, false]);
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 export class CQL extends OfflineAgent<CQLConfig> {

@@ -23,7 +23,7 @@
 import { Env, Wrapper, type ResetArgs, type ResetResult, type StepResult } from "../core/env.js";
 import { Adam, CausalTransformer, type MLP, type Optimizer } from "../nn/index.js";
 import { tf, type Tensor } from "../nn/tf.js";
-import { ConfigError, checkNumber, type ActionSpec } from "../algos/base.js";
+import { ConfigError, type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -52,19 +52,18 @@ export const DT_DEFAULTS: Readonly<DTConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: DTConfig): void {
-  const A = "DecisionTransformer";
-  checkNumber(A, c, "contextLength", { min: 1, integer: true });
-  checkNumber(A, c, "dModel", { min: 1, integer: true });
-  checkNumber(A, c, "nHeads", { min: 1, integer: true });
-  if (c.dModel % c.nHeads !== 0) throw new ConfigError(A, "nHeads", c.nHeads, `a divisor of dModel (${c.dModel})`);
-  checkNumber(A, c, "nLayers", { min: 1, integer: true });
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "maxGradNorm", { min: 0, gtMin: true });
-  checkNumber(A, c, "returnScale", { min: 0, gtMin: true });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  checkNumber(A, c, "updatesPerIteration", { min: 1, integer: true });
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: DTConfig): void {
+  check.number("contextLength", { min: 1, integer: true });
+  check.number("dModel", { min: 1, integer: true });
+  check.number("nHeads", { min: 1, integer: true });
+  if (!check.failed("dModel") && !check.failed("nHeads") && c.dModel % c.nHeads !== 0) check.fail("nHeads", c.nHeads, `a divisor of dModel (${c.dModel})`);
+  check.number("nLayers", { min: 1, integer: true });
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("maxGradNorm", { min: 0, gtMin: true });
+  check.number("returnScale", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 export class DecisionTransformer extends OfflineAgent<DTConfig> {

@@ -26,7 +26,7 @@
 import type { Tensor } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
-import { checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import { type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import { DatasetError, type Dataset } from "./dataset.js";
 import { OfflineAgent, actionIndices, argmaxActions, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -54,16 +54,16 @@ export const FQI_DEFAULTS: Readonly<FQIConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: FQIConfig): void {
-  checkOneOf("FQI", c, "loss", ["squared", "log"]);
-  checkNumber("FQI", c, "gamma", { min: 0, max: 1 });
-  checkNumber("FQI", c, "learningRate", { min: 0, gtMin: true });
-  checkNumber("FQI", c, "batchSize", { min: 1, integer: true });
-  checkNumber("FQI", c, "iterationUpdates", { min: 1, integer: true });
-  checkNumber("FQI", c, "updatesPerIteration", { min: 1, integer: true });
-  checkLayers("FQI", c, "netArch");
-  checkOneOf("FQI", c, "normalizeObs", [true, false]);
-  checkNumber("FQI", c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: FQIConfig): void {
+  check.oneOf("loss", ["squared", "log"]);
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("iterationUpdates", { min: 1, integer: true });
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.layers("netArch");
+  check.oneOf("normalizeObs", [true, false]);
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 export class FQI extends OfflineAgent<FQIConfig> {

@@ -137,3 +137,11 @@ export function registerGoalTasks(): void {
   }
 }
 registerGoalTasks();
+
+declare module "../core/registry.js" {
+  /** The goal tasks' types, by id (what `make(id)` returns is typed from these). */
+  interface EnvRegistry {
+    "GoalMountainCar-v0": GoalMountainCarEnv;
+    "GoalPendulum-v0": GoalPendulumEnv;
+  }
+}

@@ -18,7 +18,7 @@
 import type { Tensor } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
-import { checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import { type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -53,20 +53,19 @@ export const IQL_DEFAULTS: Readonly<IQLConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: IQLConfig): void {
-  const A = "IQL";
-  checkNumber(A, c, "expectile", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "beta", { min: 0 });
-  checkNumber(A, c, "maxWeight", { min: 0, gtMin: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  checkOneOf(A, c, "policy", ["gaussian", "deterministic"]);
-  checkNumber(A, c, "updatesPerIteration", { min: 1, integer: true });
-  checkLayers(A, c, "netArch");
-  checkOneOf(A, c, "normalizeObs", [true, false]);
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: IQLConfig): void {
+  check.number("expectile", { min: 0, gtMin: true, max: 1 });
+  check.number("beta", { min: 0 });
+  check.number("maxWeight", { min: 0, gtMin: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("tau", { min: 0, gtMin: true, max: 1 });
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.oneOf("policy", ["gaussian", "deterministic"]);
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.layers("netArch");
+  check.oneOf("normalizeObs", [true, false]);
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 const LOG_STD_MIN = -5;

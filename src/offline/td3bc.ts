@@ -15,7 +15,7 @@
 import type { Tensor } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
-import { checkLayers, checkNumber, checkOneOf, type ActionSpec } from "../algos/base.js";
+import { type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -47,20 +47,19 @@ export const TD3BC_DEFAULTS: Readonly<TD3BCConfig> = Object.freeze({
   seed: undefined,
 });
 
-function validate(c: TD3BCConfig): void {
-  const A = "TD3+BC";
-  checkNumber(A, c, "alpha", { min: 0 });
-  checkNumber(A, c, "learningRate", { min: 0, gtMin: true });
-  checkNumber(A, c, "batchSize", { min: 1, integer: true });
-  checkNumber(A, c, "gamma", { min: 0, max: 1 });
-  checkNumber(A, c, "tau", { min: 0, gtMin: true, max: 1 });
-  checkNumber(A, c, "policyNoise", { min: 0 });
-  checkNumber(A, c, "noiseClip", { min: 0 });
-  checkNumber(A, c, "policyFrequency", { min: 1, integer: true });
-  checkNumber(A, c, "updatesPerIteration", { min: 1, integer: true });
-  checkLayers(A, c, "netArch");
-  checkOneOf(A, c, "normalizeObs", [true, false]);
-  checkNumber(A, c, "seed", { min: 0, integer: true, optional: true });
+function validate(check: ConfigCheck, c: TD3BCConfig): void {
+  check.number("alpha", { min: 0 });
+  check.number("learningRate", { min: 0, gtMin: true });
+  check.number("batchSize", { min: 1, integer: true });
+  check.number("gamma", { min: 0, max: 1 });
+  check.number("tau", { min: 0, gtMin: true, max: 1 });
+  check.number("policyNoise", { min: 0 });
+  check.number("noiseClip", { min: 0 });
+  check.number("policyFrequency", { min: 1, integer: true });
+  check.number("updatesPerIteration", { min: 1, integer: true });
+  check.layers("netArch");
+  check.oneOf("normalizeObs", [true, false]);
+  check.number("seed", { min: 0, integer: true, optional: true });
 }
 
 export class TD3BC extends OfflineAgent<TD3BCConfig> {
