@@ -10,3 +10,4 @@ export * from "./train/index.js";
 export * from "./plot/index.js";
 export * from "./data/index.js";
 export * from "./sweep/index.js";
+export * from "./bandits/index.js";
