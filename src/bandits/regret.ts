@@ -23,7 +23,7 @@ export type BanditPresetName = keyof typeof BANDIT_PRESETS;
 /** Params of any bandit task family. */
 export type BanditTaskParams = BernoulliBanditParams | GaussianBanditParams | LinearBanditParams;
 /** Where tasks come from: a preset name or a bandit task family. */
-export type BanditSource = BanditPresetName | TaskFamily<BanditTaskParams>;
+export type BanditSource = BanditPresetName | TaskFamily<BernoulliBanditParams> | TaskFamily<GaussianBanditParams> | TaskFamily<LinearBanditParams>;
 
 /**
  * Reward noise, as a standard deviation or a variance (DPT's code passes 0.3 to
@@ -78,7 +78,7 @@ function noiseStdOf(noise: NoiseOption): number {
 
 /** Draws `tasks` bandit tasks of a preset or family (see {@link SampleTasksOptions}). */
 export function sampleBanditTasks(source: BanditSource, options: SampleTasksOptions = {}): BanditTasks {
-  const family = typeof source === "string" ? presetFamily(source) : source;
+  const family = typeof source === "string" ? presetFamily(source) : (source as TaskFamily<BanditTaskParams>);
   if (!family || typeof family.sample !== "function") throw new TypeError(`sampleBanditTasks: expected a preset name (${Object.keys(BANDIT_PRESETS).join(", ")}) or a bandit task family, got ${String(source)}`);
   const N = options.tasks ?? 1000;
   if (!Number.isInteger(N) || N < 1) throw new RangeError(`sampleBanditTasks: tasks must be a positive integer, got ${N}`);
