@@ -11,3 +11,4 @@ export * from "./plot/index.js";
 export * from "./data/index.js";
 export * from "./sweep/index.js";
 export * from "./bandits/index.js";
+export * from "./incontext/index.js";
