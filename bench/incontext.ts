@@ -11,7 +11,7 @@
  */
 import { BetaThompson, EpsilonGreedy, GaussianThompson, Greedy, KLUCB, LinUCB, LinearThompson, UCB1, functionPolicy, sampleBanditTasks, simulateBandit, type BanditPolicy, type BanditTasks } from "../src/bandits/index.js";
 import { bernoulliBanditFamily } from "../src/envs/families.js";
-import { DPT } from "../src/incontext/dpt.js";
+import { DPT, DPT_PRESETS } from "../src/incontext/dpt.js";
 import { backend, releaseBackend, type BackendName } from "../src/nn/backend.js";
 
 function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): number {
@@ -42,7 +42,7 @@ export async function benchIncontext(): Promise<void> {
     const pps = pullsPerSecond(p, t);
     console.log(`  ${p.name.padEnd(16)} ${(pps / 1e6).toFixed(2).padStart(6)} M pulls/s  ${(pps / base).toFixed(2)}x baseline  (${((t.numTasks * t.horizon) / pps).toFixed(2)} s per run, ${t.kind})`);
   }
-  console.log("DPT pretraining (bandit/fast model: 2 layers, d=32, H=100, batch 32), tokens/s");
+  console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
   let wasm = 0;
   const backends: BackendName[] = ["wasm", "cpu", "webgpu"];
   for (const name of backends) {

@@ -17,8 +17,8 @@ export interface TransformerSize {
   nHeads: number;
 }
 
-/** One pretraining record. */
-export interface PretrainRecord {
+/** One pretraining record (a type, so it is a plain Record for the chart builders). */
+export type PretrainRecord = {
   step: number;
   loss: number;
   /** Fraction of positions whose argmax equals the label. */
@@ -27,7 +27,7 @@ export interface PretrainRecord {
   time: number;
   /** Tokens processed per second so far. */
   tokensPerSecond: number;
-}
+};
 
 export interface PretrainOptions {
   /** Gradient steps (default: the config's). */

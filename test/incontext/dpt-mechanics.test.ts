@@ -130,3 +130,27 @@ test("bad input names the thing and the fix", async () => {
   assert.throws(() => simulateBandit({ name: "wild", reset() {}, selectArms: (_t, out) => out.fill(9), update() {} }, long), /policy "wild" chose arm 9 for task 0 at pull 0; arms are 0..4/);
   dpt.dispose();
 });
+
+test("Dark Room online deployment: legal moves from (0, 0), return = steps spent on the goal", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 15 });
+  const goals = darkRoomGoalSplit(10).test.slice(0, 4);
+  const { returns, paths } = dpt.darkRoomOnline(goals, { episodes: 2, seed: 3 });
+  assert.equal(returns.length, 2);
+  for (let e = 0; e < 2; e++) {
+    goals.forEach((goal, g) => {
+      const path = paths[e][g];
+      assert.equal(path.length, 16);
+      assert.deepEqual(path[0], [0, 0]);
+      let onGoal = 0;
+      for (let t = 1; t < path.length; t++) {
+        const [dx, dy] = [path[t][0] - path[t - 1][0], path[t][1] - path[t - 1][1]];
+        assert.ok(Math.abs(dx) + Math.abs(dy) <= 1 && path[t].every((v) => v >= 0 && v <= 9));
+        if (path[t][0] === goal[0] && path[t][1] === goal[1]) onGoal++;
+      }
+      assert.equal(returns[e][g], onGoal);
+    });
+  }
+  assert.throws(() => DPT.preset("bandit/fast", tiny).darkRoomOnline(goals), /pretrained on bandit; use a "darkRoom" preset/);
+  dpt.dispose();
+});
