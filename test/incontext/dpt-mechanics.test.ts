@@ -154,3 +154,18 @@ test("Dark Room online deployment: legal moves from (0, 0), return = steps spent
   assert.throws(() => DPT.preset("bandit/fast", tiny).darkRoomOnline(goals), /pretrained on bandit; use a "darkRoom" preset/);
   dpt.dispose();
 });
+
+test("linear-bandit DPT: 10 arms from the family's shared features; plays the linear preset", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("linearBandit/fast", tiny);
+  assert.equal(dpt.config.numActions, 10);
+  const d = dpt.generateData({ tasks: 30, seed: 1 });
+  assert.ok(d.labels.every((a) => a >= 0 && a < 10));
+  // Labels spread over several arms (theta varies per task; features are shared).
+  assert.ok(new Set(d.labels).size >= 4);
+  await dpt.pretrain({ data: d, steps: 2 });
+  const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 3, seed: 2, horizon: 12 });
+  const r = simulateBandit(dpt.banditPolicy(), tasks, { seed: 1 });
+  assert.equal(r.meanRegret.length, 12);
+  dpt.dispose();
+});
