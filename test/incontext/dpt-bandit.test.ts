@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DPT, GaussianThompson, Greedy, UCB1, backend, functionPolicy, sampleBanditTasks, simulateBandit } from "../../src/index.js";
 
-test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 900_000 }, async () => {
+test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 }, async () => {
   await backend("wasm");
   const dpt = DPT.preset("bandit/fast");
   await dpt.pretrain();
