@@ -10,5 +10,7 @@ export * from "./train/index.js";
 export * from "./plot/index.js";
 export * from "./data/index.js";
 export * from "./sweep/index.js";
+export * from "./bandits/index.js";
+export * from "./incontext/index.js";
 export * from "./meta/index.js";
 export * from "./offline/index.js";

@@ -249,3 +249,23 @@ test("the offline-rl notebook records datasets, round-trips files, scores BC aga
   const cost = (n: number, loss: string) => Number(new RegExp(`${n}\\s+${loss}\\s+([\\d.]+)`).exec(text)?.[1]);
   assert.ok(cost(1000, "FQI-LOG") < cost(1000, "FQI"), text);
 });
+
+test("the in-context RL notebook compares bandit algorithms by regret and pretrains a DPT that plays unseen bandits", { timeout: 900_000 }, () => {
+  copyFileSync(join(packageRoot, "notebooks", "in-context-rl.ipynb"), join(work, "in-context-rl.ipynb"));
+  const run = spawnSync(process.execPath, [cli, "run", join(work, "in-context-rl.ipynb"), "--timeout", "900"], { env, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const outputs = outputsOf(JSON.parse(readFileSync(join(work, "in-context-rl.ipynb"), "utf8")) as Notebook).flat();
+  assert.ok(outputs.every((o) => o.output_type !== "error"));
+  const data = (o: Record<string, unknown>) => (o.data ?? {}) as Record<string, unknown>;
+  const text = outputs.map((o) => String(o.text ?? data(o)["text/plain"] ?? "")).join("\n");
+  assert.match(text, /4 policies x 1,000 tasks x 500 pulls in [\d.]+ s/);
+  const charts = outputs.filter((o) => data(o)["application/vnd.vegalite.v5+json"] && data(o)["image/png"]);
+  assert.ok(charts.length >= 6, `regret, pretraining and offline charts with PNG fallbacks: ${charts.length}`);
+  // Uniform play's expected regret after 30 pulls is 30 * (E[max of 5 U(0,1)] - 1/2) = 30 * (5/6 - 1/2) = 10.
+  const dpt = /DPT \(online\)\s+regret after 30 pulls: ([\d.]+) ± ([\d.]+)/.exec(text);
+  assert.ok(dpt, text.slice(-2000));
+  assert.ok(Number(dpt[1]) + 4 * Number(dpt[2]) < 10, `DPT learned in context: regret ${dpt[1]} ± ${dpt[2]} vs 10 for uniform play`);
+  assert.match(text, /same regret after loading: true/);
+  const ts = /variance 0.3 \(paper\): noise std 0.548, TS regret after 500 pulls ([\d.]+)/.exec(text);
+  assert.ok(ts && Number(ts[1]) < 30, "Thompson sampling's regret on the DPT preset is small");
+});

@@ -1,0 +1,67 @@
+/**
+ * Bandits and in-context RL benchmark:
+ * - regret runner throughput: pulls per second (tasks x pulls / seconds) of each algorithm on
+ *   1,000 tasks x 500 pulls of DPT's 5-arm bandit (Bernoulli for the Beta-based ones, the linear
+ *   preset for LinUCB / LinTS), beside a baseline measured in the same run: a uniformly random
+ *   policy, which costs only the runner's own bookkeeping and reward draws;
+ * - DPT pretraining throughput (tokens per second) of the bandit/fast model on wasm and cpu (and
+ *   webgpu when a real GPU adapter is present), as a ratio to the wasm run.
+ *
+ * Run: `npm run bench -- incontext` or `node dist/bench/incontext.js`.
+ */
+import { BetaThompson, EpsilonGreedy, GaussianThompson, Greedy, KLUCB, LinUCB, LinearThompson, UCB1, functionPolicy, sampleBanditTasks, simulateBandit, type BanditPolicy, type BanditTasks } from "../src/bandits/index.js";
+import { bernoulliBanditFamily } from "../src/envs/families.js";
+import { DPT, DPT_PRESETS } from "../src/incontext/dpt.js";
+import { backend, releaseBackend, type BackendName } from "../src/nn/backend.js";
+
+function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): number {
+  const t0 = performance.now();
+  simulateBandit(policy, tasks, { seed: 1 });
+  return (tasks.numTasks * tasks.horizon) / ((performance.now() - t0) / 1000);
+}
+
+export async function benchIncontext(): Promise<void> {
+  const gauss = sampleBanditTasks("dpt", { tasks: 1000, seed: 0 });
+  const bern = sampleBanditTasks(bernoulliBanditFamily({ arms: 5, horizon: 500 }), { tasks: 1000, seed: 0 });
+  const linear = sampleBanditTasks("dptLinear", { tasks: 1000, seed: 0, horizon: 500 });
+  const uniform = () => functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms));
+  pullsPerSecond(new UCB1(), gauss); // warm up the JIT
+  const base = pullsPerSecond(uniform(), gauss);
+  console.log(`regret runner, 1,000 tasks x 500 pulls (baseline: uniform random policy ${(base / 1e6).toFixed(2)} M pulls/s)`);
+  const cases: [BanditPolicy, BanditTasks][] = [
+    [new Greedy(), gauss],
+    [new EpsilonGreedy(), gauss],
+    [new UCB1(), gauss],
+    [new GaussianThompson(), gauss],
+    [new KLUCB(), bern],
+    [new BetaThompson(), bern],
+    [new LinUCB(), linear],
+    [new LinearThompson(), linear],
+  ];
+  for (const [p, t] of cases) {
+    const pps = pullsPerSecond(p, t);
+    console.log(`  ${p.name.padEnd(16)} ${(pps / 1e6).toFixed(2).padStart(6)} M pulls/s  ${(pps / base).toFixed(2)}x baseline  (${((t.numTasks * t.horizon) / pps).toFixed(2)} s per run, ${t.kind})`);
+  }
+  console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
+  let wasm = 0;
+  const backends: BackendName[] = ["wasm", "cpu", "webgpu"];
+  for (const name of backends) {
+    try {
+      await backend(name);
+    } catch (e) {
+      console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256 });
+    const data = dpt.generateData();
+    await dpt.pretrain({ data, steps: 1 }); // warm-up (kernel compilation)
+    const hist = await dpt.pretrain({ data, steps: 5, logEvery: 1 });
+    const tps = hist[hist.length - 1].tokensPerSecond;
+    if (name === "wasm") wasm = tps;
+    console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${wasm ? (tps / wasm).toFixed(2) + "x wasm" : ""}`);
+    dpt.dispose();
+  }
+  await releaseBackend();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchIncontext();

@@ -1,0 +1,34 @@
+/**
+ * DPT `bandit/fast` learns in context: pretrained once (about 2 minutes on 2 cores), it plays
+ * 200 unseen 5-arm tasks with no weight update, and its regret is well below uniform play's
+ * and its per-pull regret falls as its history grows. Measured with these seeds (reported, not
+ * asserted beyond what is robust): regret after 30 pulls on 100 unseen tasks, DPT online 7.7 +- 0.3,
+ * offline 5.3 +- 0.4, Gaussian TS 5.9 +- 0.3, UCB1 6.9 +- 0.2, greedy 4.4 +- 0.3.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DPT, GaussianThompson, Greedy, UCB1, backend, functionPolicy, sampleBanditTasks, simulateBandit } from "../../src/index.js";
+
+test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 }, async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("bandit/fast");
+  await dpt.pretrain();
+  const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 200, seed: 2024 });
+  const H = dpt.config.horizon;
+  const run = (p: Parameters<typeof simulateBandit>[0]) => simulateBandit(p, tasks, { seed: 7 });
+  const online = run(dpt.banditPolicy());
+  const offline = run(dpt.banditPolicy({ mode: "offline" }));
+  const uniform = run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
+  const report = { "DPT online": online, "DPT offline": offline, UCB1: run(new UCB1()), Greedy: run(new Greedy()), TS: run(new GaussianThompson()), uniform };
+  for (const [name, r] of Object.entries(report)) console.log(`# ${name}: regret after ${H} pulls ${r.meanRegret[H - 1].toFixed(2)} ± ${r.seRegret[H - 1].toFixed(2)}`);
+  // Far below uniform play (which no history can improve).
+  const gap = uniform.meanRegret[H - 1] - online.meanRegret[H - 1];
+  assert.ok(gap > 4 * Math.hypot(uniform.seRegret[H - 1], online.seRegret[H - 1]), `DPT online ${online.meanRegret[H - 1]} vs uniform ${uniform.meanRegret[H - 1]}`);
+  // In-context improvement: once it has a history, DPT's regret per pull (over the last third of
+  // the pulls) is well below uniform play's, 1/3 per pull (E[max of 5 U(0,1)] - 1/2 = 5/6 - 1/2).
+  // Measured in the notebook (other tasks): 0.29 per pull over the first third, 0.23 over the last.
+  const third = Math.floor(H / 3);
+  const last = (online.meanRegret[H - 1] - online.meanRegret[H - 1 - third]) / third;
+  assert.ok(last < 0.8 / 3, `DPT's per-pull regret over the last third: ${last.toFixed(3)} (uniform: 0.333)`);
+  dpt.dispose();
+});

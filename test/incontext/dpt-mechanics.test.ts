@@ -1,0 +1,171 @@
+/**
+ * DPT's data, deployment plumbing, checkpoints and errors (the learning result is in
+ * dpt-bandit.test.ts). Dark Room transitions are checked against rlbook's DarkRoomEnv, the
+ * reference semantics of the room.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, writeFile, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit } from "../../src/index.js";
+
+const tiny = { horizon: 12, model: { dModel: 16, nLayers: 1, nHeads: 1 }, batchSize: 8, pretrainTasks: 64, steps: 3 };
+
+test("bandit data: one-hot actions, reward in its arm's slot, label = best arm's mean", () => {
+  const dpt = DPT.preset("bandit/fast", tiny);
+  const d = dpt.generateData({ tasks: 50, seed: 3 });
+  const { tokenDim: F } = dpt;
+  const A = 5;
+  const T = 13;
+  assert.equal(F, 2 + 2 * A);
+  // The family's task draws from the same seed give the means (an independent replay of the draws is not possible,
+  // so check the structure and that labels are the argmax of per-arm reward averages over a long context on average).
+  for (let i = 0; i < 50; i++) {
+    assert.equal(d.tokens[i * T * F], 1); // query state
+    for (let j = 1; j < T; j++) {
+      const o = (i * T + j) * F;
+      const hot = [...d.tokens.subarray(o + 1, o + 1 + A)];
+      assert.equal(hot.reduce((a, b) => a + b, 0), 1);
+      const a = hot.indexOf(1);
+      const rewards = [...d.tokens.subarray(o + 2 + A, o + 2 + 2 * A)];
+      rewards.forEach((r, b) => b !== a && assert.equal(r, 0));
+    }
+    assert.ok(d.labels[i] >= 0 && d.labels[i] < A);
+  }
+  // With 2000 pulls per task from a fixed arm distribution, the label is the arm with the highest
+  // empirical mean in nearly every task (noise variance 0.3).
+  const long = DPT.preset("bandit/fast", { ...tiny, horizon: 2000 }).generateData({ tasks: 40, seed: 4 });
+  const L = 2001;
+  let agree = 0;
+  for (let i = 0; i < 40; i++) {
+    const s = new Array(A).fill(0);
+    const n = new Array(A).fill(0);
+    for (let j = 1; j < L; j++) {
+      const o = (i * L + j) * F;
+      for (let a = 0; a < A; a++) if (long.tokens[o + 1 + a] === 1) (n[a]++, (s[a] += long.tokens[o + 2 + A + a]));
+    }
+    const means = s.map((v, a) => (n[a] >= 30 ? v / n[a] : -Infinity));
+    const top = means.indexOf(Math.max(...means));
+    if (n[long.labels[i]] < 30 || top === long.labels[i]) agree++;
+  }
+  assert.ok(agree >= 34, `labels agree with empirical best arms in ${agree}/40 tasks`);
+});
+
+test("Dark Room data follows DarkRoomEnv's dynamics and reward; labels are shortest-path moves", () => {
+  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 30 });
+  const d = dpt.generateData({ tasks: 20, seed: 5 });
+  const F = dpt.tokenDim;
+  const T = 31;
+  const S = 9;
+  const goals = darkRoomGoalSplit(10).train;
+  for (let i = 0; i < 20; i++) {
+    const goal = goals[i % goals.length];
+    for (let j = 1; j < T; j++) {
+      const o = (i * T + j) * F;
+      const x = Math.round(d.tokens[o] * S);
+      const y = Math.round(d.tokens[o + 1] * S);
+      const a = [...d.tokens.subarray(o + 2, o + 7)].indexOf(1);
+      const env = new DarkRoomEnv({ ...DARK_ROOM_DPT, goal, start: [x, y] });
+      env.reset({ seed: 0 });
+      const step = env.step(a);
+      assert.deepEqual([Math.round(d.tokens[o + 7] * S), Math.round(d.tokens[o + 8] * S)], [...step.obs]);
+      assert.equal(d.tokens[o + 9], step.reward);
+    }
+    // The label moves closer to the goal (or stays on it), by the room's geometry.
+    const qx = Math.round(d.tokens[i * T * F] * S);
+    const qy = Math.round(d.tokens[i * T * F + 1] * S);
+    const dist = (x: number, y: number) => Math.abs(x - goal[0]) + Math.abs(y - goal[1]);
+    const env = new DarkRoomEnv({ ...DARK_ROOM_DPT, goal, start: [qx, qy] });
+    env.reset({ seed: 0 });
+    const { obs } = env.step(d.labels[i]);
+    assert.equal(dist(obs[0], obs[1]), Math.max(dist(qx, qy) - 1, 0));
+  }
+  const split = darkRoomGoalSplit(10);
+  assert.equal(split.train.length, 80);
+  assert.equal(split.test.length, 20);
+  assert.ok(split.test.every(([x, y]) => !split.train.some(([a, b]) => a === x && b === y)));
+});
+
+test("checkpoint: save, load, same predictions; corruption and wrong shapes are caught", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("bandit/fast", tiny);
+  await dpt.pretrain({ steps: 2 });
+  const dir = path.join(await mkdtemp(path.join(tmpdir(), "dpt-")), "ck");
+  await dpt.save(dir);
+  const back = await DPT.load(dir);
+  assert.deepEqual(back.config, dpt.config);
+  const tasks = sampleBanditTasks("dpt", { tasks: 6, seed: 1, horizon: 12 });
+  const a = simulateBandit(dpt.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
+  const b = simulateBandit(back.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
+  assert.deepEqual([...a.finalRegret], [...b.finalRegret]);
+  // Corrupt the weights: the checksum catches it.
+  const file = path.join(dir, "arrays.bin");
+  const bytes = await readFile(file);
+  bytes[10] ^= 0xff;
+  await writeFile(file, bytes);
+  await assert.rejects(DPT.load(dir), (e: unknown) => e instanceof CheckpointError && /arrays.bin is corrupt/.test((e as Error).message));
+  // A checkpoint whose config builds a different model.
+  await dpt.save(dir);
+  const head = JSON.parse(await readFile(path.join(dir, "checkpoint.json"), "utf8"));
+  head.meta.weightShapes[0] = [3, 3];
+  await writeFile(path.join(dir, "checkpoint.json"), JSON.stringify(head));
+  await assert.rejects(DPT.load(dir), /do not fit the model built from its config/);
+  dpt.dispose();
+  back.dispose();
+});
+
+test("bad input names the thing and the fix", async () => {
+  await backend("wasm");
+  assert.throws(() => DPT.preset("bandits/fast"), /DPT preset "bandits\/fast" does not exist; presets are "bandit", "bandit\/fast"/);
+  const dpt = DPT.preset("bandit/fast", tiny);
+  const ten = sampleBanditTasks("dptLinear", { tasks: 2, horizon: 5 });
+  assert.throws(() => simulateBandit(dpt.banditPolicy(), ten), /DPT was pretrained for 5 arms but the bandit has 10; pretrain a DPT with numActions: 10/);
+  const long = sampleBanditTasks("dpt", { tasks: 2, horizon: 40 });
+  assert.throws(() => simulateBandit(dpt.banditPolicy(), long), /longer than the 12 it was pretrained for; run at most 12 pulls/);
+  assert.throws(() => dpt.offlineBanditPicks(new Int32Array(2 * 20), new Float64Array(2 * 20), 2), /20 pulls is longer than the 12/);
+  assert.throws(() => DPT.preset("darkRoom/fast", tiny).banditPolicy(), /pretrained on Dark Room; use a "bandit" or "linearBandit" preset/);
+  assert.throws(() => DPT.preset("bandit/fast", { ...tiny, steps: 0 }), /config.steps must be a positive integer/);
+  // A policy returning an arm outside the action space: the runner names it.
+  assert.throws(() => simulateBandit({ name: "wild", reset() {}, selectArms: (_t, out) => out.fill(9), update() {} }, long), /policy "wild" chose arm 9 for task 0 at pull 0; arms are 0..4/);
+  dpt.dispose();
+});
+
+test("Dark Room online deployment: legal moves from (0, 0), return = steps spent on the goal", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 15 });
+  const goals = darkRoomGoalSplit(10).test.slice(0, 4);
+  const { returns, paths } = dpt.darkRoomOnline(goals, { episodes: 2, seed: 3 });
+  assert.equal(returns.length, 2);
+  for (let e = 0; e < 2; e++) {
+    goals.forEach((goal, g) => {
+      const path = paths[e][g];
+      assert.equal(path.length, 16);
+      assert.deepEqual(path[0], [0, 0]);
+      let onGoal = 0;
+      for (let t = 1; t < path.length; t++) {
+        const [dx, dy] = [path[t][0] - path[t - 1][0], path[t][1] - path[t - 1][1]];
+        assert.ok(Math.abs(dx) + Math.abs(dy) <= 1 && path[t].every((v) => v >= 0 && v <= 9));
+        if (path[t][0] === goal[0] && path[t][1] === goal[1]) onGoal++;
+      }
+      assert.equal(returns[e][g], onGoal);
+    });
+  }
+  assert.throws(() => DPT.preset("bandit/fast", tiny).darkRoomOnline(goals), /pretrained on bandit; use a "darkRoom" preset/);
+  dpt.dispose();
+});
+
+test("linear-bandit DPT: 10 arms from the family's shared features; plays the linear preset", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("linearBandit/fast", tiny);
+  assert.equal(dpt.config.numActions, 10);
+  const d = dpt.generateData({ tasks: 30, seed: 1 });
+  assert.ok(d.labels.every((a) => a >= 0 && a < 10));
+  // Labels spread over several arms (theta varies per task; features are shared).
+  assert.ok(new Set(d.labels).size >= 4);
+  await dpt.pretrain({ data: d, steps: 2 });
+  const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 3, seed: 2, horizon: 12 });
+  const r = simulateBandit(dpt.banditPolicy(), tasks, { seed: 1 });
+  assert.equal(r.meanRegret.length, 12);
+  dpt.dispose();
+});
