@@ -4,7 +4,7 @@
  */
 import { Rng } from "../core/rng.js";
 import { kernelHooks } from "../kernel-hooks.js";
-import { Adam } from "../nn/adam.js";
+import { Adam } from "../nn/optimizers.js";
 import { ensureBackend } from "../nn/backend.js";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "../nn/checkpoint.js";
 import { CausalTransformer } from "../nn/modules.js";
