@@ -119,7 +119,13 @@ export class LiveChart<R = Row> {
     const wait = Math.max(0, this.lastDraw + this.interval - performance.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.draw(this.png);
+      // A chart that cannot be drawn yet (e.g. a field that only the first evaluation adds) is
+      // tried again at the next push; flush() and close() are awaited by the caller and throw.
+      try {
+        this.draw(this.png);
+      } catch {
+        this.lastDraw = performance.now();
+      }
     }, wait);
   }
 

@@ -151,3 +151,29 @@ history.length`);
     await kernel.shutdown();
   }
 });
+
+test("a chart that cannot be drawn yet (its builder throws on the first records) skips that redraw and draws once it can", async () => {
+  const saved = kernelHooks();
+  const sent: Sent[] = [];
+  installKernelHooks(recordingHooks(sent));
+  try {
+    // As train({live}) plotting an evaluation field before the first evaluation: records lack it.
+    const build = (rows: { step: number; evalReturn?: number }[]) => {
+      if (rows.length && !rows.every((r) => r.evalReturn !== undefined)) throw new Error('no field "evalReturn" in the records yet');
+      return lineChart(rows, { x: "step", y: "evalReturn" });
+    };
+    const live = liveChart(build, { throttleMs: 20 });
+    live.push({ step: 1 });
+    await sleep(80); // the redraw timer fires and its builder throws: no uncaught exception escapes
+    assert.equal(sent.length, 1, "only the initial empty frame was sent");
+    await assert.rejects(live.flush(), /no field "evalReturn"/, "an awaited redraw reports the builder's error");
+    const fixed = liveChart((rows: { step: number; evalReturn: number }[]) => lineChart(rows, { x: "step", y: "evalReturn" }), { throttleMs: 20, displayId: "again" });
+    fixed.push({ step: 1, evalReturn: 3 });
+    await sleep(80);
+    assert.ok(sent.some((s) => s.type === "update" && s.id === "again"), "a drawable chart updates as before");
+    await fixed.close();
+  } finally {
+    if (saved) installKernelHooks(saved);
+    else delete (globalThis as Record<symbol, unknown>)[Symbol.for("rlbook.kernel.hooks")];
+  }
+});
