@@ -3,6 +3,7 @@
  * dpt-bandit.test.ts). Dark Room transitions are checked against rlbook's DarkRoomEnv, the
  * reference semantics of the room.
  */
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile } from "node:fs/promises";
@@ -109,7 +110,12 @@ test("checkpoint: save, load, same predictions; corruption and wrong shapes are 
   await dpt.save(dir);
   const head = JSON.parse(await readFile(path.join(dir, "checkpoint.json"), "utf8"));
   head.meta.weightShapes[0] = [3, 3];
-  await writeFile(path.join(dir, "checkpoint.json"), JSON.stringify(head));
+  const headText = JSON.stringify(head);
+  await writeFile(path.join(dir, "checkpoint.json"), headText);
+  // A hand edit is refused by the digest first; with the digest rewritten to match (a checkpoint
+  // written by another version, say), the shape check itself must catch the mismatch.
+  await assert.rejects(DPT.load(dir), /checkpoint\.json was modified or is corrupt/);
+  await writeFile(path.join(dir, "checkpoint.sha256"), `${createHash("sha256").update(headText).digest("hex")}  checkpoint.json\n`);
   await assert.rejects(DPT.load(dir), /do not fit the model built from its config/);
   dpt.dispose();
   back.dispose();
