@@ -53,7 +53,7 @@ function validate(check: ConfigCheck): void {
 }
 
 /** A2C; `A` is the env's action type (what {@link A2C.act} returns). */
-export class A2C<A = unknown> extends OnPolicyAgent<A2CConfig, A> {
+export class A2C<A = any> extends OnPolicyAgent<A2CConfig, A> {
   constructor(env: AgentEnv<A>, config: Partial<A2CConfig> = {}) {
     super(env, config, {
       algo: "A2C",

@@ -133,7 +133,7 @@ export class BRNCritic {
 }
 
 /** CrossQ; `A` is the env's action type (Box actions). */
-export class CrossQ<A = unknown> extends OffPolicyAgent<CrossQConfig & { netArch: number[] }, Extract<ActionSpec, { kind: "box" }>, A> {
+export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: number[] }, Extract<ActionSpec, { kind: "box" }>, A> {
   readonly actor: MLP;
   readonly q1: BRNCritic;
   readonly q2: BRNCritic;

@@ -156,7 +156,7 @@ function validate(check: ConfigCheck, c: DQNConfig): void {
 }
 
 /** DQN; `A` is the env's action type (what {@link DQN.act} returns: a number for its Discrete actions). */
-export class DQN<A = unknown> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "discrete" }>, A> {
+export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, { kind: "discrete" }>, A> {
   readonly q: MLP;
   readonly target: MLP;
   readonly optimizer: Adam;

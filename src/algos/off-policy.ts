@@ -89,7 +89,7 @@ export function randomActions(spec: ActionSpec, k: number, rng: Rng): Int32Array
   return a;
 }
 
-export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends ActionSpec, A = unknown> implements Agent<A> {
+export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends ActionSpec, A = any> implements Agent<A> {
   readonly env: VectorEnv;
   readonly config: Readonly<C>;
   readonly rng: Rng;

@@ -120,7 +120,7 @@ export interface OnPolicySetup<C> {
   optimizer: (variables: Variable[], c: C) => Optimizer;
 }
 
-export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = unknown> implements Agent<A> {
+export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implements Agent<A> {
   readonly algo: string;
   readonly env: VectorEnv;
   readonly config: Readonly<C>;

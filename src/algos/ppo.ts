@@ -122,7 +122,7 @@ function validate(check: ConfigCheck, c: PPOConfig, numEnvs: number): void {
 }
 
 /** PPO; `A` is the env's action type (what {@link PPO.act} returns). */
-export class PPO<A = unknown> extends OnPolicyAgent<PPOConfig, A> {
+export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
   constructor(env: AgentEnv<A>, config: Partial<PPOConfig> = {}) {
     super(env, config, { algo: "PPO", defaults: PPO_DEFAULTS, validate, optimizer: (vars, c) => new Adam(vars, { lr: rateAt(c.learningRate, 1), eps: c.adamEps, maxGradNorm: c.maxGradNorm }) });
   }

@@ -91,7 +91,7 @@ interface Trajectory {
 }
 
 /** REINFORCE; `A` is the env's action type (what {@link REINFORCE.act} returns). */
-export class REINFORCE<A = unknown> implements Agent<A> {
+export class REINFORCE<A = any> implements Agent<A> {
   readonly algo = "REINFORCE";
   readonly env: VectorEnv;
   readonly config: Readonly<ReinforceConfig>;

@@ -126,7 +126,7 @@ const LOG2 = Math.LN2;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** SAC; `A` is the env's action type (what {@link SAC.act} returns: a Float32Array for its Box actions). */
-export class SAC<A = unknown> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "box" }>, A> {
+export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, { kind: "box" }>, A> {
   readonly actor: MLP;
   readonly q1: MLP;
   readonly q2: MLP;

@@ -93,7 +93,7 @@ function softmax(z: ArrayLike<number>, out: Float64Array): Float64Array {
 }
 
 /** Stream AC(lambda) on a single env (Discrete actions); `A` is the env's action type. */
-export class StreamAC<A = unknown> implements Agent<A> {
+export class StreamAC<A = any> implements Agent<A> {
   readonly algo = "StreamAC";
   readonly env: VectorEnv;
   readonly config: Readonly<StreamACConfig>;

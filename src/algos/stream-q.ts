@@ -11,7 +11,7 @@ export type StreamQConfig = StreamValueConfig;
 export const STREAM_Q_DEFAULTS: Readonly<StreamQConfig> = STREAM_VALUE_DEFAULTS;
 
 /** Stream Q(lambda) on a single env (Discrete actions); `A` is the env's action type. */
-export class StreamQ<A = unknown> extends StreamValueAgent<A> {
+export class StreamQ<A = any> extends StreamValueAgent<A> {
   protected readonly onPolicy = false;
 
   constructor(env: AgentEnv<A>, config: Partial<StreamQConfig> = {}) {

@@ -11,7 +11,7 @@ export type StreamSARSAConfig = StreamValueConfig;
 export const STREAM_SARSA_DEFAULTS: Readonly<StreamSARSAConfig> = STREAM_VALUE_DEFAULTS;
 
 /** Stream SARSA(lambda) on a single env (Discrete actions); `A` is the env's action type. */
-export class StreamSARSA<A = unknown> extends StreamValueAgent<A> {
+export class StreamSARSA<A = any> extends StreamValueAgent<A> {
   protected readonly onPolicy = true;
 
   constructor(env: AgentEnv<A>, config: Partial<StreamSARSAConfig> = {}) {

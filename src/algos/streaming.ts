@@ -95,7 +95,7 @@ function validate(check: ConfigCheck): void {
  * `onPolicy` is false (max bootstrap; traces reset after exploratory actions), SARSA(lambda) when
  * true (bootstraps on the next action it will take; traces reset only at episode ends).
  */
-export abstract class StreamValueAgent<A = unknown> implements Agent<A> {
+export abstract class StreamValueAgent<A = any> implements Agent<A> {
   /** SARSA(lambda) (true) or Watkins' Q(lambda) (false). */
   protected abstract readonly onPolicy: boolean;
   readonly env: VectorEnv;

@@ -115,7 +115,7 @@ function validate(check: ConfigCheck, c: TD3Config): void {
 }
 
 /** TD3; `A` is the env's action type (what {@link TD3.act} returns: a Float32Array for its Box actions). */
-export class TD3<A = unknown> extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "box" }>, A> {
+export class TD3<A = any> extends OffPolicyAgent<TD3Config, Extract<ActionSpec, { kind: "box" }>, A> {
   readonly actor: MLP;
   readonly actorTarget: MLP;
   readonly q1: MLP;

@@ -159,6 +159,9 @@ const t: Float32Array = TD3.preset("Pendulum-v1/fast", pend).act(pobs);
 const p: number = PPO.preset("CartPole-v1", cart).act(obs);
 cart.step(new PPO(cart).act(obs));
 const loaded: Promise<PPO<number>> = PPO.load("dir", cart);
+// A bare class name means any agent of that class, as a user writes it in a Map or an array.
+const byName = new Map<string, PPO>([["cart", new PPO(cart)]]);
+const mixed: SAC[] = [new SAC(pend)];
 `,
   );
   assert.deepEqual(diagnostics, []);
