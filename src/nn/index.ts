@@ -10,3 +10,4 @@ export { Module, CNN, GRU, LSTM, CausalTransformerBlock, CausalTransformer, laye
 export { writeCheckpoint, readCheckpoint, CheckpointError, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointContents, type LoadedCheckpoint } from "./checkpoint.js";
 export { ObGD, StreamMLP, StreamNormalizer, sparseInit, type ObGDOptions, type StreamMLPOptions } from "./stream.js";
 export { BatchRenorm, stopGradient, type BatchRenormOptions } from "./batch-renorm.js";
+export { readTensors, readTensor, readFloats, readScalars, type ReadArray, type ReadOptions } from "./read.js";
