@@ -10,7 +10,7 @@ import { getHeapStatistics } from "node:v8";
 import { Output, kernelLog } from "./output.js";
 import { Comms } from "./comm.js";
 import { CellLanguage, isComplete, type CellDiagnostic } from "./language.js";
-import { compileCell } from "./compile.js";
+import { compileCell, guardSource } from "./compile.js";
 import { SourceMap } from "./sourcemap.js";
 import { format } from "./format.js";
 import { contextOfPromise, currentContext, runInCell } from "./cell-context.js";
@@ -314,4 +314,8 @@ configureCellImports(config.cwd);
 installRuntime({ cwd: config.cwd, output, comms, interruptFlag, requestInput });
 post({ kind: "ready", heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) });
 // Load the TypeScript standard library while the user reads the notebook, not on the first cell.
-setImmediate(() => lang().diagnostics(""));
+setImmediate(() => {
+  lang().diagnostics("");
+  // The first guarded code compiles TypeScript's printer: done here, not while a cell waits.
+  guardSource("for (;;) break;");
+});
