@@ -14,6 +14,7 @@ import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { KERNEL_ENV } from "./kernel/paths.js";
 
 const USAGE = `usage:
   rlbook install [--user | --prefix PATH] [--no-typecheck] [--max-heap-mb N]
@@ -39,7 +40,7 @@ export function installKernelspec(options: { prefix?: string; typecheck?: boolea
   const dir = join(dataDir, "kernels", "rlbook");
   mkdirSync(dir, { recursive: true });
   const argv = [process.execPath, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : []), ...(options.maxHeapMb ? ["--max-heap-mb", String(options.maxHeapMb)] : [])];
-  const spec = { argv, display_name: "TypeScript (rlbook)", language: "typescript", interrupt_mode: "message", metadata: { debugger: false } };
+  const spec = { argv, env: KERNEL_ENV, display_name: "TypeScript (rlbook)", language: "typescript", interrupt_mode: "message", metadata: { debugger: false } };
   writeFileSync(join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   return dir;
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { KernelClient } from "../kernel/client.js";
 import { RLBOOK_HEAP_PROBE, soak, type SoakBlock } from "../kernel/soak.js";
+import { KERNEL_ENV } from "../kernel/paths.js";
 
 interface KernelFigures {
   startMs: number;
@@ -62,10 +63,10 @@ const summary = (times: number[]) => ({ median: percentile(times, 0.5), p95: per
 
 const NONE = { median: NaN, p95: NaN };
 
-async function measure(argv: string[], options: { tfjs: boolean } = { tfjs: true }): Promise<KernelFigures> {
+async function measure(argv: string[], options: { tfjs: boolean; env?: Record<string, string> } = { tfjs: true }): Promise<KernelFigures> {
   const debug = (s: string) => process.env.RLBOOK_BENCH_DEBUG && console.error(s);
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-bench-"));
-  const client = await KernelClient.start({ argv, cwd, env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl") } });
+  const client = await KernelClient.start({ argv, cwd, env: { ...process.env, ...options.env, RLBOOK_HISTORY: join(cwd, "history.jsonl") } });
   try {
     const pid = client.process!.pid!;
     const rssStartMb = rssMb(pid);
@@ -115,11 +116,11 @@ const SOAK_CELLS = Number(process.env.RLBOOK_SOAK_CELLS ?? 2000);
 const SOAK_BLOCK = 500;
 
 /** The same N trivial cells (each declares a new name) in a kernel; blocks of 500. */
-async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe?: string): Promise<SoakBlock[]> {
+async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe?: string, env: Record<string, string> = {}): Promise<SoakBlock[]> {
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-soak-"));
-  const client = await KernelClient.start({ argv, cwd, env: { ...process.env, RLBOOK_HISTORY: join(cwd, "history.jsonl"), IPYTHONDIR: join(cwd, ".ipython") } });
+  const client = await KernelClient.start({ argv, cwd, env: { ...process.env, ...env, RLBOOK_HISTORY: join(cwd, "history.jsonl"), IPYTHONDIR: join(cwd, ".ipython") } });
   try {
-    const start = { cells: 0, msPerCell: NaN, rssMb: rssMb(client.process!.pid!), heapMb: NaN };
+    const start = { cells: 0, msPerCell: NaN, rssMb: rssMb(client.process!.pid!), heapMb: NaN, peakCommittedMb: NaN };
     return [start, ...(await soak(client, { cell, cells: SOAK_CELLS, block: SOAK_BLOCK, heapProbe }))];
   } finally {
     await client.shutdown();
@@ -128,7 +129,7 @@ async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe
 
 async function benchSoak(): Promise<void> {
   const cli = new URL("../cli.js", import.meta.url).pathname;
-  const rlbook = await soakKernel([process.execPath, cli, "kernel", "-f", "{connection_file}"], (i) => `const v${i} = ${i};`, RLBOOK_HEAP_PROBE);
+  const rlbook = await soakKernel([process.execPath, cli, "kernel", "-f", "{connection_file}"], (i) => `const v${i} = ${i};`, RLBOOK_HEAP_PROBE, KERNEL_ENV);
   const python = "/usr/bin/python3";
   const ipykernel = existsSync(python)
     ? await orNaN("ipykernel", () => soakKernel([python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], (i) => `v${i} = ${i}`), undefined)
@@ -169,7 +170,7 @@ export async function benchKernel(): Promise<void> {
     console.log("kernel: tslab is not installed (npm ci installs it as a devDependency); rlbook figures only");
   }
   const cli = new URL("../cli.js", import.meta.url).pathname;
-  const rlbook = await measure([process.execPath, cli, "kernel", "-f", "{connection_file}"]);
+  const rlbook = await measure([process.execPath, cli, "kernel", "-f", "{connection_file}"], { tfjs: true, env: KERNEL_ENV });
   const deno = denoBinary();
   if (!deno) console.log("kernel: the npm package deno is not installed (npm ci installs it as a devDependency); no Deno column");
   const denoFigures = deno ? await measure([deno, "jupyter", "--kernel", "--conn", "{connection_file}"], { tfjs: false }) : undefined;

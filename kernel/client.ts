@@ -13,6 +13,7 @@ import * as zmq from "zeromq";
 import type { ConnectionInfo } from "./connection.js";
 import { endpoint } from "./connection.js";
 import { decode, encode, Signer, type Message } from "./wire.js";
+import { KERNEL_ENV } from "./paths.js";
 
 export interface ExecuteResult {
   reply: Message;
@@ -83,7 +84,7 @@ export class KernelClient {
     const argv = (options.argv ?? [process.execPath, new URL("../cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
     client.#spawnedAt = performance.now();
     // JPY_PARENT_PID, as jupyter_client sets it: the kernel exits when this process is gone.
-    const env = { ...(options.env ?? process.env), JPY_PARENT_PID: String(process.pid) };
+    const env = { ...(options.env ?? process.env), ...(options.argv ? {} : KERNEL_ENV), JPY_PARENT_PID: String(process.pid) };
     client.process = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env, stdio: ["ignore", "inherit", "inherit"] });
     client.#connect();
     await client.waitForReady(options.startTimeout ?? 30);

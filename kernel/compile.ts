@@ -11,7 +11,10 @@
  *   import d, {a} from "m"  ->  const $m = await __rlbook.import("m"); d = $m.default; a = $m.a
  * A final expression statement becomes the cell's result. Every loop body starts with
  * `__rlbook.tick()`, which throws when an interrupt is pending, so even `while (true) {}`
- * can be stopped; `import()` and `import.meta` go through the kernel so they resolve from
+ * can be stopped. Code built at run time gets the same checks: a direct `eval(s)` becomes
+ * `eval(__rlbook.guard(s))` (still a direct eval, so it sees the local scope), any other use of
+ * `eval` (`(0, eval)(s)`, `const e = eval`) becomes `__rlbook.eval`, and the executor's global
+ * `Function` compiles its body through `guardSource` (runtime.ts). `import()` and `import.meta` go through the kernel so they resolve from
  * the notebook's folder. TypeScript's source map (positions of the original nodes are kept)
  * maps runtime errors back to the cell's own line:col.
  */
@@ -67,8 +70,15 @@ export function interruptibleVisitor(context: ts.TransformationContext, options:
     return loop;
   };
   const visit = (node: ts.Node): ts.Node => {
+    // `eval` as a value (not the callee of a direct call): the kernel's indirect eval, which guards the code.
+    if (ts.isIdentifier(node) && node.text === "eval" && node.parent && isEvalValue(node)) return runtime("eval");
     const visited = ts.visitEachChild(node, visit, context);
     if (ts.isIterationStatement(visited, false)) return guardLoop(visited);
+    if (ts.isCallExpression(visited) && ts.isIdentifier(visited.expression) && visited.expression.text === "eval" && visited.arguments.length) {
+      // Direct eval keeps its callee (so it still sees the local scope); only its code is guarded.
+      const [code, ...rest] = visited.arguments;
+      return f.updateCallExpression(visited, visited.expression, visited.typeArguments, [f.createCallExpression(runtime("guard"), undefined, [code!]), ...rest]);
+    }
     if (!options.routeImports) return visited;
     if (ts.isCallExpression(visited) && visited.expression.kind === ts.SyntaxKind.ImportKeyword) {
       return f.createCallExpression(runtime("import"), undefined, visited.arguments.slice(0, 1));
@@ -77,6 +87,41 @@ export function interruptibleVisitor(context: ts.TransformationContext, options:
     return visited;
   };
   return visit;
+}
+
+/** Whether an `eval` identifier is used as a value that can be called later (`(0, eval)`, `const e = eval`, `f(eval)`), not a direct call, a name or a property. */
+function isEvalValue(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isCallExpression(parent)) return parent.expression !== node;
+  if (ts.isBinaryExpression(parent)) return parent.operatorToken.kind === ts.SyntaxKind.CommaToken || parent.right === node;
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent)) return parent.initializer === node;
+  return ts.isReturnStatement(parent) || ts.isArrayLiteralExpression(parent) || (ts.isConditionalExpression(parent) && parent.condition !== node);
+}
+
+const guardedSources = new Map<string, string>();
+const printer = ts.createPrinter();
+
+/**
+ * JavaScript built at run time (the code given to `eval` or `new Function`) with the loop checks
+ * cells get, so an interrupt stops its loops too. Code that does not parse is returned as it is
+ * (the engine then reports its own SyntaxError), and so is code without loops or eval. Results are
+ * cached by source: libraries that build code build the same code many times.
+ */
+export function guardSource(source: string): string {
+  let guarded = guardedSources.get(source);
+  if (guarded !== undefined) return guarded;
+  guarded = source;
+  if (/\b(for|while|do|eval)\b/.test(source)) {
+    const file = ts.createSourceFile("eval.js", source, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+    if (!(file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length) {
+      const result = ts.transform(file, [loopGuards]);
+      guarded = printer.printFile(result.transformed[0]!);
+      result.dispose();
+    }
+  }
+  guardedSources.set(source, guarded);
+  if (guardedSources.size > 256) guardedSources.delete(guardedSources.keys().next().value!);
+  return guarded;
 }
 
 /** Loop guards for the local .ts modules that cells import (their imports stay ES imports). */

@@ -166,7 +166,12 @@ export class Kernel {
       case "reply": {
         const waiter = this.#pending.get(message.id);
         this.#pending.delete(message.id);
-        if (message.id === this.#cellInWorker) this.#cellInWorker = undefined;
+        if (message.id === this.#cellInWorker) {
+          this.#cellInWorker = undefined;
+          // The cell ended: a grace period armed for it must not restart the executor under the next cell.
+          clearTimeout(this.#graceTimer);
+          this.#graceTimer = undefined;
+        }
         waiter?.resolve(message.result);
         break;
       }
@@ -424,8 +429,9 @@ export class Kernel {
   }
 
   /**
-   * Sets the flag that loops in cell code check and tells the executor. Code built at run time
-   * (`new Function`, `eval`) and long synchronous calls have no loop checks: if the executor's
+   * Sets the flag that loops in cell code check and tells the executor (code built at run time with
+   * `new Function` or `eval` gets the checks too: compile.ts). Long synchronous calls outside them
+   * (vm.runInThisContext, `globalThis.eval`, native code) have no loop checks: if the executor's
    * event loop has not answered within the grace period, it is ended and started afresh.
    */
   #interrupt(): void {
@@ -445,8 +451,8 @@ export class Kernel {
       // Type checking or compiling the cell (which can take a while for a new import): wait for it; the cell then stops at its first loop check.
       if (Atomics.load(new Int32Array(this.#interruptFlag), 1) !== 0) return this.#armInterruptGrace();
       const error = new Error(
-        `the cell did not stop within ${this.#options.interruptGraceMs} ms of the interrupt (code built at run time, such as new Function or eval, ` +
-          "or a long synchronous call, has no interrupt checks), so the executor was restarted; variables were lost",
+        `the cell did not stop within ${this.#options.interruptGraceMs} ms of the interrupt (a long synchronous call, such as vm.runInThisContext, ` +
+          "globalThis.eval or a native function, has no interrupt checks), so the executor was restarted; variables were lost",
       );
       error.name = "KeyboardInterrupt";
       this.#endReason = error;

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { installKernelHooks, type KernelHooks } from "../src/kernel-hooks.js";
-import { RUNTIME } from "./compile.js";
+import { guardSource, RUNTIME } from "./compile.js";
 import { bundleOf, format, type Formatted } from "./format.js";
 import { cellContext, currentContext, runWithSink } from "./cell-context.js";
 import { importFromCell } from "./cell-import.js";
@@ -29,6 +29,26 @@ export interface RuntimeOptions {
   comms: Comms;
   interruptFlag: Int32Array;
   requestInput(prompt: string, password: boolean): Promise<string>;
+}
+
+const indirectEval = globalThis.eval;
+
+/**
+ * Replaces the executor's global `Function` (and `Function.prototype.constructor`, so
+ * `(function () {}).constructor(code)` too) with one that compiles the body through
+ * `guardSource`: loops in code that cells or libraries build at run time stop on interrupt like
+ * loops in cells, without restarting the executor. `instanceof Function` and every function's
+ * prototype are unchanged. Async and generator function constructors are not replaced.
+ */
+function guardFunctionConstructor(guardSource: (code: string) => string): void {
+  const Original = globalThis.Function;
+  const Guarded = function Function(this: unknown, ...args: unknown[]) {
+    if (args.length) args[args.length - 1] = guardSource(String(args[args.length - 1]));
+    return Reflect.construct(Original, args, new.target ?? Original) as unknown;
+  } as unknown as FunctionConstructor;
+  Object.defineProperty(Guarded, "prototype", { value: Original.prototype });
+  Object.defineProperty(Original.prototype, "constructor", { value: Guarded, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, "Function", { value: Guarded, writable: true, configurable: true, enumerable: false });
 }
 
 export function installRuntime(options: RuntimeOptions): void {
@@ -116,6 +136,10 @@ export function installRuntime(options: RuntimeOptions): void {
       if (Atomics.load(interruptFlag, 0) !== 0) throw new KeyboardInterrupt();
       if ((++ticks & 1023) === 0 && cellContext.getStore()?.signal.aborted) throw new KeyboardInterrupt();
     },
+    /** The code of a direct `eval(code)` in cell code, with loop checks (a non-string is eval's to return as is). */
+    guard: (code: unknown): unknown => (typeof code === "string" ? guarded(code) : code),
+    /** `eval` used as a value in cell code (`(0, eval)(code)`): an indirect eval of the guarded code. */
+    eval: (code: unknown): unknown => (typeof code === "string" ? indirectEval(guarded(code)) : code),
     import: importFromCell,
     importMeta: {
       url: pathToFileURL(join(options.cwd, "__rlbook_cell__.ts")).href,
@@ -123,5 +147,15 @@ export function installRuntime(options: RuntimeOptions): void {
       filename: join(options.cwd, "__rlbook_cell__.ts"),
     },
   };
+  // Guarding is the kernel's own work: an interrupt waits for it (interruptFlag[1], as in worker.ts) instead of restarting the executor.
+  const guarded = (code: string): string => {
+    Atomics.store(interruptFlag, 1, 1);
+    try {
+      return guardSource(code);
+    } finally {
+      Atomics.store(interruptFlag, 1, 0);
+    }
+  };
+  guardFunctionConstructor(guarded);
   Object.defineProperty(globalThis, RUNTIME, { value: runtime, writable: false, configurable: false, enumerable: false });
 }

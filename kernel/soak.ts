@@ -15,6 +15,8 @@ export interface SoakBlock {
   rssMb: number;
   /** The executor's V8 heap in use, MB, or NaN for a kernel that cannot report it. */
   heapMb: number;
+  /** The most the executor's heap held (committed, garbage included) at any sample in this block, MB; NaN without `committedProbe`. */
+  peakCommittedMb: number;
 }
 
 /** Resident memory of a process, MB (Linux /proc). */
@@ -30,6 +32,9 @@ export interface SoakOptions {
   block: number;
   /** Code whose result's text/plain is the executor's heap in bytes (run unstored, between blocks); omitted: heap not measured. */
   heapProbe?: string;
+  /** Code whose result's text/plain is the executor's committed heap in bytes, without collecting (run unstored every `sampleEvery` cells). */
+  committedProbe?: string;
+  sampleEvery?: number;
 }
 
 export async function soak(client: KernelClient, options: SoakOptions): Promise<SoakBlock[]> {
@@ -37,14 +42,18 @@ export async function soak(client: KernelClient, options: SoakOptions): Promise<
   const blocks: SoakBlock[] = [];
   for (let done = 0; done < options.cells; ) {
     const size = Math.min(options.block, options.cells - done);
-    const started = performance.now();
+    let elapsed = 0;
+    let peakCommittedMb = NaN;
     for (let i = 0; i < size; i++) {
+      const started = performance.now();
       const result = await client.execute(options.cell(done + i));
+      elapsed += performance.now() - started;
       if (result.reply.content.status !== "ok") throw new Error(`soak cell ${done + i} failed: ${JSON.stringify(result.reply.content)}`);
+      if (options.committedProbe && (i + 1) % (options.sampleEvery ?? 20) === 0) peakCommittedMb = Math.max(await heapMb(client, options.committedProbe), Number.isNaN(peakCommittedMb) ? 0 : peakCommittedMb);
     }
-    const msPerCell = (performance.now() - started) / size;
+    const msPerCell = elapsed / size;
     done += size;
-    blocks.push({ cells: done, msPerCell, rssMb: rssMb(pid), heapMb: options.heapProbe ? await heapMb(client, options.heapProbe) : NaN });
+    blocks.push({ cells: done, msPerCell, rssMb: rssMb(pid), heapMb: options.heapProbe ? await heapMb(client, options.heapProbe) : NaN, peakCommittedMb });
   }
   return blocks;
 }
@@ -58,3 +67,6 @@ async function heapMb(client: KernelClient, probe: string): Promise<number> {
 
 /** rlbook's probe: the executor's heap after a full collection (the kernel exposes gc to cells only for this). */
 export const RLBOOK_HEAP_PROBE = 'require("v8").setFlagsFromString("--expose-gc"); require("vm").runInNewContext("gc")(); process.memoryUsage().heapUsed';
+
+/** rlbook's probe of the executor's committed heap (what V8 holds, garbage included), without collecting. */
+export const RLBOOK_COMMITTED_PROBE = 'require("v8").getHeapStatistics().total_heap_size';
