@@ -4,25 +4,29 @@
  * exist. This is the setting of Gao et al. 2022 ("Scaling Laws for Reward Model
  * Overoptimization"), with a known function in place of their "gold" reward model.
  *
- * A prompt is `promptLength` distinct letters of a small alphabet; a completion is
- * `completionLength` letters. The hidden score of a completion is
+ * A prompt is `promptLength` distinct letters of a small alphabet followed by a separator
+ * ("abc:"), as the LM sees it; a completion is `completionLength` letters. The hidden score of a
+ * completion c is the labeller's taste in letters, a liking for the prompt's letters, and a
+ * dislike of stutter:
  *
- *   score = #{t : c_t occurs in the prompt}  -  repeatPenalty * #{t >= 1 : c_t = c_{t-1}}
+ *   score = sum_t value(c_t)  +  promptBonus * #{t : c_t in the prompt}  -  repeatPenalty * #{t >= 1 : c_t = c_{t-1}}
  *
- * (e.g. prompt "abc": "abcabc" scores 6, "aaaaaa" scores 6 - 5 * 1 = 1, "dddddd" scores -5).
- * Random completions rarely repeat a letter twice in a row, so a reward model trained on pairs of
- * them learns "use the prompt's letters" far better than "do not repeat": a policy pushed hard
- * against that reward model finds repeated prompt letters, which the learned (proxy) reward likes
- * and the true score does not. That is the over-optimization Gao et al. measure.
+ * with letter values evenly spaced from +1 (first letter) to -1 (last) by default. With the
+ * defaults (alphabet "abcdefgh", values 1, 0.714, ..., -1, bonus 1, penalty 1), for prompt "abc:":
+ * "ababab" scores 3 * 1 + 3 * 0.714 + 6 = 11.14, "aaaaaa" 6 + 6 - 5 = 7, "hhhhhh" -6 - 5 = -11.
+ * Random completions rarely repeat a letter twice in a row and a tiny reward model learns the
+ * letter values from far fewer pairs than the other two terms, so a policy pushed hard against
+ * it drifts to repeating the best letter, which the learned (proxy) reward likes and the true
+ * score does not: the over-optimization Gao et al. measure.
  *
  * Labels follow the Bradley-Terry model (Bradley & Terry 1952), as the RLHF papers assume of
  * human labellers: P(a preferred to b) = sigmoid((score(a) - score(b)) / temperature).
  *
- * Texts are `prompt + separator + completion` ("abc:cabcab"), the format the tiny LM is trained on.
+ * A text is prompt + completion ("abc:cabcab"), the format the tiny LM is trained on.
  */
 import { Rng, toRng, type Seed } from "../core/rng.js";
 
-/** One labelled comparison, in TRL's preference format: the same prompt, a preferred and a dispreferred completion. */
+/** One labelled comparison, in TRL's preference format: the prompt ("abc:"), a preferred and a dispreferred completion. */
 export interface PreferencePair {
   prompt: string;
   chosen: string;
@@ -30,7 +34,7 @@ export interface PreferencePair {
 }
 
 /**
- * A comparison given as two full texts (prompt + separator + completion each) instead; TRL calls
+ * A comparison given as two full texts (prompt + completion each) instead; TRL calls
  * this the "implicit prompt" format. Both texts must start with the same prompt.
  */
 export interface ImplicitPreferencePair {
@@ -47,6 +51,10 @@ export interface PreferenceTaskOptions {
   completionLength?: number;
   /** Score lost per letter equal to the one before it (default 1). */
   repeatPenalty?: number;
+  /** Score per completion letter that occurs in the prompt (default 1). */
+  promptBonus?: number;
+  /** The labeller's value of each alphabet letter, in alphabet order (default evenly spaced from +1 to -1). */
+  letterValues?: readonly number[];
   /** Bradley-Terry temperature of the labeller: 0 labels by the score exactly (ties at random), larger is noisier (default 1). */
   temperature?: number;
   /** Separates prompt and completion in a text (default ":"); must not be in the alphabet. */
@@ -64,16 +72,22 @@ export class PreferenceTask {
   readonly promptLength: number;
   readonly completionLength: number;
   readonly repeatPenalty: number;
+  readonly promptBonus: number;
+  readonly letterValues: readonly number[];
   readonly temperature: number;
   readonly separator: string;
 
   constructor(options: PreferenceTaskOptions = {}) {
-    const o = { alphabet: "abcdefgh", promptLength: 3, completionLength: 6, repeatPenalty: 1, temperature: 1, separator: ":", ...options };
+    const o = { alphabet: "abcdefgh", promptLength: 3, completionLength: 6, repeatPenalty: 1, promptBonus: 1, temperature: 1, separator: ":", ...options };
+    const A = typeof o.alphabet === "string" ? o.alphabet.length : 0;
+    const values = o.letterValues ?? Array.from({ length: A }, (_, i) => (A > 1 ? 1 - (2 * i) / (A - 1) : 0));
     const problems: string[] = [];
     if (typeof o.alphabet !== "string" || o.alphabet.length < 2 || new Set(o.alphabet).size !== o.alphabet.length) problems.push(`alphabet = ${JSON.stringify(o.alphabet)}: give at least 2 distinct characters`);
     if (!Number.isInteger(o.promptLength) || o.promptLength < 1 || o.promptLength > new Set(o.alphabet).size) problems.push(`promptLength = ${o.promptLength}: an integer from 1 to the alphabet's size (prompt letters are distinct)`);
     if (!Number.isInteger(o.completionLength) || o.completionLength < 1) problems.push(`completionLength = ${o.completionLength}: a positive integer`);
     if (!(Number.isFinite(o.repeatPenalty) && o.repeatPenalty >= 0)) problems.push(`repeatPenalty = ${o.repeatPenalty}: a number >= 0`);
+    if (!Number.isFinite(o.promptBonus)) problems.push(`promptBonus = ${o.promptBonus}: a number`);
+    if (!Array.isArray(values) || values.length !== A || !values.every((v) => Number.isFinite(v))) problems.push(`letterValues = ${JSON.stringify(o.letterValues)}: ${A} finite numbers, one per alphabet letter`);
     if (!(Number.isFinite(o.temperature) && o.temperature >= 0)) problems.push(`temperature = ${o.temperature}: a number >= 0`);
     if (typeof o.separator !== "string" || o.separator.length !== 1 || o.alphabet.includes(o.separator)) problems.push(`separator = ${JSON.stringify(o.separator)}: one character not in the alphabet`);
     if (problems.length) throw new RangeError(`PreferenceTask: ${problems.join("; ")}`);
@@ -81,6 +95,8 @@ export class PreferenceTask {
     this.promptLength = o.promptLength;
     this.completionLength = o.completionLength;
     this.repeatPenalty = o.repeatPenalty;
+    this.promptBonus = o.promptBonus;
+    this.letterValues = Object.freeze([...values]);
     this.temperature = o.temperature;
     this.separator = o.separator;
   }
@@ -90,22 +106,16 @@ export class PreferenceTask {
     return this.alphabet + this.separator;
   }
 
-  /** Length of a full text: prompt, separator, completion. */
+  /** Length of a full text: prompt letters, separator, completion. */
   get textLength(): number {
     return this.promptLength + 1 + this.completionLength;
   }
 
-  /** The prompt as the LM sees it: the prompt's letters and the separator ("abc:"). */
-  promptText(prompt: string): string {
-    this.checkPrompt(prompt, "promptText");
-    return prompt + this.separator;
-  }
-
-  /** prompt + separator + completion. */
+  /** The full text, prompt + completion. */
   text(prompt: string, completion: string): string {
     this.checkPrompt(prompt, "text");
     this.checkCompletion(completion, "text");
-    return prompt + this.separator + completion;
+    return prompt + completion;
   }
 
   /** Splits a full text into its prompt and completion, with an error that says what is wrong with it. */
@@ -114,7 +124,7 @@ export class PreferenceTask {
     if (at !== this.promptLength) {
       throw new RangeError(`PreferenceTask: ${what} ${JSON.stringify(text)} should be a ${this.promptLength}-letter prompt, "${this.separator}", then a ${this.completionLength}-letter completion`);
     }
-    const prompt = text.slice(0, at);
+    const prompt = text.slice(0, at + 1);
     const completion = text.slice(at + 1);
     this.checkPrompt(prompt, what);
     this.checkCompletion(completion, what);
@@ -126,20 +136,23 @@ export class PreferenceTask {
     this.checkPrompt(prompt, "score");
     this.checkCompletion(completion, "score");
     let s = 0;
-    for (let t = 0; t < completion.length; t++) {
-      if (prompt.includes(completion[t])) s += 1;
-      if (t > 0 && completion[t] === completion[t - 1]) s -= this.repeatPenalty;
-    }
+    for (let t = 0; t < completion.length; t++) s += this.letterScore(prompt, completion[t]);
+    for (let t = 1; t < completion.length; t++) if (completion[t] === completion[t - 1]) s -= this.repeatPenalty;
     return s;
+  }
+
+  /** value(letter) + promptBonus if the letter is in the prompt. */
+  private letterScore(prompt: string, letter: string): number {
+    return this.letterValues[this.alphabet.indexOf(letter)] + (prompt.includes(letter) ? this.promptBonus : 0);
   }
 
   /** The best score any completion of `prompt` reaches (dynamic programming over the last letter). */
   bestScore(prompt: string): number {
     this.checkPrompt(prompt, "bestScore");
     const A = this.alphabet;
-    let best: number[] = [...A].map((c) => (prompt.includes(c) ? 1 : 0));
+    let best: number[] = [...A].map((c) => this.letterScore(prompt, c));
     for (let t = 1; t < this.completionLength; t++) {
-      best = [...A].map((c, j) => (prompt.includes(c) ? 1 : 0) + Math.max(...best.map((b, i) => b - (i === j ? this.repeatPenalty : 0))));
+      best = [...A].map((c, j) => this.letterScore(prompt, c) + Math.max(...best.map((b, i) => b - (i === j ? this.repeatPenalty : 0))));
     }
     return Math.max(...best);
   }
@@ -151,10 +164,10 @@ export class PreferenceTask {
     return sigmoid(d / this.temperature);
   }
 
-  /** A random prompt: distinct letters in random order. */
+  /** A random prompt: distinct letters in random order, then the separator. */
   samplePrompt(rng: Rng): string {
     const letters = rng.shuffle([...this.alphabet]);
-    return letters.slice(0, this.promptLength).join("");
+    return letters.slice(0, this.promptLength).join("") + this.separator;
   }
 
   /** n random prompts. */
@@ -175,7 +188,7 @@ export class PreferenceTask {
     const rng = toRng(seed);
     return Array.from({ length: n }, () => {
       const p = this.samplePrompt(rng);
-      return p + this.separator + this.randomCompletion(rng);
+      return p + this.randomCompletion(rng);
     });
   }
 
@@ -247,10 +260,10 @@ export class PreferenceTask {
   }
 
   private checkPrompt(prompt: string, what: string): void {
-    if (typeof prompt !== "string" || prompt.length !== this.promptLength) {
-      throw new RangeError(`PreferenceTask: ${what} ${JSON.stringify(prompt)} should be ${this.promptLength} letters of ${JSON.stringify(this.alphabet)}`);
+    if (typeof prompt !== "string" || prompt.length !== this.promptLength + 1 || prompt[this.promptLength] !== this.separator) {
+      throw new RangeError(`PreferenceTask: ${what} ${JSON.stringify(prompt)} should be ${this.promptLength} letters of ${JSON.stringify(this.alphabet)} and "${this.separator}"`);
     }
-    this.checkLetters(prompt, what);
+    this.checkLetters(prompt.slice(0, this.promptLength), what);
   }
 
   private checkCompletion(completion: string, what: string): void {

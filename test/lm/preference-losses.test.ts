@@ -17,22 +17,33 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 test("preference task: the hidden score on worked examples, and the best score equals brute force over all completions", async () => {
-  const task = new PreferenceTask();
-  // Prompt "abc": every letter of "abcabc" is a prompt letter, no repeats: 6.
-  assert.equal(task.score("abc", "abcabc"), 6);
+  // Default letter values for "abcdefgh": 1 - 2i/7 = 1, 0.714286, 0.428571, ..., -1.
+  const d = new PreferenceTask();
+  const v = (i: number) => 1 - (2 * i) / 7;
+  // "ababab": 3 * value(a) + 3 * value(b) + 6 prompt letters, no repeats.
+  assert.ok(Math.abs(d.score("abc:", "ababab") - (3 * v(0) + 3 * v(1) + 6)) < 1e-12);
+  assert.ok(Math.abs(d.score("abc:", "ababab") - 11.142857142857) < 1e-9);
+  // "aaaaaa": 6 + 6 - 5 repeats; "hhhhhh": -6 - 5.
+  assert.ok(Math.abs(d.score("abc:", "aaaaaa") - 7) < 1e-12);
+  assert.ok(Math.abs(d.score("abc:", "hhhhhh") + 11) < 1e-12);
+  // With letter values 0 the score counts prompt letters and repeats only.
+  const task = new PreferenceTask({ letterValues: new Array(8).fill(0) });
+  // Prompt "abc:": every letter of "abcabc" is a prompt letter, no repeats: 6.
+  assert.equal(task.score("abc:", "abcabc"), 6);
   // "aaaaaa": 6 prompt letters, 5 repeats at penalty 1: 1.
-  assert.equal(task.score("abc", "aaaaaa"), 1);
+  assert.equal(task.score("abc:", "aaaaaa"), 1);
   // "dddddd": no prompt letter, 5 repeats: -5.
-  assert.equal(task.score("abc", "dddddd"), -5);
+  assert.equal(task.score("abc:", "dddddd"), -5);
   // "adbeef": a, b are prompt letters (2), one repeat (ee): 1.
-  assert.equal(task.score("abc", "adbeef"), 1);
+  assert.equal(task.score("abc:", "adbeef"), 1);
   // Brute force over all 8^4 completions of a shorter task (prompt of 1 letter makes the DP non-trivial:
   // the best completion alternates the prompt letter with another, not repeats it).
   for (const [opts, prompt] of [
-    [{ promptLength: 1, completionLength: 4, repeatPenalty: 0.7 }, "c"],
-    [{ promptLength: 1, completionLength: 4, repeatPenalty: 0.2 }, "c"],
-    [{ promptLength: 2, completionLength: 4 }, "hb"],
-  ] as const) {
+    [{ promptLength: 1, completionLength: 4, repeatPenalty: 0.7 }, "c:"],
+    [{ promptLength: 1, completionLength: 4, repeatPenalty: 0.2, letterValues: new Array(8).fill(0) }, "c:"],
+    [{ promptLength: 1, completionLength: 4, repeatPenalty: 0.2 }, "h:"],
+    [{ promptLength: 2, completionLength: 4 }, "hb:"],
+  ] as [object, string][]) {
     const t = new PreferenceTask(opts);
     let best = -Infinity;
     const A = t.alphabet;
@@ -43,24 +54,27 @@ test("preference task: the hidden score on worked examples, and the best score e
     }
     assert.ok(Math.abs(t.bestScore(prompt) - best) < 1e-12, `${JSON.stringify(opts)}: ${t.bestScore(prompt)} vs brute force ${best}`);
   }
-  // Penalty 0.2 < 1/... repeating "cccc" (4 - 3 * 0.2 = 3.4) beats alternating "cxcx" (2).
-  assert.ok(Math.abs(new PreferenceTask({ promptLength: 1, completionLength: 4, repeatPenalty: 0.2 }).bestScore("c") - 3.4) < 1e-12);
+  // Letter values 0, penalty 0.2: repeating "cccc" (4 - 3 * 0.2 = 3.4) beats alternating "cxcx" (2).
+  assert.ok(Math.abs(new PreferenceTask({ promptLength: 1, completionLength: 4, repeatPenalty: 0.2, letterValues: new Array(8).fill(0) }).bestScore("c:") - 3.4) < 1e-12);
 });
 
 test("preference task: labels follow Bradley-Terry; prompts distinct letters; corpus texts split back", async () => {
-  const task = new PreferenceTask({ temperature: 2 });
-  // score("abc","abcabc") - score("abc","aaaaaa") = 5; P = sigmoid(5 / 2).
-  assert.ok(Math.abs(task.preferenceProbability("abc", "abcabc", "aaaaaa") - sigmoid(2.5)) < 1e-12);
+  const task = new PreferenceTask({ temperature: 2, letterValues: new Array(8).fill(0) });
+  // score("abc:","abcabc") - score("abc:","aaaaaa") = 5; P = sigmoid(5 / 2).
+  assert.ok(Math.abs(task.preferenceProbability("abc:", "abcabc", "aaaaaa") - sigmoid(2.5)) < 1e-12);
   const rng = new Rng(3);
   const n = 20000;
   let wins = 0;
-  for (let i = 0; i < n; i++) if (task.label("abc", "abcabc", "aaaaaa", rng).chosen === "abcabc") wins++;
+  for (let i = 0; i < n; i++) if (task.label("abc:", "abcabc", "aaaaaa", rng).chosen === "abcabc") wins++;
   // Binomial standard error sqrt(p (1 - p) / n) = 0.0019; 4 of them.
   assert.ok(Math.abs(wins / n - sigmoid(2.5)) < 0.008, `empirical ${wins / n} vs ${sigmoid(2.5)}`);
-  const exact = new PreferenceTask({ temperature: 0 });
-  assert.equal(exact.preferenceProbability("abc", "abcabc", "aaaaaa"), 1);
-  assert.equal(exact.preferenceProbability("abc", "abcabc", "cbacba"), 0.5);
-  for (const p of task.samplePrompts(200, 1)) assert.equal(new Set(p).size, 3, p);
+  const exact = new PreferenceTask({ temperature: 0, letterValues: new Array(8).fill(0) });
+  assert.equal(exact.preferenceProbability("abc:", "abcabc", "aaaaaa"), 1);
+  assert.equal(exact.preferenceProbability("abc:", "abcabc", "cbacba"), 0.5);
+  for (const p of task.samplePrompts(200, 1)) {
+    assert.equal(new Set(p.slice(0, 3)).size, 3, p);
+    assert.equal(p[3], ":");
+  }
   for (const text of task.corpus(50, 2)) {
     const { prompt, completion } = task.split(text);
     assert.equal(task.text(prompt, completion), text);
@@ -76,13 +90,13 @@ test("preference task: labels follow Bradley-Terry; prompts distinct letters; co
 
 test("preference task: bad pairs get errors that name the pair and the problem", async () => {
   const task = new PreferenceTask();
-  assert.throws(() => task.checkPairs([{ prompt: "abc", chosen: "abcabc", rejected: "abca" }]), /pair 0 has completions of different lengths: chosen "abcabc" \(6\) and rejected "abca" \(4\)/);
-  assert.throws(() => task.checkPairs([{ prompt: "abc", chosen: "abcabc", rejected: "abcabc" }, { prompt: "abc", chosen: "abcabz", rejected: "abcabc" }]), /pair 1 chosen "abcabz" has "z" at position 5, which is not in the task's alphabet "abcdefgh"/);
-  assert.throws(() => task.checkPairs([{ chosen: "abc:abcabc", rejected: "abd:abcabc" }]), /pair 0 compares completions of different prompts: chosen "abc:abcabc" starts with "abc", rejected "abd:abcabc" with "abd"/);
-  assert.throws(() => task.checkPairs([{ prompt: "ab", chosen: "abcabc", rejected: "abcabc" }]), /pair 0 prompt "ab" should be 3 letters/);
+  assert.throws(() => task.checkPairs([{ prompt: "abc:", chosen: "abcabc", rejected: "abca" }]), /pair 0 has completions of different lengths: chosen "abcabc" \(6\) and rejected "abca" \(4\)/);
+  assert.throws(() => task.checkPairs([{ prompt: "abc:", chosen: "abcabc", rejected: "abcabc" }, { prompt: "abc:", chosen: "abcabz", rejected: "abcabc" }]), /pair 1 chosen "abcabz" has "z" at position 5, which is not in the task's alphabet "abcdefgh"/);
+  assert.throws(() => task.checkPairs([{ chosen: "abc:abcabc", rejected: "abd:abcabc" }]), /pair 0 compares completions of different prompts: chosen "abc:abcabc" starts with "abc:", rejected "abd:abcabc" with "abd:"/);
+  assert.throws(() => task.checkPairs([{ prompt: "ab:", chosen: "abcabc", rejected: "abcabc" }]), /pair 0 prompt "ab:" should be 3 letters of "abcdefgh" and ":"/);
   assert.throws(() => task.checkPairs([]), /non-empty array/);
   assert.throws(() => new PreferenceTask({ separator: "a" }), /separator = "a": one character not in the alphabet/);
-  assert.deepEqual(task.checkPairs([{ chosen: "abc:abcabc", rejected: "abc:hhhhhh" }]), [{ prompt: "abc", chosen: "abcabc", rejected: "hhhhhh" }]);
+  assert.deepEqual(task.checkPairs([{ chosen: "abc:abcabc", rejected: "abc:hhhhhh" }]), [{ prompt: "abc:", chosen: "abcabc", rejected: "hhhhhh" }]);
 });
 
 test("Bradley-Terry loss and pairwise accuracy by hand", async () => {
