@@ -312,17 +312,39 @@ export class CausalTransformerBlock extends Module {
     return tf.tidy(() => this.attend(layerNorm(x, this.p.ln1g, this.p.ln1b)).weights);
   }
 
-  private attend(h: Tensor): { out: Tensor; weights: Tensor } {
+  /**
+   * Attention of the positions in h [B, T, d] over `past` keys / values ([B, heads, Tp, hd], or
+   * none) and their own; `bias` is added to the scores (default: the causal mask, with no past).
+   */
+  private attend(h: Tensor, past?: { keys: Tensor; values: Tensor }, bias?: Tensor): { out: Tensor; weights: Tensor; keys: Tensor; values: Tensor } {
     const [B, T, d] = h.shape as [number, number, number];
     const nh = this.nHeads;
     const hd = d / nh;
     const qkv = this.dense3(h, this.p.wqkv, this.p.bqkv);
-    const [q, k, v] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, nh, hd]), [0, 2, 1, 3]));
+    const [q, kNew, vNew] = tf.split(qkv, 3, 2).map((t) => tf.transpose(tf.reshape(t, [B, T, nh, hd]), [0, 2, 1, 3]));
+    const k = past ? tf.concat([past.keys, kNew], 2) : kNew;
+    const v = past ? tf.concat([past.values, vNew], 2) : vNew;
     const scores = tf.div(tf.matMul(q, k, false, true), Math.sqrt(hd));
-    const mask = causalMask(T);
+    const mask = bias ?? causalMask(T);
     const weights = tf.softmax(tf.add(scores, mask));
     const ctx = tf.reshape(tf.transpose(tf.matMul(weights, v), [0, 2, 1, 3]), [B, T, d]);
-    return { out: this.dense3(ctx, this.p.wo, this.p.bo), weights };
+    return { out: this.dense3(ctx, this.p.wo, this.p.bo), weights, keys: k, values: v };
+  }
+
+  /**
+   * The block on new positions x [B, Tn, dModel] that follow cached ones (a KV cache, as in
+   * GPT-2's `past_key_values`): `past` holds the keys / values [B, heads, Tp, dModel / heads] of
+   * the Tp earlier positions (none at the start); `bias` is the additive attention mask,
+   * broadcastable to [B, heads, Tn, Tp + Tn] (see {@link attentionBias}). Returns the output and
+   * the keys / values of all Tp + Tn positions, the next step's `past`.
+   */
+  applyCached(x: Tensor, past: { keys: Tensor; values: Tensor } | undefined, bias: Tensor): { out: Tensor; keys: Tensor; values: Tensor } {
+    return tf.tidy(() => {
+      const att = this.attend(layerNorm(x, this.p.ln1g, this.p.ln1b), past, bias);
+      const a = tf.add(x, att.out);
+      const m = this.dense3(gelu(this.dense3(layerNorm(a, this.p.ln2g, this.p.ln2b), this.p.w1, this.p.b1)), this.p.w2, this.p.b2);
+      return { out: tf.add(a, m), keys: att.keys, values: att.values };
+    });
   }
 
   /** x [B, T, dModel] -> [B, T, dModel]. */
@@ -392,6 +414,85 @@ export class CausalTransformer extends Module {
       return tf.reshape(tf.add(tf.matMul(tf.reshape(h, [B * T, d]), this.head), this.headB), [B, T, this.opts.outputDim]);
     });
   }
+
+  /**
+   * Token ids instead of feature rows (a language model): ids [B, Tn] (int32, each < inputDim)
+   * act as one-hot inputs, so their embedding is a row of the embedding kernel (plus its bias).
+   * One-hot products rather than gathers keep every op differentiable on every backend (wasm
+   * lacks the gather gradient). With `past` the ids continue a cached sequence (KV cache); the
+   * result holds the logits [B, Tn, outputDim] and the cache extended by these positions. The
+   * caller disposes both (the returned cache shares no tensors with `past`).
+   */
+  applyTokens(ids: Tensor, options: TokenStepOptions = {}): { logits: Tensor; cache: KVCache } {
+    const [B, Tn] = ids.shape as [number, number];
+    const Tp = options.past?.length ?? 0;
+    if (Tp + Tn > this.opts.maxLength) throw new RangeError(`CausalTransformer: sequence length ${Tp + Tn} exceeds maxLength ${this.opts.maxLength}`);
+    if (options.past && options.past.keys.length !== this.blocks.length) throw new RangeError(`CausalTransformer: the cache holds ${options.past.keys.length} layers, the model has ${this.blocks.length}`);
+    return tf.tidy(() => {
+      const d = this.opts.dModel;
+      const L = this.opts.maxLength;
+      const x = tf.oneHot(tf.reshape(tf.cast(ids, "int32"), [B * Tn]), this.opts.inputDim);
+      let h = tf.add(tf.matMul(x, this.embed), this.embedB);
+      if (options.positions) {
+        h = tf.add(h, tf.matMul(tf.oneHot(tf.reshape(tf.cast(options.positions, "int32"), [B * Tn]), L), this.pos));
+        h = tf.reshape(h, [B, Tn, d]);
+      } else {
+        h = tf.add(tf.reshape(h, [B, Tn, d]), tf.slice(this.pos, [Tp, 0], [Tn, d]));
+      }
+      const bias = attentionBias(Tp, Tn, options.keyBias);
+      const keys: Tensor[] = [];
+      const values: Tensor[] = [];
+      this.blocks.forEach((b, i) => {
+        const past = options.past ? { keys: options.past.keys[i], values: options.past.values[i] } : undefined;
+        const r = b.applyCached(h, past, bias);
+        h = r.out;
+        keys.push(r.keys);
+        values.push(r.values);
+      });
+      h = layerNorm(h, this.lnG, this.lnB);
+      const logits = tf.reshape(tf.add(tf.matMul(tf.reshape(h, [B * Tn, d]), this.head), this.headB), [B, Tn, this.opts.outputDim]);
+      return { logits, cache: { keys, values, length: Tp + Tn } };
+    });
+  }
+}
+
+/** Keys and values of every layer for the positions seen so far (GPT-2's `past_key_values`). */
+export interface KVCache {
+  /** Per layer, keys [B, heads, length, dModel / heads]. */
+  keys: Tensor[];
+  /** Per layer, values [B, heads, length, dModel / heads]. */
+  values: Tensor[];
+  /** Positions held (the third axis of every tensor). */
+  length: number;
+}
+
+/** Options of {@link CausalTransformer.applyTokens}. */
+export interface TokenStepOptions {
+  /** Keys / values of earlier positions (from the previous call); none: the ids start the sequence. */
+  past?: KVCache;
+  /** Position index of every id [B, Tn] (int32); default past.length, past.length + 1, ... for every row. */
+  positions?: Tensor;
+  /**
+   * Additive mask over all Tp + Tn key positions, [B, Tp + Tn] (0 to attend, -1e9 to ignore, e.g.
+   * left padding of prompts of unequal length); the causal mask is always applied on top.
+   */
+  keyBias?: Tensor;
+}
+
+/**
+ * The attention bias of Tn new positions after Tp cached ones: causal (new position i sees keys
+ * 0 .. Tp + i), plus `keyBias` [B, Tp + Tn] when given; shape [Tn, Tp + Tn] or [B, 1, Tn, Tp + Tn].
+ */
+export function attentionBias(Tp: number, Tn: number, keyBias?: Tensor): Tensor {
+  return tf.tidy(() => {
+    const Tk = Tp + Tn;
+    const m = new Float32Array(Tn * Tk);
+    for (let i = 0; i < Tn; i++) for (let j = Tp + i + 1; j < Tk; j++) m[i * Tk + j] = -1e9;
+    const causal = tf.tensor2d(m, [Tn, Tk]);
+    if (!keyBias) return causal;
+    const B = keyBias.shape[0]!;
+    return tf.add(causal, tf.reshape(keyBias, [B, 1, 1, Tk]));
+  });
 }
 
 /** LayerNorm over the last axis (eps 1e-5, as torch). */
