@@ -146,6 +146,39 @@ export class PreferenceTask {
     return this.letterValues[this.alphabet.indexOf(letter)] + (prompt.includes(letter) ? this.promptBonus : 0);
   }
 
+  /**
+   * The score of any generated text: {@link score} for a valid completion, {@link invalidScore}
+   * for one of the wrong length or with characters outside the alphabet (what a policy's sample
+   * can be before it has learned the format).
+   */
+  reward(prompt: string, completion: string): number {
+    this.checkPrompt(prompt, "reward");
+    if (typeof completion !== "string" || completion.length !== this.completionLength) return this.invalidScore;
+    for (const c of completion) if (!this.alphabet.includes(c)) return this.invalidScore;
+    return this.score(prompt, completion);
+  }
+
+  /** Below every valid completion's score: L * (min value + min(bonus, 0)) - (L - 1) * penalty - 1. */
+  get invalidScore(): number {
+    const L = this.completionLength;
+    return L * (Math.min(...this.letterValues) + Math.min(this.promptBonus, 0)) - (L - 1) * this.repeatPenalty - 1;
+  }
+
+  /**
+   * How often completions `a` beat completions `b` of the same prompts under the hidden score
+   * (ties count half): the win rate of a policy's samples against the reference's.
+   */
+  winRate(prompts: readonly string[], a: readonly string[], b: readonly string[]): number {
+    if (prompts.length !== a.length || prompts.length !== b.length) throw new RangeError(`PreferenceTask.winRate: ${prompts.length} prompts, ${a.length} and ${b.length} completions; give one of each per prompt`);
+    if (prompts.length === 0) return NaN;
+    let w = 0;
+    prompts.forEach((p, i) => {
+      const d = this.reward(p, a[i]) - this.reward(p, b[i]);
+      w += d > 0 ? 1 : d === 0 ? 0.5 : 0;
+    });
+    return w / prompts.length;
+  }
+
   /** The best score any completion of `prompt` reaches (dynamic programming over the last letter). */
   bestScore(prompt: string): number {
     this.checkPrompt(prompt, "bestScore");
