@@ -57,8 +57,24 @@ export function toVectorEnv(env: AgentEnv<unknown>, algo: string): VectorEnv {
   throw new ConfigError(algo, "env", env, 'an Env (make("CartPole-v1")) or a VectorEnv (make("CartPole-v1", {numEnvs: 8}))');
 }
 
+/**
+ * Anything {@link train} can drive: an RL agent, or a learner without an env of its own (a
+ * language-model trainer, whose "steps" are its own units: gradient steps, RL iterations).
+ * `learnIteration` may be async (learners that read tensors with `await t.data()`).
+ */
+export interface Trainable {
+  /** Algorithm name ("PPO", "GRPO", ...). */
+  readonly algo: string;
+  /** Steps taken in training so far (env steps for agents; the learner's own unit otherwise). */
+  readonly numTimesteps: number;
+  /** Called by `train` before its first iteration: schedules run to numTimesteps + steps; episodes restart. */
+  beginTraining(steps: number): void;
+  /** One unit of work (a rollout + update, a few env steps, a batch of gradient steps). */
+  learnIteration(): IterationResult | Promise<IterationResult>;
+}
+
 /** An RL agent that {@link train} can drive; `A` is its env's action type. */
-export interface Agent<A = unknown> {
+export interface Agent<A = unknown> extends Trainable {
   /** Algorithm name ("PPO", "DQN", ...). */
   readonly algo: string;
   /** The training env (a single env given to the agent is wrapped into a 1-env vector env). */
@@ -68,7 +84,7 @@ export interface Agent<A = unknown> {
   /** Called by `train` before its first iteration: schedules run to numTimesteps + steps; episodes restart. */
   beginTraining(steps: number): void;
   /** Collects experience and learns from it: one unit of work (a rollout + update, or a few env steps). */
-  learnIteration(): IterationResult;
+  learnIteration(): IterationResult | Promise<IterationResult>;
   /**
    * The action for ONE observation, typed as the env's action (a number for a Discrete action
    * space, a Float32Array for a Box). For k observations at once use {@link actBatch}.

@@ -1,5 +1,5 @@
 /** The algorithms, one file each; what they share lives in base.ts, on-policy.ts, off-policy.ts, losses.ts, schedules.ts. */
-export { ConfigError, type ConfigProblem, type Agent, type AgentEnv, type ActionOf, type AnyAction, type EnvAction, type ActOptions, type IterationResult, type EpisodeRecord, type Preset, type Presets } from "./base.js";
+export { ConfigError, type ConfigProblem, type Agent, type Trainable, type AgentEnv, type ActionOf, type AnyAction, type EnvAction, type ActOptions, type IterationResult, type EpisodeRecord, type Preset, type Presets } from "./base.js";
 export { linearSchedule, constantSchedule, stepSchedule, rateAt, type Rate, type ScheduleSpec, type ScheduleFn } from "./schedules.js";
 export { twinCriticLoss } from "./losses.js";
 export { PPO, PPO_DEFAULTS, PPO_PRESETS, ppoLoss, type PPOConfig, type PPOPresetName } from "./ppo.js";

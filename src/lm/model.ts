@@ -219,8 +219,14 @@ export class LanguageModel {
       }
       return { pr, co };
     });
-    const T = Math.max(options.minLength ?? 0, ...rows.map((r) => 1 + r.pr.length + r.co.length));
-    if (T > this.config.contextLength) throw new RangeError(`LanguageModel.encode: minLength ${T} exceeds the context of ${this.config.contextLength}`);
+    const minLength = options.minLength ?? 0;
+    if (minLength > this.config.contextLength) throw new RangeError(`LanguageModel.encode: minLength ${minLength} exceeds the context of ${this.config.contextLength}`);
+    return this.layout(rows, minLength);
+  }
+
+  /** Lays rows of prompt / completion ids out as a right-padded {@link TokenBatch}. */
+  private layout(rows: { pr: number[]; co: number[] }[], minLength = 0): TokenBatch {
+    const T = Math.max(minLength, ...rows.map((r) => 1 + r.pr.length + r.co.length));
     const B = rows.length;
     const ids = new Int32Array(B * T).fill(this.tokenizer.eos);
     const mask = new Float32Array(B * (T - 1));
@@ -236,6 +242,26 @@ export class LanguageModel {
       completionLengths[b] = r.co.length;
     });
     return { ids, mask, batch: B, length: T, promptLengths, completionLengths };
+  }
+
+  /**
+   * `<bos> prompt completion` for completions given as token ids (e.g. {@link Generation.tokens},
+   * whose final `<eos>` is kept when it was sampled and not added when it was not), right-padded.
+   */
+  encodeTokens(prompts: readonly string[], completions: readonly ArrayLike<number>[]): TokenBatch {
+    if (prompts.length !== completions.length) throw new RangeError(`LanguageModel.encodeTokens: ${prompts.length} prompts but ${completions.length} completions; pass one completion per prompt`);
+    if (prompts.length === 0) throw new RangeError("LanguageModel.encodeTokens: no sequences given");
+    const V = this.vocabSize;
+    const rows = prompts.map((p, i) => {
+      const pr = this.encodeRow(p, `prompt ${i}`);
+      const co = Array.from(completions[i]);
+      co.forEach((id, k) => {
+        if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new RangeError(`LanguageModel.encodeTokens: completion ${i} has id ${id} at position ${k}, outside the vocabulary (0 .. ${V - 1})`);
+      });
+      if (1 + pr.length + co.length > this.config.contextLength) throw new RangeError(`LanguageModel.encodeTokens: sequence ${i} takes ${1 + pr.length + co.length} tokens with <bos>, more than the context of ${this.config.contextLength}`);
+      return { pr, co };
+    });
+    return this.layout(rows);
   }
 
   /** Ids of a {@link TokenBatch} as an int32 tensor [B, T] (the caller disposes it). */

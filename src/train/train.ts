@@ -15,7 +15,7 @@
 import { kernelHooks } from "../kernel-hooks.js";
 import type { Env } from "../core/env.js";
 import type { VectorEnv } from "../core/vector.js";
-import type { Agent } from "../algos/base.js";
+import type { Agent, Trainable } from "../algos/base.js";
 import { checkAgentEnv, evaluate } from "./evaluate.js";
 import { ensureBackend } from "../nn/backend.js";
 import { liveLearningCurve, type LiveLearningCurveOptions } from "../plot/live.js";
@@ -158,10 +158,16 @@ function checkOptions(o: TrainOptions): void {
   if (o.stopAtReturn !== undefined && !o.evalEnv) throw new RangeError("train: stopAtReturn needs evalEnv and evalEvery");
 }
 
-/** Trains `agent` for `options.steps` env steps (see the module comment). */
-export function train(agent: Agent, options: TrainOptions): TrainingRun {
+/**
+ * Trains `agent` for `options.steps` env steps (see the module comment); a {@link Trainable}
+ * without an env (an LM trainer) for `steps` of its own units. Evaluation needs an {@link Agent}.
+ */
+export function train(agent: Trainable, options: TrainOptions): TrainingRun {
   checkOptions(options);
-  if (options.evalEnv) checkAgentEnv(agent, options.evalEnv, "train: evalEnv");
+  if (options.evalEnv) {
+    if (!("env" in agent && "actBatch" in agent)) throw new TypeError(`train: ${agent.algo} has no env and does not act, so evalEnv cannot evaluate it; drop evalEnv (and evalEvery / stopAtReturn)`);
+    checkAgentEnv(agent as Agent, options.evalEnv, "train: evalEnv");
+  }
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks];
   const signals = [options.signal, kernelHooks()?.signal()].filter((s): s is AbortSignal => s !== undefined);
   const live = options.live ? liveLearningCurve<MetricRecord>(options.live === true ? {} : options.live) : undefined;
@@ -190,7 +196,7 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
     const runEval = async (r: MetricRecord) => {
       // Each evaluation starts from its own fixed seed, so a seeded run evaluates (and stops) the same way every time.
       const seed = (options.evalSeed ?? 1_000_003) + evaluations++ * 7919;
-      const ev = await evaluate(agent, options.evalEnv!, { episodes: evalEpisodes, deterministic: true, seed });
+      const ev = await evaluate(agent as Agent, options.evalEnv!, { episodes: evalEpisodes, deterministic: true, seed });
       r.evalMeanReturn = ev.meanReturn;
       r.evalStdReturn = ev.stdReturn;
       lastEvalStep = r.step;
@@ -200,7 +206,7 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
         run.stopReason = "aborted";
         return;
       }
-      const res = agent.learnIteration();
+      const res = await agent.learnIteration();
       const elapsed = (performance.now() - t0) / 1000;
       const rets = res.episodes.map((e) => e.return);
       const lens = res.episodes.map((e) => e.length);
