@@ -13,7 +13,7 @@
 import { tf, type Tensor } from "../nn/tf.js";
 import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/optimizers.js";
-import { resolveConfig, type ConfigCheck } from "../algos/base.js";
+import { resolveConfig, type ConfigCheck, type IterationResult, type Trainable } from "../algos/base.js";
 import { LanguageModel } from "./model.js";
 import type { ImplicitPreferencePair, PreferencePair, PreferenceTask } from "./preference.js";
 
@@ -113,7 +113,7 @@ function checkDPO(check: ConfigCheck, c: DPOConfig): void {
  * The reference is a frozen copy of the policy at construction (or `options.reference`); its
  * log-probabilities of every pair are computed once up front (TRL's precompute_ref_log_probs).
  */
-export class DPO {
+export class DPO implements Trainable {
   readonly algo = "DPO";
   readonly config: Readonly<DPOConfig>;
   readonly reference: LanguageModel;
@@ -206,7 +206,7 @@ export class DPO {
   }
 
   /** `stepsPerIteration` DPO steps; the mean statistics, read once. */
-  async learnIteration(): Promise<{ steps: number; episodes: never[]; losses: Record<string, number> }> {
+  async learnIteration(): Promise<IterationResult> {
     if (!this.refSums) await this.precomputeReference();
     const c = this.config;
     const n = this.pairs.length;

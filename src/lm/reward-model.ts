@@ -10,7 +10,7 @@
 import { tf, type Tensor } from "../nn/tf.js";
 import { Adam } from "../nn/optimizers.js";
 import { Rng } from "../core/rng.js";
-import { resolveConfig } from "../algos/base.js";
+import { resolveConfig, type IterationResult, type Trainable } from "../algos/base.js";
 import { encodeTexts, ScalarTransformer, type TokenEncoder } from "./scalar-head.js";
 import type { PreferencePair } from "./preference.js";
 
@@ -67,7 +67,7 @@ export const REWARD_MODEL_DEFAULTS: Readonly<RewardModelConfig> = Object.freeze(
  * fitted to preference pairs with the Bradley-Terry loss. `fit` / `learnIteration` train it;
  * `score` reads rewards of texts; `accuracy` is the pairwise accuracy on (held-out) pairs.
  */
-export class RewardModel {
+export class RewardModel implements Trainable {
   readonly algo = "RewardModel";
   readonly config: Readonly<RewardModelConfig>;
   readonly model: ScalarTransformer;
@@ -158,7 +158,7 @@ export class RewardModel {
   }
 
   /** `updatesPerIteration` Bradley-Terry steps on minibatches of the pairs; the mean loss and batch accuracy. */
-  async learnIteration(): Promise<{ steps: number; episodes: never[]; losses: Record<string, number> }> {
+  async learnIteration(): Promise<IterationResult> {
     const stats: Tensor[] = [];
     for (let u = 0; u < this.config.updatesPerIteration; u++) {
       const batch = this.nextBatch();

@@ -18,9 +18,10 @@ import { computeGae } from "../buffers/rollout.js";
 import { Rng } from "../core/rng.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { Adam } from "../nn/optimizers.js";
-import { resolveConfig, type ConfigCheck } from "../algos/base.js";
+import { resolveConfig, type ConfigCheck, type IterationResult, type Trainable } from "../algos/base.js";
 import { LanguageModel, gatherLogProbs, tokenEntropy, type TokenBatch as LMTokenBatch } from "./model.js";
 import { ScalarTransformer } from "./scalar-head.js";
+import { maskedMean } from "./kl.js";
 
 /**
  * How the per-token penalty is estimated from the sampled token's log-probs (TRL's kl_penalty):
@@ -35,7 +36,7 @@ export function klPenaltyValue(d: number, kind: KlPenalty): number {
 }
 
 /** Token-level arrays of a batch of B completions, T token steps each, row-major [B, T]. */
-export interface TokenBatch {
+export interface TokenSteps {
   B: number;
   T: number;
   /** 1 for a generated token, 0 for padding after the completion ended [B * T]; the ones of a row come first. */
@@ -48,7 +49,7 @@ export interface TokenBatch {
  * sequence's summed penalty (its KL estimate) [B].
  */
 export function klShapedRewards(
-  batch: TokenBatch,
+  batch: TokenSteps,
   scores: ArrayLike<number>,
   logProbs: ArrayLike<number>,
   refLogProbs: ArrayLike<number>,
@@ -82,7 +83,7 @@ export function klShapedRewards(
  * gets advantage and return 0. Arrays row-major [B, T].
  */
 export function tokenGae(
-  batch: TokenBatch,
+  batch: TokenSteps,
   rewards: ArrayLike<number>,
   values: ArrayLike<number>,
   gamma: number,
@@ -135,7 +136,7 @@ export function maskedWhiten(x: ArrayLike<number>, mask: ArrayLike<number>): Flo
   return out;
 }
 
-function checkTokenArrays(batch: TokenBatch, arrays: Record<string, ArrayLike<number>>): void {
+function checkTokenArrays(batch: TokenSteps, arrays: Record<string, ArrayLike<number>>): void {
   const n = batch.B * batch.T;
   if (batch.mask.length !== n) throw new RangeError(`token arrays: mask has ${batch.mask.length} entries, expected B * T = ${batch.B} * ${batch.T} = ${n}`);
   for (const [name, a] of Object.entries(arrays)) {
@@ -300,7 +301,7 @@ export interface RolloutSamples {
  *   const ppo = new RLHFPPO(lm, (p, c) => rm.score(p, c), (rng) => task.samplePrompt(rng), {klTarget: 2});
  *   await train(ppo, {steps: 64 * 40, live: {y: ["score", "kl"]}});
  */
-export class RLHFPPO {
+export class RLHFPPO implements Trainable {
   readonly algo = "RLHF-PPO";
   readonly config: Readonly<RLHFPPOConfig>;
   readonly reference: LanguageModel;
@@ -347,13 +348,13 @@ export class RLHFPPO {
   beginTraining(_steps: number): void {}
 
   /** One rollout and its PPO update. */
-  async learnIteration(): Promise<{ steps: number; episodes: { return: number; length: number }[]; losses: Record<string, number> }> {
+  async learnIteration(): Promise<IterationResult> {
     const c = this.config;
     const B = c.batchSize;
     const prompts = Array.from({ length: B }, () => this.nextPrompt(this.rng));
     const gens = await this.policy.generate(prompts, { maxTokens: c.maxTokens ?? undefined, temperature: c.temperature, rng: this.rng });
     const completions = gens.map((g) => g.text);
-    const batch = layoutGenerations(this.policy, prompts, gens.map((g) => g.tokens));
+    const batch = this.policy.encodeTokens(prompts, gens.map((g) => g.tokens));
     const T = batch.length;
     const W = T - 1;
     // One forward of the policy, the reference and the value model over the rollout, one read.
@@ -378,7 +379,7 @@ export class RLHFPPO {
     const ent = data.subarray(3 * n, 4 * n);
     const scores = Float32Array.from(scoresRaw);
     if (scores.length !== B) throw new RangeError(`RLHFPPO: the reward function returned ${scores.length} scores for ${B} completions`);
-    const tb: TokenBatch = { B, T: W, mask: batch.mask };
+    const tb: TokenSteps = { B, T: W, mask: batch.mask };
     const klCoef = this.kl.value;
     const { rewards, kl } = klShapedRewards(tb, scores, logp, refLogp, klCoef, c.klPenalty);
     const { advantages, returns } = tokenGae(tb, rewards, values, c.gamma, c.lambda);
@@ -458,31 +459,3 @@ export class RLHFPPO {
   }
 }
 
-/** The masked mean of x (a scalar). */
-function maskedMean(x: Tensor, mask: Tensor): Tensor {
-  return tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1));
-}
-
-/**
- * `<bos> prompt generated-tokens` per row, right-padded with `<eos>`, with the mask of the
- * positions whose next token was generated (the layout of LanguageModel.encode).
- */
-function layoutGenerations(lm: LanguageModel, prompts: readonly string[], tokens: readonly Int32Array[]): LMTokenBatch {
-  const tok = lm.tokenizer;
-  const rows = prompts.map((p, i) => ({ pr: tok.encode(p), co: Array.from(tokens[i]) }));
-  const T = Math.max(...rows.map((r) => 1 + r.pr.length + r.co.length));
-  const B = rows.length;
-  const ids = new Int32Array(B * T).fill(tok.eos);
-  const mask = new Float32Array(B * (T - 1));
-  const promptLengths = new Int32Array(B);
-  const completionLengths = new Int32Array(B);
-  rows.forEach((r, b) => {
-    ids[b * T] = tok.bos;
-    ids.set(r.pr, b * T + 1);
-    ids.set(r.co, b * T + 1 + r.pr.length);
-    for (let k = 0; k < r.co.length; k++) mask[b * (T - 1) + r.pr.length + k] = 1;
-    promptLengths[b] = r.pr.length;
-    completionLengths[b] = r.co.length;
-  });
-  return { ids, mask, batch: B, length: T, promptLengths, completionLengths };
-}
