@@ -10,3 +10,4 @@ export { RewardModel, REWARD_MODEL_DEFAULTS, bradleyTerryLoss, pairwiseAccuracy,
 export { DPO, DPO_DEFAULTS, dpoLoss, type DPOConfig, type DpoLossType, type DpoLossOptions, type PairLogProbs } from "./dpo.js";
 export { RLHFPPO, RLHF_PPO_DEFAULTS, klShapedRewards, tokenGae, maskedWhiten, klPenaltyValue, FixedKlController, AdaptiveKlController, type RLHFPPOConfig, type KlController, type KlPenalty, type RewardFunction, type PromptSource, type RolloutSamples, type TokenSteps } from "./rlhf-ppo.js";
 export { bestOfN, bestOfNKl, type BestOfNResult, type BatchSampler, type BatchScorer } from "./best-of-n.js";
+export { rewardKlFrontier, overoptimizationChart, type KlPoint } from "./plots.js";
