@@ -50,7 +50,8 @@ export interface RewardModelConfig {
   /**
    * How the per-token scalars become one reward: "last" reads the last token (as the RLHF papers'
    * reward models); "mean" averages over the completion's tokens, which a tiny model learns from
-   * far fewer pairs when the preference is a sum over tokens, as in the synthetic task (default).
+   * far fewer pairs when the preference is a sum over tokens, as in the synthetic task (default;
+   * an empty completion is read at the prompt's last token).
    */
   pooling: RewardPooling;
   /** Seed of the initial weights and minibatch order. */
@@ -150,8 +151,9 @@ export class RewardModel implements Trainable {
       prompts.forEach((p, b) => {
         const start = this.tokenizer.encode(p).length;
         const n = e.lengths[b] - start;
-        if (n <= 0) throw new RangeError(`RewardModel: completion ${b} of prompt ${JSON.stringify(p)} is empty`);
-        for (let t = start; t < e.lengths[b]; t++) w[b * e.T + t] = 1 / n;
+        // An empty completion (a policy that stopped at once) is read at the prompt's last token.
+        if (n <= 0) w[b * e.T + e.lengths[b] - 1] = 1;
+        else for (let t = start; t < e.lengths[b]; t++) w[b * e.T + t] = 1 / n;
       });
     }
     return tf.tidy(() => this.model.applyLast(tf.tensor2d(e.ids, [e.B, e.T], "int32"), tf.tensor2d(w, [e.B, e.T])));
