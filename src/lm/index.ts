@@ -3,6 +3,7 @@ export { CharTokenizer, TokenizerError, type CharTokenizerJSON } from "./tokeniz
 export { SFT, SFT_DEFAULTS, type SFTConfig, type SFTData } from "./sft.js";
 export { additionTask, arithmeticTask, sortTask, palindromeTask, charCountTask, evaluateLM, type LMTask, type RLTask, type TaskExample, type ArithmeticOptions, type StringTaskOptions, type EvaluateLMOptions, type LMEvaluation } from "./tasks.js";
 export { klK1, klK2, klK3, fullKL, maskedMean } from "./kl.js";
+export { GRPO, GRPO_DEFAULTS, groupAdvantages, type GRPOConfig, type GRPOSample } from "./grpo.js";
 export { LanguageModel, LM_DEFAULTS, gatherLogProbs, tokenEntropy, type LMConfig, type TokenBatch, type EncodeOptions, type GenerateOptions, type Generation, type ContinuationLogProbs } from "./model.js";
 // Preferences and RL from feedback (reward model, DPO, RLHF-PPO, best-of-n) on the synthetic preference task.
 export { PreferenceTask, type PreferencePair, type ImplicitPreferencePair, type PreferenceTaskOptions, type CompletionSampler } from "./preference.js";
