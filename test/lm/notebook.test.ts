@@ -11,7 +11,7 @@ import { VEGA_LITE_MIME } from "../../src/plot/chart.js";
 type Output = { output_type: string; data?: Record<string, unknown>; text?: string | string[]; ename?: string; evalue?: string };
 const joined = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 
-test("rl-for-lms.ipynb: reward model, RLHF-PPO, over-optimization, KL sweep, DPO and the frontier, with charts", { timeout: 900_000 }, () => {
+test("rl-for-lms.ipynb: GRPO on addition, reward model, RLHF-PPO, over-optimization, KL sweep, DPO and the frontier, with charts", { timeout: 900_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), "rlbook-lm-nb-"));
   const nbPath = join(work, "rl-for-lms.ipynb");
   copyFileSync(join(packageRoot, "notebooks", "rl-for-lms.ipynb"), nbPath);
@@ -27,6 +27,8 @@ test("rl-for-lms.ipynb: reward model, RLHF-PPO, over-optimization, KL sweep, DPO
   assert.ok(charts.some((c) => c.includes("RLHF-PPO: proxy score")), "PPO curves");
   assert.ok(outputs.every((o) => !o.data?.[VEGA_LITE_MIME] || o.data["image/png"]), "every chart has its PNG");
 
+  const grpo = /SFT ([\d.]+) -> GRPO ([\d.]+)/.exec(text);
+  assert.ok(grpo && Number(grpo[2]) > Number(grpo[1]), `GRPO accuracy in: ${text}`);
   const acc = Number(/held-out pairwise accuracy ([\d.]+)/.exec(text)?.[1]);
   assert.ok(acc > 0.62, `reward model accuracy in: ${text}`);
   const win = /win rate against the reference under the hidden score: DPO ([\d.]+), RLHF-PPO ([\d.]+)/.exec(text);
