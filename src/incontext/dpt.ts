@@ -36,6 +36,7 @@ import { gaussianBanditFamily, linearBanditFamily } from "../envs/families.js";
 import { DARK_ROOM_DPT, GRID_MOVES } from "../envs/grid-worlds.js";
 import type { GridPos } from "../envs/utils.js";
 import type { BanditBatch, BanditPolicy } from "../bandits/policy.js";
+import { darkRoomGoalSplit } from "./tasks.js";
 import { argmaxAt, readModelCheckpoint, sampleSoftmax, SequenceModel, type PretrainOptions, type PretrainRecord, type SequenceBatch, type TransformerSize } from "./sequence-model.js";
 
 /** What a DPT is pretrained on. */
@@ -89,15 +90,6 @@ export interface DPTDataset {
   tokens: Float32Array;
   labels: Int32Array;
   numSequences: number;
-}
-
-/** Dark Room goals split 80/20 by a fixed shuffle (DPT's darkroom_heldout). */
-export function darkRoomGoalSplit(size: number, seed = 0): { train: GridPos[]; test: GridPos[] } {
-  const goals: GridPos[] = [];
-  for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) goals.push([x, y]);
-  new Rng(seed).shuffle(goals);
-  const cut = Math.floor(0.8 * goals.length);
-  return { train: goals.slice(0, cut), test: goals.slice(cut) };
 }
 
 /** The shortest-path move from (x, y) towards the goal: x first, then y, "stay" (4) at the goal. */
@@ -277,13 +269,13 @@ export class DPT {
         for (let i = 0; i < n; i++) tokens[i * T * F] = 1;
         lastT = -1;
       },
-      selectArms(t: number, out: Int32Array) {
+      async selectArms(t: number, out: Int32Array) {
         if (t + 1 > T) throw new RangeError(`DPT: pull ${t + 1} needs a context of ${t} pulls, longer than the ${c.horizon} it was pretrained for; run at most ${c.horizon} pulls (horizon: ${c.horizon}) or pretrain with a longer horizon`);
         lastT = t;
         const len = t + 1;
         const x = new Float32Array(n * len * F);
         for (let i = 0; i < n; i++) x.set(tokens.subarray(i * T * F, i * T * F + len * F), i * len * F);
-        const logits = self.model.logits(x, n, len);
+        const logits = await self.model.logits(x, n, len);
         for (let i = 0; i < n; i++) {
           const off = (i * len + t) * A;
           out[i] = mode === "online" ? sampleSoftmax(logits, off, A, rng) : argmaxAt(logits, off, A);
@@ -302,7 +294,7 @@ export class DPT {
    * the arm DPT picks (argmax) after seeing the first j pulls, j = 0..n. Returns
    * picks[(task) * (n + 1) + j]. One forward pass per batch of tasks.
    */
-  offlineBanditPicks(arms: Int32Array, rewards: Float64Array, numTasks: number): Int32Array {
+  async offlineBanditPicks(arms: Int32Array, rewards: Float64Array, numTasks: number): Promise<Int32Array> {
     const c = this.config;
     const n = arms.length / numTasks;
     if (!Number.isInteger(n)) throw new RangeError(`DPT.offlineBanditPicks: ${arms.length} arms do not split into ${numTasks} tasks`);
@@ -319,7 +311,7 @@ export class DPT {
         this.writeBanditTransition(x, (i * T + j + 1) * F, a, rewards[i * n + j]);
       }
     }
-    const logits = this.model.logits(x, numTasks, T);
+    const logits = await this.model.logits(x, numTasks, T);
     const picks = new Int32Array(numTasks * T);
     for (let i = 0; i < numTasks * T; i++) picks[i] = argmaxAt(logits, i * A, A);
     return picks;
@@ -330,7 +322,7 @@ export class DPT {
    * each episode acting (sampling) from the transitions of the previous episode as context (the
    * first from an empty context). Returns returns[e][g] (reward summed over the episode).
    */
-  darkRoomOnline(goals: readonly GridPos[], options: { episodes?: number; seed?: number; greedy?: boolean; trace?: boolean } = {}): { returns: number[][]; paths: GridPos[][][] } {
+  async darkRoomOnline(goals: readonly GridPos[], options: { episodes?: number; seed?: number; greedy?: boolean; trace?: boolean } = {}): Promise<{ returns: number[][]; paths: GridPos[][][] }> {
     const c = this.config;
     if (c.task !== "darkRoom") throw new RangeError(`DPT.darkRoomOnline: this DPT was pretrained on ${c.task}; use a "darkRoom" preset`);
     const G = goals.length;
@@ -356,7 +348,7 @@ export class DPT {
           x[(g * len + ctxLen) * F] = pos[g][0] / (c.roomSize - 1);
           x[(g * len + ctxLen) * F + 1] = pos[g][1] / (c.roomSize - 1);
         }
-        const logits = this.model.logits(this.queryFirst(x, G, len), G, len);
+        const logits = await this.model.logits(this.queryFirst(x, G, len), G, len);
         for (let g = 0; g < G; g++) {
           const off = (g * len + len - 1) * 5;
           const a = options.greedy ? argmaxAt(logits, off, 5) : sampleSoftmax(logits, off, 5, rng);

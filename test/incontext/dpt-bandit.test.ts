@@ -16,10 +16,10 @@ test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 
   const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 200, seed: 2024 });
   const H = dpt.config.horizon;
   const run = (p: Parameters<typeof simulateBandit>[0]) => simulateBandit(p, tasks, { seed: 7 });
-  const online = run(dpt.banditPolicy());
-  const offline = run(dpt.banditPolicy({ mode: "offline" }));
-  const uniform = run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
-  const report = { "DPT online": online, "DPT offline": offline, UCB1: run(new UCB1()), Greedy: run(new Greedy()), TS: run(new GaussianThompson()), uniform };
+  const online = await run(dpt.banditPolicy());
+  const offline = await run(dpt.banditPolicy({ mode: "offline" }));
+  const uniform = await run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
+  const report = { "DPT online": online, "DPT offline": offline, UCB1: await run(new UCB1()), Greedy: await run(new Greedy()), TS: await run(new GaussianThompson()), uniform };
   for (const [name, r] of Object.entries(report)) console.log(`# ${name}: regret after ${H} pulls ${r.meanRegret[H - 1].toFixed(2)} ± ${r.seRegret[H - 1].toFixed(2)}`);
   // Far below uniform play (which no history can improve).
   const gap = uniform.meanRegret[H - 1] - online.meanRegret[H - 1];
