@@ -52,11 +52,11 @@ export async function benchIncontext(): Promise<void> {
       console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256 });
+    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 5 });
     const data = dpt.generateData();
-    await dpt.pretrain({ data, steps: 1 }); // warm-up (kernel compilation)
-    const hist = await dpt.pretrain({ data, steps: 5, logEvery: 1 });
-    const tps = hist[hist.length - 1].tokensPerSecond;
+    await dpt.pretrain({ data, steps: 5 }); // warm-up (kernel compilation)
+    const hist = await dpt.pretrain({ data, steps: 5 });
+    const tps = hist[hist.length - 1].tokensPerSecond ?? NaN;
     if (name === "wasm") wasm = tps;
     console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${wasm ? (tps / wasm).toFixed(2) + "x wasm" : ""}`);
     dpt.dispose();

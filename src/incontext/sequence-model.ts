@@ -3,9 +3,7 @@
  * cross-entropy to action labels (Adam), checkpointed in rlbook's atomic verified format.
  */
 import { Rng } from "../core/rng.js";
-import { kernelHooks } from "../kernel-hooks.js";
 import { Adam } from "../nn/optimizers.js";
-import { ensureBackend } from "../nn/backend.js";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "../nn/checkpoint.js";
 import { CausalTransformer } from "../nn/modules.js";
 import { tf } from "../nn/tf.js";
@@ -15,29 +13,6 @@ export interface TransformerSize {
   dModel: number;
   nLayers: number;
   nHeads: number;
-}
-
-/** One pretraining record (a type, so it is a plain Record for the chart builders). */
-export type PretrainRecord = {
-  step: number;
-  loss: number;
-  /** Fraction of positions whose argmax equals the label. */
-  accuracy: number;
-  /** Seconds since pretraining started. */
-  time: number;
-  /** Tokens processed per second so far. */
-  tokensPerSecond: number;
-};
-
-export interface PretrainOptions {
-  /** Gradient steps (default: the config's). */
-  steps?: number;
-  /** Stops early (the history so far is returned); a kernel interrupt stops it too. */
-  signal?: AbortSignal;
-  /** Called after every step; return false to stop. */
-  onStep?: (r: PretrainRecord) => void | boolean;
-  /** Record every this many steps in the returned history (default 10). */
-  logEvery?: number;
 }
 
 /** A batch for a training step: tokens [B, T, F] and one label per position [B, T] (-1: no loss). */
@@ -122,28 +97,6 @@ export class SequenceModel {
     const v = (await out.data()) as Float32Array;
     out.dispose();
     return v;
-  }
-
-  /** Async pretraining loop over batches from `next()`; yields to the event loop every step. */
-  async pretrain(next: (step: number) => SequenceBatch, steps: number, options: PretrainOptions): Promise<PretrainRecord[]> {
-    await ensureBackend();
-    const signal = options.signal ?? kernelHooks()?.signal();
-    const history: PretrainRecord[] = [];
-    const logEvery = options.logEvery ?? 10;
-    const t0 = performance.now();
-    let tokens = 0;
-    for (let s = 0; s < steps; s++) {
-      if (signal?.aborted) break;
-      const b = next(s);
-      const [loss, accuracy] = await this.trainStep(b);
-      tokens += b.batch * b.length;
-      const time = (performance.now() - t0) / 1000;
-      const rec = { step: s + 1, loss, accuracy, time, tokensPerSecond: tokens / Math.max(time, 1e-9) };
-      if ((s + 1) % logEvery === 0 || s === steps - 1) history.push(rec);
-      if (options.onStep?.(rec) === false) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    return history;
   }
 
   /** Writes the weights (and `config`, `meta`) as an rlbook checkpoint. */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit } from "../../src/index.js";
+import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit, train } from "../../src/index.js";
 
 const tiny = { horizon: 12, model: { dModel: 16, nLayers: 1, nHeads: 1 }, batchSize: 8, pretrainTasks: 64, steps: 3 };
 
@@ -173,5 +173,31 @@ test("linear-bandit DPT: 10 arms from the family's shared features; plays the li
   const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 3, seed: 2, horizon: 12 });
   const r = await simulateBandit(dpt.banditPolicy(), tasks, { seed: 1 });
   assert.equal(r.meanRegret.length, 12);
+  dpt.dispose();
+});
+
+test("pretraining runs through train(): gradient steps as timesteps, loss records, Stop, more training resumes", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("bandit/fast", { ...tiny, updatesPerIteration: 2 });
+  // Every record of train() is one iteration of 2 gradient steps, with the update's statistics.
+  const hist = await dpt.pretrain({ steps: 6 });
+  assert.deepEqual(hist.map((r) => r.step), [2, 4, 6]);
+  for (const r of hist) {
+    assert.ok(Number.isFinite(r.loss) && r.loss! > 0, `loss ${r.loss}`);
+    assert.ok(r.accuracy! >= 0 && r.accuracy! <= 1);
+    assert.ok(r.tokensPerSecond! > 0);
+  }
+  // The plain train() call works the same, continuing from step 6; a callback's "stop" ends it.
+  const run = train(dpt, { steps: 100, callbacks: (r) => (r.step >= 10 ? "stop" : undefined) });
+  const more = await run;
+  assert.equal(run.stopReason, "callback");
+  assert.deepEqual(more.map((r) => r.step), [8, 10]);
+  assert.equal(dpt.numTimesteps, 10);
+  // An AbortSignal stops it before the first iteration.
+  const ac = new AbortController();
+  ac.abort();
+  assert.equal((await dpt.pretrain({ steps: 50, signal: ac.signal })).length, 0);
+  // It acts in context only: a single-observation act names the deployment to use.
+  assert.throws(() => dpt.act(0), /DPT acts in context.*dpt\.banditPolicy\(\)/);
   dpt.dispose();
 });
