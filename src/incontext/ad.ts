@@ -30,7 +30,7 @@ import type { ConfigCheck } from "../algos/base.js";
 import { resolveConfig } from "../algos/base.js";
 import { Rng } from "../core/rng.js";
 import { SyncVectorEnv } from "../core/vector.js";
-import { DARK_ROOM, DarkRoomEnv, type DarkRoomParams, type GridStart } from "../envs/grid-worlds.js";
+import { DARK_ROOM, DarkRoomEnv, renderGrid, type DarkRoomParams, type GridMark, type GridStart } from "../envs/grid-worlds.js";
 import type { GridPos } from "../envs/utils.js";
 import { PretrainingAgent } from "./pretraining-agent.js";
 import { qLearningHistories, Q_LEARNING_DEFAULTS, type LearningHistory, type QLearningConfig } from "./q-learning.js";
@@ -263,6 +263,30 @@ export class AD extends PretrainingAgent {
     }
     const meanReturns = returns.map((r) => r.reduce((s, v) => s + v, 0) / G);
     return { returns, meanReturns, paths, goals };
+  }
+
+  /**
+   * SVG frames of one task's episodes from {@link inContext} (all of them, or those listed), for
+   * an `EpisodePlayer`: the room, the goal (faint: the agent cannot see it), the cells visited so
+   * far in the episode, and a caption with the episode, step and return so far.
+   */
+  playback(result: InContextResult, task: number, episodes?: readonly number[]): { frames: string[]; fps: number; envName: string } {
+    const G = result.goals.length;
+    if (!(Number.isInteger(task) && task >= 0 && task < G)) throw new RangeError(`AD.playback: task ${task} is not one of the result's ${G} tasks (0..${G - 1})`);
+    const list = episodes ?? result.paths.map((_, e) => e);
+    const goal = result.goals[task];
+    const frames: string[] = [];
+    for (const e of list) {
+      if (!(Number.isInteger(e) && e >= 0 && e < result.paths.length)) throw new RangeError(`AD.playback: episode ${e} is not one of the result's ${result.paths.length} episodes (0..${result.paths.length - 1})`);
+      const path = result.paths[e][task];
+      let ret = 0;
+      path.forEach((pos, t) => {
+        if (t > 0 && pos[0] === goal[0] && pos[1] === goal[1]) ret++;
+        const trail: GridMark[] = path.slice(0, t).map((p) => ({ pos: p, color: "#4a5a8a" }));
+        frames.push(renderGrid(this.config.roomSize, pos, [...trail, { pos: goal, color: "#2e9e5b", label: "G" }], `episode ${e + 1}, step ${t}, return ${ret}`));
+      });
+    }
+    return { frames, fps: 4, envName: `AD in context, goal [${goal.join(", ")}]` };
   }
 
   /** Saves the pretrained model as an rlbook checkpoint (atomic, verified on load). */

@@ -67,6 +67,12 @@ test("AD pretrains through train(), deploys in context on held-out goals, and ch
       assert.equal(res.returns[e][g], p.slice(1).filter(([x, y]) => x === goal[0] && y === goal[1]).length);
     }),
   );
+  // Playback frames: one per cell visited, the caption's return matching the result's.
+  const pb = ad.playback(res, 1, [0, 2]);
+  assert.equal(pb.frames.length, 2 * (ad.config.episodeLength + 1));
+  assert.ok(pb.frames.every((f) => f.startsWith("<svg")));
+  assert.match(pb.frames[pb.frames.length - 1], new RegExp(`episode 3, step 10, return ${res.returns[2][1]}<`));
+  assert.throws(() => ad.playback(res, 7), /task 7 is not one of the result's 5 tasks/);
   // Checkpoint: the loaded model plays the same (greedy, same seed).
   const dir = path.join(await mkdtemp(path.join(tmpdir(), "ad-")), "ck");
   await ad.save(dir);
