@@ -14,9 +14,9 @@ import { bernoulliBanditFamily } from "../src/envs/families.js";
 import { DPT, DPT_PRESETS } from "../src/incontext/dpt.js";
 import { backend, releaseBackend, type BackendName } from "../src/nn/backend.js";
 
-function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): number {
+async function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): Promise<number> {
   const t0 = performance.now();
-  simulateBandit(policy, tasks, { seed: 1 });
+  await simulateBandit(policy, tasks, { seed: 1 });
   return (tasks.numTasks * tasks.horizon) / ((performance.now() - t0) / 1000);
 }
 
@@ -25,8 +25,8 @@ export async function benchIncontext(): Promise<void> {
   const bern = sampleBanditTasks(bernoulliBanditFamily({ arms: 5, horizon: 500 }), { tasks: 1000, seed: 0 });
   const linear = sampleBanditTasks("dptLinear", { tasks: 1000, seed: 0, horizon: 500 });
   const uniform = () => functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms));
-  pullsPerSecond(new UCB1(), gauss); // warm up the JIT
-  const base = pullsPerSecond(uniform(), gauss);
+  await pullsPerSecond(new UCB1(), gauss); // warm up the JIT
+  const base = await pullsPerSecond(uniform(), gauss);
   console.log(`regret runner, 1,000 tasks x 500 pulls (baseline: uniform random policy ${(base / 1e6).toFixed(2)} M pulls/s)`);
   const cases: [BanditPolicy, BanditTasks][] = [
     [new Greedy(), gauss],
@@ -39,7 +39,7 @@ export async function benchIncontext(): Promise<void> {
     [new LinearThompson(), linear],
   ];
   for (const [p, t] of cases) {
-    const pps = pullsPerSecond(p, t);
+    const pps = await pullsPerSecond(p, t);
     console.log(`  ${p.name.padEnd(16)} ${(pps / 1e6).toFixed(2).padStart(6)} M pulls/s  ${(pps / base).toFixed(2)}x baseline  (${((t.numTasks * t.horizon) / pps).toFixed(2)} s per run, ${t.kind})`);
   }
   console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
@@ -52,11 +52,11 @@ export async function benchIncontext(): Promise<void> {
       console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256 });
+    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 5 });
     const data = dpt.generateData();
-    await dpt.pretrain({ data, steps: 1 }); // warm-up (kernel compilation)
-    const hist = await dpt.pretrain({ data, steps: 5, logEvery: 1 });
-    const tps = hist[hist.length - 1].tokensPerSecond;
+    await dpt.pretrain({ data, steps: 5 }); // warm-up (kernel compilation)
+    const hist = await dpt.pretrain({ data, steps: 5 });
+    const tps = hist[hist.length - 1].tokensPerSecond ?? NaN;
     if (name === "wasm") wasm = tps;
     console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${wasm ? (tps / wasm).toFixed(2) + "x wasm" : ""}`);
     dpt.dispose();

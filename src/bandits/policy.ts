@@ -40,8 +40,11 @@ export interface BanditPolicy {
   readonly name: string;
   /** Forgets everything and prepares for a new batch of tasks. */
   reset(batch: BanditBatch): void;
-  /** Chooses an arm for every task at pull `t` (0-based), writing it into `out[task]`. */
-  selectArms(t: number, out: Int32Array): void;
+  /**
+   * Chooses an arm for every task at pull `t` (0-based), writing it into `out[task]`. A policy
+   * that reads a model's output from the device (DPT) returns a promise; the runner awaits it.
+   */
+  selectArms(t: number, out: Int32Array): void | Promise<void>;
   /** Observes the rewards of the arms just chosen (`arms[task]`, `rewards[task]`). */
   update(arms: Int32Array, rewards: Float64Array): void;
 }

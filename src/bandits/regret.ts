@@ -3,7 +3,7 @@
  * function) played on many sampled tasks at once, in typed arrays (tasks x arms), seeded.
  *
  *   const tasks = sampleBanditTasks("dpt", { tasks: 1000, seed: 0 });
- *   const frame = regretCurves({ UCB1: new UCB1(), TS: new GaussianThompson(), Greedy: new Greedy() }, tasks);
+ *   const frame = await regretCurves({ UCB1: new UCB1(), TS: new GaussianThompson(), Greedy: new Greedy() }, tasks);
  *   regretChart(frame)
  *
  * Regret is the pseudo-regret: the sum over pulls of (best arm's mean - pulled arm's mean), the
@@ -198,7 +198,7 @@ export interface SimulationResult {
 }
 
 /** Plays one policy on every task for `horizon` pulls (see the module comment). */
-export function simulateBandit(policy: BanditPolicy, tasks: BanditTasks, options: SimulateOptions = {}): SimulationResult {
+export async function simulateBandit(policy: BanditPolicy, tasks: BanditTasks, options: SimulateOptions = {}): Promise<SimulationResult> {
   if (!policy || typeof policy.selectArms !== "function" || typeof policy.update !== "function" || typeof policy.reset !== "function") {
     throw new TypeError(`simulateBandit: ${String(policy)} is not a BanditPolicy (reset, selectArms, update); wrap a function with functionPolicy(name, fn)`);
   }
@@ -236,7 +236,7 @@ export function simulateBandit(policy: BanditPolicy, tasks: BanditTasks, options
       recomputeBest();
     }
     arms.fill(-1);
-    policy.selectArms(t, arms);
+    await policy.selectArms(t, arms);
     let sum = 0;
     let sumSq = 0;
     let opt = 0;
@@ -269,7 +269,7 @@ export type PolicySet = Readonly<Record<string, BanditPolicy | BanditFunction>> 
  * `policy`, `step` (1..H), `regret` (mean cumulative pseudo-regret), `se` (its standard error)
  * and `optimal` (fraction of tasks pulling a best arm at that step).
  */
-export function regretCurves(policies: PolicySet, tasks: BanditTasks | BanditSource, options: SimulateOptions & SampleTasksOptions = {}): DataFrame {
+export async function regretCurves(policies: PolicySet, tasks: BanditTasks | BanditSource, options: SimulateOptions & SampleTasksOptions = {}): Promise<DataFrame> {
   const batch = isTasks(tasks) ? tasks : sampleBanditTasks(tasks, options);
   const entries: [string, BanditPolicy][] = Array.isArray(policies)
     ? (policies as BanditPolicy[]).map((p) => [p.name, p])
@@ -277,7 +277,7 @@ export function regretCurves(policies: PolicySet, tasks: BanditTasks | BanditSou
   if (!entries.length) throw new RangeError("regretCurves: no policies given; pass {label: policy, ...}");
   const cols = { policy: [] as string[], step: [] as number[], regret: [] as number[], se: [] as number[], optimal: [] as number[] };
   for (const [name, p] of entries) {
-    const r = simulateBandit(p, batch, options);
+    const r = await simulateBandit(p, batch, options);
     for (let t = 0; t < r.meanRegret.length; t++) {
       cols.policy.push(name);
       cols.step.push(t + 1);

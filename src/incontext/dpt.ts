@@ -36,7 +36,13 @@ import { gaussianBanditFamily, linearBanditFamily } from "../envs/families.js";
 import { DARK_ROOM_DPT, GRID_MOVES } from "../envs/grid-worlds.js";
 import type { GridPos } from "../envs/utils.js";
 import type { BanditBatch, BanditPolicy } from "../bandits/policy.js";
-import { argmaxAt, readModelCheckpoint, sampleSoftmax, SequenceModel, type PretrainOptions, type PretrainRecord, type SequenceBatch, type TransformerSize } from "./sequence-model.js";
+import { darkRoomGoalSplit } from "./tasks.js";
+import { SyncVectorEnv } from "../core/vector.js";
+import { DarkRoomEnv } from "../envs/grid-worlds.js";
+import { train, type MetricRecord, type TrainCallback } from "../train/train.js";
+import type { LiveLearningCurveOptions } from "../plot/live.js";
+import { PretrainingAgent } from "./pretraining-agent.js";
+import { argmaxAt, readModelCheckpoint, sampleSoftmax, SequenceModel, type SequenceBatch, type TransformerSize } from "./sequence-model.js";
 
 /** What a DPT is pretrained on. */
 export type DPTTask = "bandit" | "linearBandit" | "darkRoom";
@@ -60,7 +66,21 @@ export interface DPTConfig {
   batchSize: number;
   /** Gradient steps of `pretrain()`. */
   steps: number;
+  /** Gradient steps per record of `train()` (default 10). */
+  updatesPerIteration?: number;
   seed: number;
+}
+
+/** Options of {@link DPT.pretrain}: `train()`'s, with the data to pretrain on. */
+export interface DPTPretrainOptions {
+  /** Gradient steps (default: the config's). */
+  steps?: number;
+  /** Pretraining data (default: generated from the config on first use). */
+  data?: DPTDataset;
+  signal?: AbortSignal;
+  callbacks?: TrainCallback | TrainCallback[];
+  /** A live loss curve in the notebook (`true`, or the curve's options). */
+  live?: boolean | LiveLearningCurveOptions;
 }
 
 const SMALL: TransformerSize = { dModel: 32, nLayers: 2, nHeads: 1 };
@@ -91,15 +111,6 @@ export interface DPTDataset {
   numSequences: number;
 }
 
-/** Dark Room goals split 80/20 by a fixed shuffle (DPT's darkroom_heldout). */
-export function darkRoomGoalSplit(size: number, seed = 0): { train: GridPos[]; test: GridPos[] } {
-  const goals: GridPos[] = [];
-  for (let x = 0; x < size; x++) for (let y = 0; y < size; y++) goals.push([x, y]);
-  new Rng(seed).shuffle(goals);
-  const cut = Math.floor(0.8 * goals.length);
-  return { train: goals.slice(0, cut), test: goals.slice(cut) };
-}
-
 /** The shortest-path move from (x, y) towards the goal: x first, then y, "stay" (4) at the goal. */
 export function darkRoomOptimalAction(x: number, y: number, goal: GridPos): number {
   if (x < goal[0]) return 0;
@@ -110,22 +121,27 @@ export function darkRoomOptimalAction(x: number, y: number, goal: GridPos): numb
 }
 
 /** A Decision-Pretrained Transformer (see the module comment). */
-export class DPT {
+export class DPT extends PretrainingAgent {
   readonly config: DPTConfig;
-  readonly model: SequenceModel;
   /** Features per token: state, one-hot action, next state, reward. */
   readonly tokenDim: number;
   readonly stateDim: number;
   private data: DPTDataset | undefined;
   private readonly rng: Rng;
+  private batchRng: Rng | undefined;
+  private batch: SequenceBatch | undefined;
+  protected readonly deployHint = "dpt.banditPolicy() in simulateBandit / regretCurves, or dpt.darkRoomOnline(goals)";
 
   constructor(config: DPTConfig) {
     checkConfig(config);
-    this.config = { ...config, model: { ...config.model } };
-    this.stateDim = config.task === "darkRoom" ? 2 : 1;
+    const stateDim = config.task === "darkRoom" ? 2 : 1;
     // Bandits: the reward goes in its arm's slot of an A-wide reward block (see writeBanditTransition).
-    this.tokenDim = config.task === "darkRoom" ? 2 * this.stateDim + config.numActions + 1 : 2 + 2 * config.numActions;
-    this.model = new SequenceModel(this.tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed);
+    const tokenDim = config.task === "darkRoom" ? 2 * stateDim + config.numActions + 1 : 2 + 2 * config.numActions;
+    const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed);
+    super("DPT", taskEnv(config), model, config.updatesPerIteration ?? 10);
+    this.config = { ...config, model: { ...config.model } };
+    this.stateDim = stateDim;
+    this.tokenDim = tokenDim;
     this.rng = new Rng(config.seed + 1);
   }
 
@@ -223,32 +239,34 @@ export class DPT {
     return { x: nx, y: ny, r };
   }
 
-  /**
-   * Pretrains on `data` (generated with {@link generateData} when not given): minibatches of
-   * `batchSize` sequences drawn uniformly, every position labelled with its sequence's optimal
-   * action. Returns the loss history (one record every `logEvery` steps).
-   */
-  async pretrain(options: PretrainOptions & { data?: DPTDataset } = {}): Promise<PretrainRecord[]> {
-    if (options.data) this.data = options.data;
+  protected prepareData(): void {
     this.data ??= this.generateData();
-    const data = this.data;
+  }
+
+  /** `batchSize` sequences drawn uniformly, every position labelled with its sequence's optimal action. */
+  protected nextBatch(): SequenceBatch {
+    const data = this.data!;
     const { batchSize: B, horizon: H } = this.config;
     const T = H + 1;
     const F = this.tokenDim;
-    const rng = this.rng.split();
-    const batch: SequenceBatch = { tokens: new Float32Array(B * T * F), labels: new Int32Array(B * T), batch: B, length: T };
-    return this.model.pretrain(
-      () => {
-        for (let b = 0; b < B; b++) {
-          const i = rng.integer(data.numSequences);
-          batch.tokens.set(data.tokens.subarray(i * T * F, (i + 1) * T * F), b * T * F);
-          batch.labels.fill(data.labels[i], b * T, (b + 1) * T);
-        }
-        return batch;
-      },
-      options.steps ?? this.config.steps,
-      options,
-    );
+    this.batchRng ??= this.rng.split();
+    const batch = (this.batch ??= { tokens: new Float32Array(B * T * F), labels: new Int32Array(B * T), batch: B, length: T });
+    for (let b = 0; b < B; b++) {
+      const i = this.batchRng.integer(data.numSequences);
+      batch.tokens.set(data.tokens.subarray(i * T * F, (i + 1) * T * F), b * T * F);
+      batch.labels.fill(data.labels[i], b * T, (b + 1) * T);
+    }
+    return batch;
+  }
+
+  /**
+   * Pretrains on `data` (generated with {@link generateData} when not given) through rlbook's
+   * training loop: `train(dpt, {steps})` with the options given (live curve, Stop, callbacks).
+   * Each record has `loss`, `accuracy` and `tokensPerSecond`; `step` counts gradient steps.
+   */
+  async pretrain(options: DPTPretrainOptions = {}): Promise<MetricRecord[]> {
+    if (options.data) this.data = options.data;
+    return train(this, { steps: options.steps ?? this.config.steps, signal: options.signal, callbacks: options.callbacks, live: options.live });
   }
 
   /**
@@ -277,13 +295,13 @@ export class DPT {
         for (let i = 0; i < n; i++) tokens[i * T * F] = 1;
         lastT = -1;
       },
-      selectArms(t: number, out: Int32Array) {
+      async selectArms(t: number, out: Int32Array) {
         if (t + 1 > T) throw new RangeError(`DPT: pull ${t + 1} needs a context of ${t} pulls, longer than the ${c.horizon} it was pretrained for; run at most ${c.horizon} pulls (horizon: ${c.horizon}) or pretrain with a longer horizon`);
         lastT = t;
         const len = t + 1;
         const x = new Float32Array(n * len * F);
         for (let i = 0; i < n; i++) x.set(tokens.subarray(i * T * F, i * T * F + len * F), i * len * F);
-        const logits = self.model.logits(x, n, len);
+        const logits = await self.model.logits(x, n, len);
         for (let i = 0; i < n; i++) {
           const off = (i * len + t) * A;
           out[i] = mode === "online" ? sampleSoftmax(logits, off, A, rng) : argmaxAt(logits, off, A);
@@ -302,7 +320,7 @@ export class DPT {
    * the arm DPT picks (argmax) after seeing the first j pulls, j = 0..n. Returns
    * picks[(task) * (n + 1) + j]. One forward pass per batch of tasks.
    */
-  offlineBanditPicks(arms: Int32Array, rewards: Float64Array, numTasks: number): Int32Array {
+  async offlineBanditPicks(arms: Int32Array, rewards: Float64Array, numTasks: number): Promise<Int32Array> {
     const c = this.config;
     const n = arms.length / numTasks;
     if (!Number.isInteger(n)) throw new RangeError(`DPT.offlineBanditPicks: ${arms.length} arms do not split into ${numTasks} tasks`);
@@ -319,7 +337,7 @@ export class DPT {
         this.writeBanditTransition(x, (i * T + j + 1) * F, a, rewards[i * n + j]);
       }
     }
-    const logits = this.model.logits(x, numTasks, T);
+    const logits = await this.model.logits(x, numTasks, T);
     const picks = new Int32Array(numTasks * T);
     for (let i = 0; i < numTasks * T; i++) picks[i] = argmaxAt(logits, i * A, A);
     return picks;
@@ -330,7 +348,7 @@ export class DPT {
    * each episode acting (sampling) from the transitions of the previous episode as context (the
    * first from an empty context). Returns returns[e][g] (reward summed over the episode).
    */
-  darkRoomOnline(goals: readonly GridPos[], options: { episodes?: number; seed?: number; greedy?: boolean; trace?: boolean } = {}): { returns: number[][]; paths: GridPos[][][] } {
+  async darkRoomOnline(goals: readonly GridPos[], options: { episodes?: number; seed?: number; greedy?: boolean; trace?: boolean } = {}): Promise<{ returns: number[][]; paths: GridPos[][][] }> {
     const c = this.config;
     if (c.task !== "darkRoom") throw new RangeError(`DPT.darkRoomOnline: this DPT was pretrained on ${c.task}; use a "darkRoom" preset`);
     const G = goals.length;
@@ -356,7 +374,7 @@ export class DPT {
           x[(g * len + ctxLen) * F] = pos[g][0] / (c.roomSize - 1);
           x[(g * len + ctxLen) * F + 1] = pos[g][1] / (c.roomSize - 1);
         }
-        const logits = this.model.logits(this.queryFirst(x, G, len), G, len);
+        const logits = await this.model.logits(this.queryFirst(x, G, len), G, len);
         for (let g = 0; g < G; g++) {
           const off = (g * len + len - 1) * 5;
           const a = options.greedy ? argmaxAt(logits, off, 5) : sampleSoftmax(logits, off, 5, rng);
@@ -388,7 +406,7 @@ export class DPT {
 
   /** Saves the pretrained model as an rlbook checkpoint (atomic, verified on load). */
   async save(dir: string): Promise<void> {
-    await this.model.save(dir, "DPT", this.config, { tokenDim: this.tokenDim });
+    await this.model.save(dir, "DPT", this.config, { tokenDim: this.tokenDim, numTimesteps: this.numTimesteps });
   }
 
   /** Loads a DPT saved with {@link save}. */
@@ -396,12 +414,16 @@ export class DPT {
     const ck = await readModelCheckpoint(dir, "DPT");
     const dpt = new DPT(ck.config as DPTConfig);
     dpt.model.restore(dir, ck);
+    dpt.numTimesteps = (ck.meta.numTimesteps as number | undefined) ?? 0;
     return dpt;
   }
+}
 
-  dispose(): void {
-    this.model.dispose();
-  }
+/** The env of one task of the config's family (train() needs an env; DPT uses only its spaces). */
+function taskEnv(c: DPTConfig): SyncVectorEnv {
+  if (c.task === "darkRoom") return new SyncVectorEnv([new DarkRoomEnv({ ...DARK_ROOM_DPT, size: c.roomSize, goal: [c.roomSize - 1, c.roomSize - 1], horizon: c.horizon })]);
+  const family = c.task === "bandit" ? gaussianBanditFamily({ arms: c.numActions, horizon: c.horizon, noiseVariance: c.noiseVariance }) : linearBanditFamily({ arms: c.numActions, dim: c.dim, horizon: c.horizon, noiseVariance: c.noiseVariance });
+  return new SyncVectorEnv([(family.create as (p: unknown) => import("../core/env.js").Env)(family.sample(new Rng(c.seed)))]);
 }
 
 /** Dirichlet(1) over arms mixed with a point mass on a random arm (weight in {0, 0.1, ..., 1}). */
@@ -417,8 +439,9 @@ function dirichletMix(rng: Rng, probs: Float64Array): void {
 function checkConfig(c: DPTConfig): void {
   const tasks: DPTTask[] = ["bandit", "linearBandit", "darkRoom"];
   if (!tasks.includes(c.task)) throw new RangeError(`DPT: task "${c.task}" is not one of ${tasks.join(", ")}`);
-  for (const k of ["numActions", "horizon", "pretrainTasks", "batchSize", "steps"] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) throw new RangeError(`DPT: config.${k} must be a positive integer, got ${String(c[k])}`);
+  for (const k of ["numActions", "horizon", "pretrainTasks", "batchSize", "steps", "updatesPerIteration"] as const) {
+    if (k === "updatesPerIteration" && c[k] === undefined) continue;
+    if (!Number.isInteger(c[k]) || c[k]! < 1) throw new RangeError(`DPT: config.${k} must be a positive integer, got ${String(c[k])}`);
   }
   if (c.task === "darkRoom" && c.numActions !== 5) throw new RangeError(`DPT: Dark Room has 5 actions, config.numActions is ${c.numActions}`);
   if (!(c.lr > 0)) throw new RangeError(`DPT: config.lr must be > 0, got ${c.lr}`);

@@ -3,9 +3,7 @@
  * cross-entropy to action labels (Adam), checkpointed in rlbook's atomic verified format.
  */
 import { Rng } from "../core/rng.js";
-import { kernelHooks } from "../kernel-hooks.js";
 import { Adam } from "../nn/optimizers.js";
-import { ensureBackend } from "../nn/backend.js";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "../nn/checkpoint.js";
 import { CausalTransformer } from "../nn/modules.js";
 import { tf } from "../nn/tf.js";
@@ -15,29 +13,6 @@ export interface TransformerSize {
   dModel: number;
   nLayers: number;
   nHeads: number;
-}
-
-/** One pretraining record (a type, so it is a plain Record for the chart builders). */
-export type PretrainRecord = {
-  step: number;
-  loss: number;
-  /** Fraction of positions whose argmax equals the label. */
-  accuracy: number;
-  /** Seconds since pretraining started. */
-  time: number;
-  /** Tokens processed per second so far. */
-  tokensPerSecond: number;
-};
-
-export interface PretrainOptions {
-  /** Gradient steps (default: the config's). */
-  steps?: number;
-  /** Stops early (the history so far is returned); a kernel interrupt stops it too. */
-  signal?: AbortSignal;
-  /** Called after every step; return false to stop. */
-  onStep?: (r: PretrainRecord) => void | boolean;
-  /** Record every this many steps in the returned history (default 10). */
-  logEvery?: number;
 }
 
 /** A batch for a training step: tokens [B, T, F] and one label per position [B, T] (-1: no loss). */
@@ -64,17 +39,22 @@ export class SequenceModel {
     this.net = new CausalTransformer({ inputDim, outputDim: numActions, dModel: size.dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLength, rng: new Rng(seed) });
   }
 
-  /** One Adam step on a batch; returns [loss, accuracy]. */
-  trainStep(b: SequenceBatch): [number, number] {
+  /**
+   * One Adam step on a batch. Returns its statistics as one tensor [loss, accuracy] (accuracy:
+   * the fraction of labelled positions whose argmax is the label), computed on the device and not
+   * read back, so a caller batches the reads of many steps into one.
+   */
+  update(b: SequenceBatch): tf.Tensor1D {
     this.opt ??= new Adam(this.net.variables, { lr: this.lr, maxGradNorm: 1 });
     const { batch: B, length: T } = b;
     const A = this.numActions;
-    const x = tf.tensor3d(b.tokens, [B, T, this.inputDim]);
     const mask = new Float32Array(B * T);
     const lab = new Int32Array(B * T);
     let count = 0;
     for (let i = 0; i < B * T; i++) if (b.labels[i] >= 0) (mask[i] = 1), (lab[i] = b.labels[i]), count++;
-    const y = tf.oneHot(tf.tensor1d(lab, "int32"), A);
+    const x = tf.tensor3d(b.tokens, [B, T, this.inputDim]);
+    const labels = tf.tensor1d(lab, "int32");
+    const y = tf.oneHot(labels, A);
     const w = tf.tensor1d(mask);
     let logitsKept: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
@@ -84,40 +64,39 @@ export class SequenceModel {
       return tf.div(tf.sum(tf.mul(nll, w)), Math.max(count, 1)) as tf.Scalar;
     }, this.net.variables);
     this.opt.apply(this.net.variables.map((v) => grads[v.name]));
-    const loss = value.dataSync()[0];
-    const pred = tf.tidy(() => tf.argMax(logitsKept!, 1).dataSync());
-    let hit = 0;
-    for (let i = 0; i < B * T; i++) if (mask[i] && pred[i] === lab[i]) hit++;
-    tf.dispose([x, y, w, value, logitsKept!, ...Object.values(grads)]);
-    return [loss, hit / Math.max(count, 1)];
+    const stats = tf.tidy(() => {
+      const hit = tf.mul(tf.cast(tf.equal(tf.argMax(logitsKept!, 1), labels), "float32"), w);
+      return tf.stack([value, tf.div(tf.sum(hit), Math.max(count, 1))]) as tf.Tensor1D;
+    });
+    tf.dispose([x, labels, y, w, value, logitsKept!, ...Object.values(grads)]);
+    return stats;
   }
 
-  /** Logits [B, T, A] of a token batch [B, T, F], as a Float32Array. */
-  logits(tokens: Float32Array, batch: number, length: number): Float32Array {
+  /** One Adam step on a batch; returns [loss, accuracy] (one awaited read). */
+  async trainStep(b: SequenceBatch): Promise<[number, number]> {
+    const stats = this.update(b);
+    const v = await stats.data();
+    stats.dispose();
+    return [v[0], v[1]];
+  }
+
+  /** Logits [B, T, A] of a token batch [B, T, F], as a Float32Array (one awaited read). */
+  async logits(tokens: Float32Array, batch: number, length: number): Promise<Float32Array> {
     if (length > this.maxLength) throw new RangeError(`the context holds ${length} tokens but the model was pretrained for at most ${this.maxLength}; pretrain with a longer horizon or pass a shorter context`);
-    return tf.tidy(() => this.net.apply(tf.tensor3d(tokens, [batch, length, this.inputDim])).dataSync() as Float32Array);
+    const out = tf.tidy(() => this.net.apply(tf.tensor3d(tokens, [batch, length, this.inputDim])));
+    const v = (await out.data()) as Float32Array;
+    out.dispose();
+    return v;
   }
 
-  /** Async pretraining loop over batches from `next()`; yields to the event loop every step. */
-  async pretrain(next: (step: number) => SequenceBatch, steps: number, options: PretrainOptions): Promise<PretrainRecord[]> {
-    await ensureBackend();
-    const signal = options.signal ?? kernelHooks()?.signal();
-    const history: PretrainRecord[] = [];
-    const logEvery = options.logEvery ?? 10;
-    const t0 = performance.now();
-    let tokens = 0;
-    for (let s = 0; s < steps; s++) {
-      if (signal?.aborted) break;
-      const b = next(s);
-      const [loss, accuracy] = this.trainStep(b);
-      tokens += b.batch * b.length;
-      const time = (performance.now() - t0) / 1000;
-      const rec = { step: s + 1, loss, accuracy, time, tokensPerSecond: tokens / Math.max(time, 1e-9) };
-      if ((s + 1) % logEvery === 0 || s === steps - 1) history.push(rec);
-      if (options.onStep?.(rec) === false) break;
-      await new Promise((r) => setImmediate(r));
-    }
-    return history;
+  /** Logits of the LAST position of each sequence only: [B, A] (one awaited read). */
+  async lastLogits(tokens: Float32Array, batch: number, length: number): Promise<Float32Array> {
+    if (length > this.maxLength) throw new RangeError(`the context holds ${length} tokens but the model was pretrained for at most ${this.maxLength}; pretrain with a longer context or pass a shorter one`);
+    const A = this.numActions;
+    const out = tf.tidy(() => tf.reshape(tf.slice(this.net.apply(tf.tensor3d(tokens, [batch, length, this.inputDim])), [0, length - 1, 0], [batch, 1, A]), [batch, A]));
+    const v = (await out.data()) as Float32Array;
+    out.dispose();
+    return v;
   }
 
   /** Writes the weights (and `config`, `meta`) as an rlbook checkpoint. */

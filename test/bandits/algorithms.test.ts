@@ -147,15 +147,15 @@ describe("k-armed algorithms equal exact 2-arm computations", () => {
     ["Beta Thompson", () => new BetaThompson(), tsRule],
   ];
   for (const [name, make, rule] of cases) {
-    test(name, () => {
+    test(name, async () => {
       const exact = exactRegret(rule, probs, T);
-      const sim = simulateBandit(make(), tasks, { seed: 11 });
+      const sim = await simulateBandit(make(), tasks, { seed: 11 });
       for (const t of [1, 4, T - 1]) assertClose(`${name} regret after ${t + 1} pulls`, sim.meanRegret[t], exact[t], sim.seRegret[t]);
     });
   }
 
-  test("epsilon-greedy with epsilon = 1 is uniform play: regret t * gap / 2", () => {
-    const sim = simulateBandit(new EpsilonGreedy({ epsilon: 1 }), tasks, { seed: 5 });
+  test("epsilon-greedy with epsilon = 1 is uniform play: regret t * gap / 2", async () => {
+    const sim = await simulateBandit(new EpsilonGreedy({ epsilon: 1 }), tasks, { seed: 5 });
     assertClose("uniform regret", sim.meanRegret[T - 1], (T * (probs[1] - probs[0])) / 2, sim.seRegret[T - 1]);
   });
 });
@@ -251,9 +251,9 @@ function meanSe(xs: number[]): [number, number] {
 }
 
 describe("Gaussian TS, LinUCB and LinTS equal plain second implementations", () => {
-  test("Gaussian Thompson sampling on DPT's 5-arm bandit (variance 0.3), 100 pulls", () => {
+  test("Gaussian Thompson sampling on DPT's 5-arm bandit (variance 0.3), 100 pulls", async () => {
     const tasks = sampleBanditTasks("dpt", { tasks: 600, seed: 4, horizon: 100 });
-    const sim = simulateBandit(new GaussianThompson({ priorMean: 0, priorStd: 1 }), tasks, { seed: 1 });
+    const sim = await simulateBandit(new GaussianThompson({ priorMean: 0, priorStd: 1 }), tasks, { seed: 1 });
     const rng = new Rng(99);
     const ref = tasks.params.map((p) => plainGaussianTS([...(p as GaussianBanditParams).means], Math.sqrt(0.3), 100, rng));
     const [m, se] = meanSe(ref);
@@ -262,9 +262,9 @@ describe("Gaussian TS, LinUCB and LinTS equal plain second implementations", () 
   });
 
   for (const kind of ["ucb", "ts"] as const) {
-    test(`${kind === "ucb" ? "LinUCB" : "LinTS"} on DPT's linear bandit, 100 pulls`, () => {
+    test(`${kind === "ucb" ? "LinUCB" : "LinTS"} on DPT's linear bandit, 100 pulls`, async () => {
       const tasks = sampleBanditTasks("dptLinear", { tasks: 400, seed: 6, horizon: 100 });
-      const sim = simulateBandit(kind === "ucb" ? new LinUCB() : new LinearThompson(), tasks, { seed: 2 });
+      const sim = await simulateBandit(kind === "ucb" ? new LinUCB() : new LinearThompson(), tasks, { seed: 2 });
       const rng = new Rng(7);
       const ref = tasks.params.map((p) => {
         const q = p as unknown as { arms: number[][]; theta: number[] };
@@ -278,9 +278,9 @@ describe("Gaussian TS, LinUCB and LinTS equal plain second implementations", () 
 });
 
 describe("regret shapes", () => {
-  test("UCB1 and TS regret is sublinear, uniform play is linear (DPT 5-arm preset)", () => {
+  test("UCB1 and TS regret is sublinear, uniform play is linear (DPT 5-arm preset)", async () => {
     const uniform = functionPolicy("Uniform", ({ numArms, rng }) => rng.integer(numArms));
-    const frame = regretCurves({ UCB1: new UCB1(), TS: new GaussianThompson(), Uniform: uniform }, "dpt", { tasks: 300, seed: 8 });
+    const frame = await regretCurves({ UCB1: new UCB1(), TS: new GaussianThompson(), Uniform: uniform }, "dpt", { tasks: 300, seed: 8 });
     const rows = frame.toRecords() as { policy: string; step: number; regret: number }[];
     const at = (p: string, step: number) => rows.find((r) => r.policy === p && Number(r.step) === step)!.regret;
     // Regret added over the last 125 pulls vs the first 125: equal for linear regret (uniform
@@ -293,19 +293,19 @@ describe("regret shapes", () => {
     }
   });
 
-  test("LinUCB beats UCB1 on the linear preset (10 arms, d = 2, 200 pulls)", () => {
+  test("LinUCB beats UCB1 on the linear preset (10 arms, d = 2, 200 pulls)", async () => {
     const tasks = sampleBanditTasks("dptLinear", { tasks: 500, seed: 9 });
-    const lin = simulateBandit(new LinUCB(), tasks, { seed: 1 });
-    const ucb = simulateBandit(new UCB1(), tasks, { seed: 1 });
+    const lin = await simulateBandit(new LinUCB(), tasks, { seed: 1 });
+    const ucb = await simulateBandit(new UCB1(), tasks, { seed: 1 });
     const H = tasks.horizon - 1;
     assert.ok(ucb.meanRegret[H] - lin.meanRegret[H] > 4 * Math.hypot(ucb.seRegret[H], lin.seRegret[H]), `LinUCB ${lin.meanRegret[H]} vs UCB1 ${ucb.meanRegret[H]}`);
     assert.ok(lin.meanRegret[H] < ucb.meanRegret[H] / 3);
   });
 
-  test("a contextual linear bandit redraws features each pull, and LinUCB still learns theta", () => {
+  test("a contextual linear bandit redraws features each pull, and LinUCB still learns theta", async () => {
     const tasks = sampleBanditTasks(linearContextual(), { tasks: 200, seed: 2 });
-    const lin = simulateBandit(new LinUCB(), tasks, { seed: 3 });
-    const greedy = simulateBandit(functionPolicy("first", () => 0), tasks, { seed: 3 });
+    const lin = await simulateBandit(new LinUCB(), tasks, { seed: 3 });
+    const greedy = await simulateBandit(functionPolicy("first", () => 0), tasks, { seed: 3 });
     assert.ok(lin.meanRegret[99] < greedy.meanRegret[99] / 3, `LinUCB ${lin.meanRegret[99]} vs always-arm-0 ${greedy.meanRegret[99]}`);
     // Always arm 0 on fresh contexts is linear: no learning possible.
     assert.ok(greedy.meanRegret[99] / greedy.meanRegret[49] > 1.9);
@@ -317,7 +317,7 @@ function linearContextual() {
   return linearBanditFamily({ arms: 5, dim: 3, horizon: 100, contextual: true });
 }
 
-test("GaussianBanditEnv and the runner agree on what a pull pays on average", () => {
+test("GaussianBanditEnv and the runner agree on what a pull pays on average", async () => {
   // The runner simulates in typed arrays; the env is the reference semantics.
   const env = new GaussianBanditEnv({ means: [0.2, 0.7], noiseVariance: 0.3 });
   env.reset({ seed: 1 });
@@ -325,7 +325,7 @@ test("GaussianBanditEnv and the runner agree on what a pull pays on average", ()
   for (let i = 0; i < 4000; i++) s += env.step(1).reward;
   const tasks = sampleBanditTasks({ name: "g", sample: () => ({ means: [0.2, 0.7], noiseVariance: 0.3, horizon: 1 }), create: (p: GaussianBanditParams) => new GaussianBanditEnv(p) }, { tasks: 4000 });
   let total = 0;
-  simulateBandit(functionPolicy("arm1", () => 1), tasks, { onPull: (_t, _a, r) => (total = r.reduce((a, b) => a + b, 0)) });
+  await simulateBandit(functionPolicy("arm1", () => 1), tasks, { onPull: (_t, _a, r) => (total = r.reduce((a, b) => a + b, 0)) });
   assert.ok(Math.abs(s / 4000 - 0.7) < 4 * Math.sqrt(0.3 / 4000));
   assert.ok(Math.abs(total / 4000 - 0.7) < 4 * Math.sqrt(0.3 / 4000));
 });

@@ -2,8 +2,8 @@
  * DPT `bandit/fast` learns in context: pretrained once (about 2 minutes on 2 cores), it plays
  * 200 unseen 5-arm tasks with no weight update, and its regret is well below uniform play's
  * and its per-pull regret falls as its history grows. Measured with these seeds (reported, not
- * asserted beyond what is robust): regret after 30 pulls on 100 unseen tasks, DPT online 7.7 +- 0.3,
- * offline 5.3 +- 0.4, Gaussian TS 5.9 +- 0.3, UCB1 6.9 +- 0.2, greedy 4.4 +- 0.3.
+ * asserted beyond what is robust): regret after 30 pulls on 200 unseen tasks, DPT online 7.59 +- 0.22,
+ * offline (argmax) 4.77 +- 0.30, Gaussian TS 5.77, UCB1 7.05, greedy 4.29, uniform 9.89.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,10 +16,10 @@ test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 
   const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 200, seed: 2024 });
   const H = dpt.config.horizon;
   const run = (p: Parameters<typeof simulateBandit>[0]) => simulateBandit(p, tasks, { seed: 7 });
-  const online = run(dpt.banditPolicy());
-  const offline = run(dpt.banditPolicy({ mode: "offline" }));
-  const uniform = run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
-  const report = { "DPT online": online, "DPT offline": offline, UCB1: run(new UCB1()), Greedy: run(new Greedy()), TS: run(new GaussianThompson()), uniform };
+  const online = await run(dpt.banditPolicy());
+  const offline = await run(dpt.banditPolicy({ mode: "offline" }));
+  const uniform = await run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
+  const report = { "DPT online": online, "DPT offline": offline, UCB1: await run(new UCB1()), Greedy: await run(new Greedy()), TS: await run(new GaussianThompson()), uniform };
   for (const [name, r] of Object.entries(report)) console.log(`# ${name}: regret after ${H} pulls ${r.meanRegret[H - 1].toFixed(2)} ± ${r.seRegret[H - 1].toFixed(2)}`);
   // Far below uniform play (which no history can improve).
   const gap = uniform.meanRegret[H - 1] - online.meanRegret[H - 1];
@@ -30,5 +30,15 @@ test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 
   const third = Math.floor(H / 3);
   const last = (online.meanRegret[H - 1] - online.meanRegret[H - 1 - third]) / third;
   assert.ok(last < 0.8 / 3, `DPT's per-pull regret over the last third: ${last.toFixed(3)} (uniform: 0.333)`);
+  // Acting on its argmax, DPT beats UCB1 at this horizon (previous session: 4.77 +- 0.30 vs 7.05):
+  // the per-task paired difference (same tasks, same noise stream) is 4 standard errors below 0.
+  // Not asserted against greedy (4.29 +- 0.3 at H = 30: greedy's linear regret only shows over the
+  // paper's 500 pulls) nor for the sampling (online) mode, which at this size trails UCB1.
+  const ucb = report.UCB1.finalRegret;
+  const d = Array.from(offline.finalRegret, (v, i) => v - ucb[i]);
+  const md = d.reduce((a, b) => a + b, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((a, x) => a + (x - md) ** 2, 0) / (d.length - 1) / d.length);
+  console.log(`# DPT (argmax) minus UCB1: ${md.toFixed(2)} ± ${sd.toFixed(2)}`);
+  assert.ok(md < -4 * sd, `DPT (argmax) minus UCB1 regret: ${md.toFixed(2)} ± ${sd.toFixed(2)}`);
   dpt.dispose();
 });

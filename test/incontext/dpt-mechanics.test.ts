@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit } from "../../src/index.js";
+import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit, train } from "../../src/index.js";
 
 const tiny = { horizon: 12, model: { dModel: 16, nLayers: 1, nHeads: 1 }, batchSize: 8, pretrainTasks: 64, steps: 3 };
 
-test("bandit data: one-hot actions, reward in its arm's slot, label = best arm's mean", () => {
+test("bandit data: one-hot actions, reward in its arm's slot, label = best arm's mean", async () => {
   const dpt = DPT.preset("bandit/fast", tiny);
   const d = dpt.generateData({ tasks: 50, seed: 3 });
   const { tokenDim: F } = dpt;
@@ -53,7 +53,7 @@ test("bandit data: one-hot actions, reward in its arm's slot, label = best arm's
   assert.ok(agree >= 34, `labels agree with empirical best arms in ${agree}/40 tasks`);
 });
 
-test("Dark Room data follows DarkRoomEnv's dynamics and reward; labels are shortest-path moves", () => {
+test("Dark Room data follows DarkRoomEnv's dynamics and reward; labels are shortest-path moves", async () => {
   const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 30 });
   const d = dpt.generateData({ tasks: 20, seed: 5 });
   const F = dpt.tokenDim;
@@ -97,8 +97,8 @@ test("checkpoint: save, load, same predictions; corruption and wrong shapes are 
   const back = await DPT.load(dir);
   assert.deepEqual(back.config, dpt.config);
   const tasks = sampleBanditTasks("dpt", { tasks: 6, seed: 1, horizon: 12 });
-  const a = simulateBandit(dpt.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
-  const b = simulateBandit(back.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
+  const a = await simulateBandit(dpt.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
+  const b = await simulateBandit(back.banditPolicy({ mode: "offline" }), tasks, { seed: 2 });
   assert.deepEqual([...a.finalRegret], [...b.finalRegret]);
   // Corrupt the weights: the checksum catches it.
   const file = path.join(dir, "arrays.bin");
@@ -126,14 +126,14 @@ test("bad input names the thing and the fix", async () => {
   assert.throws(() => DPT.preset("bandits/fast"), /DPT preset "bandits\/fast" does not exist; presets are "bandit", "bandit\/fast"/);
   const dpt = DPT.preset("bandit/fast", tiny);
   const ten = sampleBanditTasks("dptLinear", { tasks: 2, horizon: 5 });
-  assert.throws(() => simulateBandit(dpt.banditPolicy(), ten), /DPT was pretrained for 5 arms but the bandit has 10; pretrain a DPT with numActions: 10/);
+  await assert.rejects(async () => await simulateBandit(dpt.banditPolicy(), ten), /DPT was pretrained for 5 arms but the bandit has 10; pretrain a DPT with numActions: 10/);
   const long = sampleBanditTasks("dpt", { tasks: 2, horizon: 40 });
-  assert.throws(() => simulateBandit(dpt.banditPolicy(), long), /longer than the 12 it was pretrained for; run at most 12 pulls/);
-  assert.throws(() => dpt.offlineBanditPicks(new Int32Array(2 * 20), new Float64Array(2 * 20), 2), /20 pulls is longer than the 12/);
+  await assert.rejects(async () => await simulateBandit(dpt.banditPolicy(), long), /longer than the 12 it was pretrained for; run at most 12 pulls/);
+  await assert.rejects(async () => await dpt.offlineBanditPicks(new Int32Array(2 * 20), new Float64Array(2 * 20), 2), /20 pulls is longer than the 12/);
   assert.throws(() => DPT.preset("darkRoom/fast", tiny).banditPolicy(), /pretrained on Dark Room; use a "bandit" or "linearBandit" preset/);
   assert.throws(() => DPT.preset("bandit/fast", { ...tiny, steps: 0 }), /config.steps must be a positive integer/);
   // A policy returning an arm outside the action space: the runner names it.
-  assert.throws(() => simulateBandit({ name: "wild", reset() {}, selectArms: (_t, out) => out.fill(9), update() {} }, long), /policy "wild" chose arm 9 for task 0 at pull 0; arms are 0..4/);
+  await assert.rejects(async () => await simulateBandit({ name: "wild", reset() {}, selectArms: (_t, out) => void out.fill(9), update() {} }, long), /policy "wild" chose arm 9 for task 0 at pull 0; arms are 0..4/);
   dpt.dispose();
 });
 
@@ -141,7 +141,7 @@ test("Dark Room online deployment: legal moves from (0, 0), return = steps spent
   await backend("wasm");
   const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 15 });
   const goals = darkRoomGoalSplit(10).test.slice(0, 4);
-  const { returns, paths } = dpt.darkRoomOnline(goals, { episodes: 2, seed: 3 });
+  const { returns, paths } = await dpt.darkRoomOnline(goals, { episodes: 2, seed: 3 });
   assert.equal(returns.length, 2);
   for (let e = 0; e < 2; e++) {
     goals.forEach((goal, g) => {
@@ -157,7 +157,7 @@ test("Dark Room online deployment: legal moves from (0, 0), return = steps spent
       assert.equal(returns[e][g], onGoal);
     });
   }
-  assert.throws(() => DPT.preset("bandit/fast", tiny).darkRoomOnline(goals), /pretrained on bandit; use a "darkRoom" preset/);
+  await assert.rejects(async () => await DPT.preset("bandit/fast", tiny).darkRoomOnline(goals), /pretrained on bandit; use a "darkRoom" preset/);
   dpt.dispose();
 });
 
@@ -171,7 +171,33 @@ test("linear-bandit DPT: 10 arms from the family's shared features; plays the li
   assert.ok(new Set(d.labels).size >= 4);
   await dpt.pretrain({ data: d, steps: 2 });
   const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 3, seed: 2, horizon: 12 });
-  const r = simulateBandit(dpt.banditPolicy(), tasks, { seed: 1 });
+  const r = await simulateBandit(dpt.banditPolicy(), tasks, { seed: 1 });
   assert.equal(r.meanRegret.length, 12);
+  dpt.dispose();
+});
+
+test("pretraining runs through train(): gradient steps as timesteps, loss records, Stop, more training resumes", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("bandit/fast", { ...tiny, updatesPerIteration: 2 });
+  // Every record of train() is one iteration of 2 gradient steps, with the update's statistics.
+  const hist = await dpt.pretrain({ steps: 6 });
+  assert.deepEqual(hist.map((r) => r.step), [2, 4, 6]);
+  for (const r of hist) {
+    assert.ok(Number.isFinite(r.loss) && r.loss! > 0, `loss ${r.loss}`);
+    assert.ok(r.accuracy! >= 0 && r.accuracy! <= 1);
+    assert.ok(r.tokensPerSecond! > 0);
+  }
+  // The plain train() call works the same, continuing from step 6; a callback's "stop" ends it.
+  const run = train(dpt, { steps: 100, callbacks: (r) => (r.step >= 10 ? "stop" : undefined) });
+  const more = await run;
+  assert.equal(run.stopReason, "callback");
+  assert.deepEqual(more.map((r) => r.step), [8, 10]);
+  assert.equal(dpt.numTimesteps, 10);
+  // An AbortSignal stops it before the first iteration.
+  const ac = new AbortController();
+  ac.abort();
+  assert.equal((await dpt.pretrain({ steps: 50, signal: ac.signal })).length, 0);
+  // It acts in context only: a single-observation act names the deployment to use.
+  assert.throws(() => dpt.act(0), /DPT acts in context.*dpt\.banditPolicy\(\)/);
   dpt.dispose();
 });
