@@ -61,6 +61,8 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   /** Observation mean and 1 / std (identity when normalization is off). */
   protected readonly obsMean: Float32Array;
   protected readonly obsInvStd: Float32Array;
+  /** Factor applied to the dataset's rewards in every minibatch (1 unless a learner normalizes rewards). */
+  protected rewardScale = 1;
 
   protected constructor(
     readonly algo: string,
@@ -109,6 +111,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     const b = this.dataset.sample(this.config.batchSize, this.rng);
     this.normalizeRows(b.obs);
     this.normalizeRows(b.nextObs);
+    if (this.rewardScale !== 1) for (let i = 0; i < b.rewards.length; i++) b.rewards[i] *= this.rewardScale;
     return b;
   }
 
@@ -147,7 +150,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   /** Writes a checkpoint (networks, optimizer moments, normalization, update count). */
   async save(dir: string): Promise<void> {
     const { networks, optimizers } = this.parts();
-    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...this.extraArrays() };
+    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...(await this.extraArrays()) };
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, rng: this.rng.state, obs: this.env.singleObservationSpace.toString(), act: this.env.singleActionSpace.toString() };
     for (const [k, o] of Object.entries(optimizers)) {
       const s = o.getState();
@@ -178,7 +181,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   }
 
   /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
-  protected extraArrays(): Record<string, Float32Array> {
+  protected extraArrays(): Record<string, Float32Array> | Promise<Record<string, Float32Array>> {
     return {};
   }
 
@@ -197,6 +200,21 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     for (const n of Object.values(networks)) n.dispose();
     for (const o of Object.values(optimizers)) o.dispose();
   }
+}
+
+/**
+ * The reward factor of IQL's locomotion runs (Kostrikov et al. 2022, Appendix B; CORL's
+ * modify_reward): rewards / (max return - min return) * episode length, so the finished episodes'
+ * returns span one episode length (1000 on D4RL locomotion). The length is the longest finished
+ * episode of the dataset.
+ */
+export function returnRangeScale(dataset: Dataset, algo: string): number {
+  const eps = dataset.episodes().filter((e) => e.finished);
+  if (eps.length < 2) throw new DatasetError("rewards", `${algo} normalizes rewards by the spread of episode returns, but the dataset has ${eps.length} finished episode(s): record at least two, or set normalizeReward: false`);
+  const rets = eps.map((e) => e.return);
+  const range = Math.max(...rets) - Math.min(...rets);
+  if (!(range > 0)) throw new DatasetError("rewards", `${algo} normalizes rewards by the spread of episode returns, but every finished episode returns ${rets[0]}: set normalizeReward: false`);
+  return Math.max(...eps.map((e) => e.length)) / range;
 }
 
 /** pi(s) = tanh(out) * scale + bias for Box actions; scale and bias of a Box spec. */

@@ -9,6 +9,7 @@ export { GoalMountainCarEnv, GoalPendulumEnv, GOAL_PENDULUM_DEFAULTS, sampleTran
 export { TD3BC, TD3BC_DEFAULTS, type TD3BCConfig } from "./td3bc.js";
 export { IQL, IQL_DEFAULTS, type IQLConfig } from "./iql.js";
 export { CQL, CQL_DEFAULTS, type CQLConfig } from "./cql.js";
+export { ContinuousCQL, CONTINUOUS_CQL_DEFAULTS, type ContinuousCQLConfig } from "./cql-continuous.js";
 export { normalizedScore, measureReferenceReturns, REFERENCE_POLICIES, REFERENCE_RETURNS, type ReferencePolicy, type ReferenceReturns } from "./scores.js";
 export { DecisionTransformer, DT_DEFAULTS, type DTConfig } from "./dt.js";
 export { td3FromTD3BC } from "./finetune.js";
