@@ -18,9 +18,16 @@ import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { type Agent, type ActOptions, type IterationResult } from "../algos/index.js";
 import { ConfigError, actionSpec, namedMeans, obsRow, resolveConfig, type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import { writeCheckpoint, readCheckpoint, CheckpointError, type MLP, type Optimizer } from "../nn/index.js";
+import { syncHostWeights } from "../nn/mlp.js";
 import { restoreNetwork, checkpointArray } from "../nn/checkpoint.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { Dataset, DatasetError, type TransitionBatch } from "./dataset.js";
+
+/** What minibatches are drawn from: a {@link Dataset}, or a dataset with online transitions added. */
+export interface TransitionSource {
+  readonly size: number;
+  sample(batch: number, rng: Rng): TransitionBatch;
+}
 
 /** Config fields every offline learner has. */
 export interface OfflineConfig {
@@ -83,6 +90,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     dataset.checkSpaces(os, this.env.singleActionSpace, `${algo}'s env`);
     this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
     this.obsDim = dataset.obsDim;
+    this.source = dataset;
     this.rng = this.config.seed === undefined ? Rng.fromEntropy() : new Rng(this.config.seed);
     this.obsMean = new Float32Array(this.obsDim);
     this.obsInvStd = new Float32Array(this.obsDim).fill(1);
@@ -106,9 +114,17 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     return x;
   }
 
+  /** Where minibatches come from: the dataset, or (fine-tuning online) the dataset plus new transitions. */
+  private source: TransitionSource;
+
+  /** Draws minibatches from `source` from now on (offline-to-online fine-tuning: see finetune.ts). */
+  useTransitions(source: TransitionSource): void {
+    this.source = source;
+  }
+
   /** A minibatch with normalized observations. */
   protected sampleBatch(): TransitionBatch {
-    const b = this.dataset.sample(this.config.batchSize, this.rng);
+    const b = this.source.sample(this.config.batchSize, this.rng);
     this.normalizeRows(b.obs);
     this.normalizeRows(b.nextObs);
     if (this.rewardScale !== 1) for (let i = 0; i < b.rewards.length; i++) b.rewards[i] *= this.rewardScale;
@@ -121,14 +137,48 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   protected abstract update(): Tensor;
   protected abstract readonly statNames: readonly string[];
 
+  /**
+   * One gradient update on a minibatch from the current source, counted in `numTimesteps`; returns
+   * its stats tensor (entries named by {@link statNames}) unread: the caller reads and disposes it.
+   */
+  gradientStep(): Tensor {
+    const t = this.update();
+    this.numTimesteps++;
+    return t;
+  }
+
+  /** Names of the entries of {@link gradientStep}'s stats. */
+  get statLabels(): readonly string[] {
+    return this.statNames;
+  }
+
   /** `updatesPerIteration` updates; no env steps and no episodes. */
   async learnIteration(): Promise<IterationResult> {
     const stats: Tensor[] = [];
-    for (let i = 0; i < this.config.updatesPerIteration; i++) {
-      stats.push(this.update());
-      this.numTimesteps++;
-    }
-    return { steps: this.config.updatesPerIteration, episodes: [], losses: await namedMeans(stats, this.statNames) };
+    for (let i = 0; i < this.config.updatesPerIteration; i++) stats.push(this.gradientStep());
+    const losses = await namedMeans(stats, this.statNames);
+    await this.syncActing();
+    return { steps: this.config.updatesPerIteration, episodes: [], losses };
+  }
+
+  /**
+   * The networks acting reads. Acting runs on their host copies (MLP.forwardHost), so it is
+   * synchronous on every backend; {@link syncActing} refreshes the copies with one awaited read
+   * after each iteration and after a checkpoint is restored.
+   */
+  protected abstract actingNets(): MLP[];
+
+  /** Tensors beyond the acting networks' weights that acting reads (e.g. a free log std). */
+  protected actingExtra(): Tensor[] {
+    return [];
+  }
+
+  /** Receives the host values of {@link actingExtra}, in order. */
+  protected setActingExtra(_values: Float32Array[]): void {}
+
+  /** Refreshes the host copies acting uses (one awaited read). */
+  async syncActing(): Promise<void> {
+    this.setActingExtra(await syncHostWeights(this.actingNets(), this.actingExtra()));
   }
 
   /** Actions for k normalized observation rows (env layout). */
@@ -178,6 +228,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     this.numTimesteps = ck.meta.numTimesteps as number;
     this.rng.state = ck.meta.rng as Rng["state"];
     this.restoreExtra((name, length) => checkpointArray<Float32Array>(dir, ck, name, length));
+    await this.syncActing();
   }
 
   /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
@@ -230,11 +281,17 @@ export function actionIndices(actions: Float32Array, spec: Extract<ActionSpec, {
   return Int32Array.from(actions, (a) => a - spec.start);
 }
 
-/** Greedy discrete actions from a [k, n] value tensor (argmax, or argmin when `minimize`), in env layout. */
-export function argmaxActions(values: Tensor, spec: Extract<ActionSpec, { kind: "discrete" }>, minimize = false): Int32Array {
-  const idx = tf.tidy(() => (minimize ? tf.argMin(values, 1) : tf.argMax(values, 1)));
-  const a = Int32Array.from(idx.dataSync() as Int32Array, (i) => i + spec.start);
-  idx.dispose();
+/** Greedy discrete actions from k rows of n values (argmax, or argmin when `minimize`), in env layout. */
+export function argmaxActions(values: Float32Array, k: number, spec: Extract<ActionSpec, { kind: "discrete" }>, minimize = false): Int32Array {
+  const n = spec.n;
+  const a = new Int32Array(k);
+  for (let i = 0; i < k; i++) {
+    let best = 0;
+    for (let j = 1; j < n; j++) {
+      const v = values[i * n + j];
+      if (minimize ? v < values[i * n + best] : v > values[i * n + best]) best = j;
+    }
+    a[i] = best + spec.start;
+  }
   return a;
 }
-

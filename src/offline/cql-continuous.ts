@@ -286,15 +286,24 @@ export class ContinuousCQL extends OfflineAgent<ContinuousCQLConfig> {
   }
 
   protected policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array {
-    const noise = deterministic ? undefined : this.draws(k, false);
-    const t = tf.tidy(() => {
-      const { mean, logStd } = this.meanLogStd(this.actor.apply(tf.tensor2d(x, [k, this.obsDim])));
-      return this.toEnv(noise ? TanhGaussian.rsample(mean, logStd, noise).action : tf.tanh(mean));
-    });
-    noise?.dispose();
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
+    const A = this.A;
+    const o = this.actor.forwardHost(x, k);
+    const a = new Float32Array(k * A);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < A; j++) {
+        let u = o[i * 2 * A + j];
+        if (!deterministic) {
+          const logStd = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, o[i * 2 * A + A + j] + LOG_STD_OFFSET));
+          u += Math.exp(logStd) * this.rng.normal(0, 1);
+        }
+        a[i * A + j] = Math.tanh(u) * this.scale[j] + this.bias[j];
+      }
+    }
     return a;
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.actor];
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {

@@ -220,6 +220,10 @@ export class DecisionTransformer extends OfflineAgent<DTConfig> {
     return new ReturnConditioned(env, this, targetReturn);
   }
 
+  protected actingNets(): MLP[] {
+    return [];
+  }
+
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {
     return { networks: {}, optimizers: { opt: this.opt } };
   }

@@ -86,6 +86,8 @@ export class IQL extends OfflineAgent<IQLConfig> {
   readonly actor: MLP;
   /** The Gaussian actor's log std, one per action dimension (state-independent, as CORL's). */
   readonly logStd: Variable;
+  /** Host copy of the clipped log std (refreshed with the actor's weights). */
+  private hostLogStd: Float32Array;
   readonly vOpt: Adam;
   readonly qOpt: Adam;
   readonly actorOpt: Adam;
@@ -110,6 +112,7 @@ export class IQL extends OfflineAgent<IQLConfig> {
     this.q2Target.copyFrom(this.q2);
     this.actor = new MLP(D, this.A, { ...opts, name: "actor" });
     this.logStd = tf.variable(tf.zeros([this.A]), true);
+    this.hostLogStd = new Float32Array(this.A);
     this.vOpt = new Adam(this.v.variables, { lr: c.learningRate });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
     this.actorOpt = new Adam(c.policy === "gaussian" ? [...this.actor.variables, this.logStd] : this.actor.variables, { lr: c.learningRate });
@@ -172,18 +175,28 @@ export class IQL extends OfflineAgent<IQLConfig> {
   protected policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array {
     const A = this.A;
     const spec = this.spec as Extract<ActionSpec, { kind: "box" }>;
-    const out = tf.tidy(() => tf.concat([tf.reshape(this.actor.apply(tf.tensor2d(x, [k, this.obsDim])), [-1]), tf.clipByValue(this.logStd, LOG_STD_MIN, LOG_STD_MAX)]));
-    const o = out.dataSync() as Float32Array;
-    out.dispose();
+    const o = this.actor.forwardHost(x, k);
     const a = new Float32Array(k * A);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < A; j++) {
         let v = Math.tanh(o[i * A + j]) * this.scale[j] + this.bias[j];
-        if (!deterministic && this.config.policy === "gaussian") v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(o[k * A + j]) * this.rng.normal(0, 1)));
+        if (!deterministic && this.config.policy === "gaussian") v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(this.hostLogStd[j]) * this.rng.normal(0, 1)));
         a[i * A + j] = v;
       }
     }
     return a;
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.actor];
+  }
+
+  protected override actingExtra(): Tensor[] {
+    return [this.logStd];
+  }
+
+  protected override setActingExtra([logStd]: Float32Array[]): void {
+    this.hostLogStd = logStd.map((v) => Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, v)));
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {
@@ -198,7 +211,9 @@ export class IQL extends OfflineAgent<IQLConfig> {
   }
 
   protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {
-    this.logStd.assign(tf.tensor1d(read("logStd", this.A)));
+    const v = read("logStd", this.A);
+    this.logStd.assign(tf.tensor1d(v));
+    this.hostLogStd = v.map((x) => Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, x)));
   }
 
   override dispose(): void {
