@@ -46,7 +46,7 @@ try {
     const ck = path.join(dir, learner.replace(/\W/g, "_"));
     await agent.save(ck);
     const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<typeof agent> };
-    const loaded = await Cls.load(ck, agent.env);
+    const loaded = c.load ? await c.load(ck, agent) : await Cls.load(ck, agent.env);
     const ev2 = await evaluate(loaded, make(agent.env.spec!.id as "CartPole-v1"), { episodes: 2, seed: 3 });
     (out.learners as Record<string, unknown>)[learner] = { records, evalReturns: ev.returns, loadedEvalReturns: ev2.returns, numTensorsLeft: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000 };
     agent.dispose();
