@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { transformerLastHost } from "../../src/offline/transformer-host.js";
+import { CausalTransformer, tf } from "../../src/index.js";
 import { Dataset, DecisionTransformer, IQL, TD3BC, backend, evaluate, finetuneOnline, make, recordDataset, td3FromTD3BC, train, type VectorEnv } from "../../src/index.js";
 
 before(async () => {
@@ -73,8 +75,10 @@ test("offline-to-online: IQL pretrained offline improves when it continues onlin
   const hist = await train(tuned, { steps: 3000 });
   assert.equal(tuned.numTimesteps, 3000);
   assert.equal(tuned.transitions.size, ds.size + 3000);
-  assert.equal(iql.numTimesteps, 1000 + 3000); // one update per env step
-  assert.equal(hist.reduce((n, r) => n + r.episodes, 0), 15); // 200-step episodes
+  const episodes = hist.reduce((n, r) => n + r.episodes, 0);
+  assert.equal(episodes, 15); // 200-step episodes
+  // One update per vector step, the autoreset step after each finished episode (but the last) included.
+  assert.equal(iql.numTimesteps, 1000 + 3000 + episodes - 1);
   assert.ok(hist.every((r) => Number.isFinite(r.qLoss!)));
   const online = (await evaluate(tuned, make("Pendulum-v1"), { episodes: 20, seed: 11 })).meanReturn;
   // Measured (20 evaluation episodes, seed 11): seed 1 offline -1248 -> online -171; seed 2 -1067 -> -166.
@@ -82,4 +86,18 @@ test("offline-to-online: IQL pretrained offline improves when it continues onlin
   assert.ok(online > offline + 300, `offline ${offline} -> online ${online}`);
   assert.throws(() => finetuneOnline(iql, make("CartPole-v1")), /holds 3 numbers per row/);
   assert.throws(() => finetuneOnline(new IQL(ds, make("Pendulum-v1"), { netArch: [8] }), make("Pendulum-v1"), { exploration: -1 }), /exploration = -1 is invalid/);
+});
+
+test("Decision Transformer acts on a host copy of its transformer: the JavaScript forward matches tfjs's", async () => {
+  // The second implementation is tfjs's CausalTransformer.apply (autodiff ops), the first transformer-host.ts.
+  const shape = { inputDim: 5, outputDim: 3, dModel: 16, nHeads: 2, nLayers: 2 };
+  const model = new CausalTransformer({ ...shape, maxLength: 6, rng: 4 });
+  const T = 6;
+  const seq = Float32Array.from({ length: T * 5 }, (_, i) => Math.sin(i * 1.3));
+  const ref = tf.tidy(() => tf.slice(tf.reshape(model.apply(tf.tensor3d(seq, [1, T, 5])), [T, 3]), [T - 1, 0], [1, 3]));
+  const want = (await ref.data()) as Float32Array;
+  ref.dispose();
+  const got = transformerLastHost(await model.getWeights(), shape, seq, T);
+  for (let j = 0; j < 3; j++) assert.ok(Math.abs(got[j] - want[j]) < 1e-4, `output ${j}: host ${got[j]} vs tfjs ${want[j]}`);
+  model.dispose();
 });
