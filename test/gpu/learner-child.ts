@@ -33,6 +33,7 @@ try {
   for (const [learner, c] of Object.entries(GPU_LEARNERS)) {
     if (only.length && !only.includes(learner)) continue;
     const t0 = performance.now();
+    const tensorsBefore = tf.memory().numTensors;
     const agent = c.make(SEED);
     const hist = await train(agent, { steps: c.steps });
     const records = hist.map((r) => {
@@ -48,9 +49,11 @@ try {
     const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<typeof agent> };
     const loaded = c.load ? await c.load(ck, agent) : await Cls.load(ck, agent.env);
     const ev2 = await evaluate(loaded, make(agent.env.spec!.id as "CartPole-v1"), { episodes: 2, seed: 3 });
-    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns: ev.returns, loadedEvalReturns: ev2.returns, numTensorsLeft: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000 };
+    const numTensors = tf.memory().numTensors - tensorsBefore;
     agent.dispose();
     loaded.dispose();
+    const tensorsLeft = tf.memory().numTensors - tensorsBefore;
+    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns: ev.returns, loadedEvalReturns: ev2.returns, numTensors, tensorsLeft, seconds: (performance.now() - t0) / 1000 };
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

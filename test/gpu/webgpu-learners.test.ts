@@ -28,7 +28,10 @@ interface ChildLearner {
   records: Record<string, number>[];
   evalReturns: number[];
   loadedEvalReturns: number[];
-  numTensorsLeft: number;
+  /** Tensors held by the trained agent and the one loaded from its checkpoint. */
+  numTensors: number;
+  /** Tensors left once both are disposed (0: nothing leaked, not even a variable's initial value). */
+  tensorsLeft: number;
   seconds: number;
 }
 interface ChildResult {
@@ -78,7 +81,7 @@ describe("every learner trains through train() on the webgpu backend and matches
   });
 
   for (const name of Object.keys(GPU_LEARNERS)) {
-    test(`${name}: losses and statistics of every record agree within ${REL_TOL} relative; evaluation, checkpoint round trip and tensor count as on wasm`, () => {
+    test(`${name}: losses and statistics of every record agree within ${REL_TOL} relative; evaluation, checkpoint round trip and tensors as on wasm, none left after dispose`, () => {
       const g = gpu.learners[name];
       const c = cpu.learners[name];
       assert.ok(g && c, `${name} ran on both backends`);
@@ -102,7 +105,9 @@ describe("every learner trains through train() on the webgpu backend and matches
       assert.ok(lossKeys.length >= 1, `${name} reports a loss: ${Object.keys(c.records[0])}`);
       g.evalReturns.forEach((r, i) => assert.ok(close(r, c.evalReturns[i]), `eval return ${i}: ${r} vs ${c.evalReturns[i]}`));
       assert.deepEqual(g.loadedEvalReturns, g.evalReturns, "a checkpoint saved and loaded on webgpu acts as the agent did");
-      assert.equal(g.numTensorsLeft, c.numTensorsLeft, "no extra tensors left on webgpu");
+      assert.equal(g.numTensors, c.numTensors, "the same tensors on webgpu as on wasm");
+      assert.equal(c.tensorsLeft, 0, "dispose() releases every tensor the agents made (wasm)");
+      assert.equal(g.tensorsLeft, 0, "dispose() releases every tensor the agents made (webgpu)");
       console.log(`  ${name}: ${compared} values in ${g.records.length} records, worst relative difference ${worst.toExponential(1)}; webgpu ${g.seconds.toFixed(1)} s, wasm ${c.seconds.toFixed(1)} s`);
     });
   }
