@@ -145,9 +145,9 @@ export class ContinuousCQL extends OfflineAgent<ContinuousCQLConfig> {
     this.q2Target = new MLP(D + this.A, 1, { ...opts, name: "cql_q2_target" });
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
-    this.logAlpha = tf.variable(tf.scalar(Math.log(c.initialAlpha)), true);
+    this.logAlpha = tf.tidy(() => tf.variable(tf.scalar(Math.log(c.initialAlpha)), true));
     // CORL's log_alpha_prime starts at 1.0.
-    this.logAlphaPrime = tf.variable(tf.scalar(1), true);
+    this.logAlphaPrime = tf.tidy(() => tf.variable(tf.scalar(1), true));
     this.actorOpt = new Adam(this.actor.variables, { lr: c.policyLr });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.qLr });
     this.alphaOpt = new Adam([this.logAlpha], { lr: c.policyLr });
@@ -322,8 +322,10 @@ export class ContinuousCQL extends OfflineAgent<ContinuousCQLConfig> {
 
   protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {
     const v = read("logAlphas", 2);
-    this.logAlpha.assign(tf.scalar(v[0]));
-    this.logAlphaPrime.assign(tf.scalar(v[1]));
+    tf.tidy(() => {
+      this.logAlpha.assign(tf.scalar(v[0]));
+      this.logAlphaPrime.assign(tf.scalar(v[1]));
+    });
   }
 
   override dispose(): void {

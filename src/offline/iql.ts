@@ -111,7 +111,7 @@ export class IQL extends OfflineAgent<IQLConfig> {
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
     this.actor = new MLP(D, this.A, { ...opts, name: "actor" });
-    this.logStd = tf.variable(tf.zeros([this.A]), true);
+    this.logStd = tf.tidy(() => tf.variable(tf.zeros([this.A]), true));
     this.hostLogStd = new Float32Array(this.A);
     this.vOpt = new Adam(this.v.variables, { lr: c.learningRate });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
@@ -212,7 +212,7 @@ export class IQL extends OfflineAgent<IQLConfig> {
 
   protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {
     const v = read("logStd", this.A);
-    this.logStd.assign(tf.tensor1d(v));
+    tf.tidy(() => this.logStd.assign(tf.tensor1d(v)));
     this.hostLogStd = v.map((x) => Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, x)));
   }
 
