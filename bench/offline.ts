@@ -21,7 +21,7 @@ import type { VectorEnv } from "../src/core/vector.js";
 import { backend } from "../src/nn/backend.js";
 import { DQN, SAC, TD3, type Agent } from "../src/algos/index.js";
 import { train } from "../src/train/train.js";
-import { BC, CQL, Dataset, FQI, IQL, TD3BC, loadHDF5, loadParquet, recordDataset, saveHDF5, saveParquet } from "../src/offline/index.js";
+import { BC, CQL, ContinuousCQL, Dataset, FQI, IQL, TD3BC, loadHDF5, loadParquet, recordDataset, saveHDF5, saveParquet } from "../src/offline/index.js";
 
 /**
  * Updates per second after a warm-up (tfjs kernels, first allocations; for online agents also
@@ -47,6 +47,8 @@ export async function benchOffline(): Promise<void> {
   rows.push(["TD3+BC", await updatesPerSecond(new TD3BC(pend, "Pendulum-v1", { ...net, seed: 1 }), N), "TD3", td3]);
   const sac = await updatesPerSecond(new SAC(online("Pendulum-v1"), { ...net, learningStarts: 256, seed: 1 }), N, 256);
   rows.push(["IQL", await updatesPerSecond(new IQL(pend, "Pendulum-v1", { ...net, seed: 1 }), N), "SAC", sac]);
+  // CORL's 10 sampled actions per state and source: 31x the critic rows of SAC's update.
+  rows.push(["CQL (continuous)", await updatesPerSecond(new ContinuousCQL(pend, "Pendulum-v1", { ...net, seed: 1 }), N), "SAC", sac]);
   rows.push(["BC (Gaussian)", await updatesPerSecond(new BC(pend, "Pendulum-v1", { ...net, policy: "gaussian", seed: 1 }), N), "SAC", sac]);
   const dqn = await updatesPerSecond(new DQN(online("CartPole-v1"), { ...net, learningStarts: 256, trainFreq: 1, gradientSteps: 1, seed: 1 }), N, 256);
   rows.push(["CQL (discrete)", await updatesPerSecond(new CQL(cart, "CartPole-v1", { ...net, seed: 1 }), N), "DQN", dqn]);

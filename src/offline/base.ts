@@ -18,9 +18,16 @@ import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { type Agent, type ActOptions, type IterationResult } from "../algos/index.js";
 import { ConfigError, actionSpec, namedMeans, obsRow, resolveConfig, type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import { writeCheckpoint, readCheckpoint, CheckpointError, type MLP, type Optimizer } from "../nn/index.js";
+import { syncHostWeights } from "../nn/mlp.js";
 import { restoreNetwork, checkpointArray } from "../nn/checkpoint.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { Dataset, DatasetError, type TransitionBatch } from "./dataset.js";
+
+/** What minibatches are drawn from: a {@link Dataset}, or a dataset with online transitions added. */
+export interface TransitionSource {
+  readonly size: number;
+  sample(batch: number, rng: Rng): TransitionBatch;
+}
 
 /** Config fields every offline learner has. */
 export interface OfflineConfig {
@@ -61,6 +68,8 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   /** Observation mean and 1 / std (identity when normalization is off). */
   protected readonly obsMean: Float32Array;
   protected readonly obsInvStd: Float32Array;
+  /** Factor applied to the dataset's rewards in every minibatch (1 unless a learner normalizes rewards). */
+  protected rewardScale = 1;
 
   protected constructor(
     readonly algo: string,
@@ -81,6 +90,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     dataset.checkSpaces(os, this.env.singleActionSpace, `${algo}'s env`);
     this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
     this.obsDim = dataset.obsDim;
+    this.source = dataset;
     this.rng = this.config.seed === undefined ? Rng.fromEntropy() : new Rng(this.config.seed);
     this.obsMean = new Float32Array(this.obsDim);
     this.obsInvStd = new Float32Array(this.obsDim).fill(1);
@@ -104,11 +114,20 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     return x;
   }
 
+  /** Where minibatches come from: the dataset, or (fine-tuning online) the dataset plus new transitions. */
+  private source: TransitionSource;
+
+  /** Draws minibatches from `source` from now on (offline-to-online fine-tuning: see finetune.ts). */
+  useTransitions(source: TransitionSource): void {
+    this.source = source;
+  }
+
   /** A minibatch with normalized observations. */
   protected sampleBatch(): TransitionBatch {
-    const b = this.dataset.sample(this.config.batchSize, this.rng);
+    const b = this.source.sample(this.config.batchSize, this.rng);
     this.normalizeRows(b.obs);
     this.normalizeRows(b.nextObs);
+    if (this.rewardScale !== 1) for (let i = 0; i < b.rewards.length; i++) b.rewards[i] *= this.rewardScale;
     return b;
   }
 
@@ -118,14 +137,48 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   protected abstract update(): Tensor;
   protected abstract readonly statNames: readonly string[];
 
+  /**
+   * One gradient update on a minibatch from the current source, counted in `numTimesteps`; returns
+   * its stats tensor (entries named by {@link statNames}) unread: the caller reads and disposes it.
+   */
+  gradientStep(): Tensor {
+    const t = this.update();
+    this.numTimesteps++;
+    return t;
+  }
+
+  /** Names of the entries of {@link gradientStep}'s stats. */
+  get statLabels(): readonly string[] {
+    return this.statNames;
+  }
+
   /** `updatesPerIteration` updates; no env steps and no episodes. */
   async learnIteration(): Promise<IterationResult> {
     const stats: Tensor[] = [];
-    for (let i = 0; i < this.config.updatesPerIteration; i++) {
-      stats.push(this.update());
-      this.numTimesteps++;
-    }
-    return { steps: this.config.updatesPerIteration, episodes: [], losses: await namedMeans(stats, this.statNames) };
+    for (let i = 0; i < this.config.updatesPerIteration; i++) stats.push(this.gradientStep());
+    const losses = await namedMeans(stats, this.statNames);
+    await this.syncActing();
+    return { steps: this.config.updatesPerIteration, episodes: [], losses };
+  }
+
+  /**
+   * The networks acting reads. Acting runs on their host copies (MLP.forwardHost), so it is
+   * synchronous on every backend; {@link syncActing} refreshes the copies with one awaited read
+   * after each iteration and after a checkpoint is restored.
+   */
+  protected abstract actingNets(): MLP[];
+
+  /** Tensors beyond the acting networks' weights that acting reads (e.g. a free log std). */
+  protected actingExtra(): Tensor[] {
+    return [];
+  }
+
+  /** Receives the host values of {@link actingExtra}, in order. */
+  protected setActingExtra(_values: Float32Array[]): void {}
+
+  /** Refreshes the host copies acting uses (one awaited read). */
+  async syncActing(): Promise<void> {
+    this.setActingExtra(await syncHostWeights(this.actingNets(), this.actingExtra()));
   }
 
   /** Actions for k normalized observation rows (env layout). */
@@ -175,6 +228,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     this.numTimesteps = ck.meta.numTimesteps as number;
     this.rng.state = ck.meta.rng as Rng["state"];
     this.restoreExtra((name, length) => checkpointArray<Float32Array>(dir, ck, name, length));
+    await this.syncActing();
   }
 
   /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
@@ -199,6 +253,21 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   }
 }
 
+/**
+ * The reward factor of IQL's locomotion runs (Kostrikov et al. 2022, Appendix B; CORL's
+ * modify_reward): rewards / (max return - min return) * episode length, so the finished episodes'
+ * returns span one episode length (1000 on D4RL locomotion). The length is the longest finished
+ * episode of the dataset.
+ */
+export function returnRangeScale(dataset: Dataset, algo: string): number {
+  const eps = dataset.episodes().filter((e) => e.finished);
+  if (eps.length < 2) throw new DatasetError("rewards", `${algo} normalizes rewards by the spread of episode returns, but the dataset has ${eps.length} finished episode(s): record at least two, or set normalizeReward: false`);
+  const rets = eps.map((e) => e.return);
+  const range = Math.max(...rets) - Math.min(...rets);
+  if (!(range > 0)) throw new DatasetError("rewards", `${algo} normalizes rewards by the spread of episode returns, but every finished episode returns ${rets[0]}: set normalizeReward: false`);
+  return Math.max(...eps.map((e) => e.length)) / range;
+}
+
 /** pi(s) = tanh(out) * scale + bias for Box actions; scale and bias of a Box spec. */
 export function boxScale(spec: Extract<ActionSpec, { kind: "box" }>): { scale: Float32Array; bias: Float32Array } {
   return {
@@ -212,11 +281,17 @@ export function actionIndices(actions: Float32Array, spec: Extract<ActionSpec, {
   return Int32Array.from(actions, (a) => a - spec.start);
 }
 
-/** Greedy discrete actions from a [k, n] value tensor (argmax, or argmin when `minimize`), in env layout. */
-export function argmaxActions(values: Tensor, spec: Extract<ActionSpec, { kind: "discrete" }>, minimize = false): Int32Array {
-  const idx = tf.tidy(() => (minimize ? tf.argMin(values, 1) : tf.argMax(values, 1)));
-  const a = Int32Array.from(idx.dataSync() as Int32Array, (i) => i + spec.start);
-  idx.dispose();
+/** Greedy discrete actions from k rows of n values (argmax, or argmin when `minimize`), in env layout. */
+export function argmaxActions(values: Float32Array, k: number, spec: Extract<ActionSpec, { kind: "discrete" }>, minimize = false): Int32Array {
+  const n = spec.n;
+  const a = new Int32Array(k);
+  for (let i = 0; i < k; i++) {
+    let best = 0;
+    for (let j = 1; j < n; j++) {
+      const v = values[i * n + j];
+      if (minimize ? v < values[i * n + best] : v > values[i * n + best]) best = j;
+    }
+    a[i] = best + spec.start;
+  }
   return a;
 }
-

@@ -101,40 +101,42 @@ export class BC extends OfflineAgent<BCConfig> {
 
   protected policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
     const spec = this.spec as ActionSpec;
-    const out = tf.tidy(() => this.net.apply(tf.tensor2d(x, [k, this.obsDim])));
-    try {
-      if (spec.kind === "discrete") {
-        if (deterministic) return argmaxActions(out, spec);
-        const probs = tf.tidy(() => tf.softmax(out));
-        const p = probs.dataSync();
-        probs.dispose();
-        const a = new Int32Array(k);
-        for (let i = 0; i < k; i++) {
-          let u = this.rng.uniform(0, 1);
-          let j = 0;
-          while (j < spec.n - 1 && u >= p[i * spec.n + j]) u -= p[i * spec.n + j++];
-          a[i] = j + spec.start;
-        }
-        return a;
-      }
-      const A = spec.dim;
-      const o = out.dataSync() as Float32Array;
-      const a = new Float32Array(k * A);
+    const o = this.net.forwardHost(x, k);
+    if (spec.kind === "discrete") {
+      if (deterministic) return argmaxActions(o, k, spec);
+      const n = spec.n;
+      const a = new Int32Array(k);
       for (let i = 0; i < k; i++) {
-        for (let j = 0; j < A; j++) {
-          const stride = this.config.policy === "gaussian" ? 2 * A : A;
-          let v = Math.tanh(o[i * stride + j]) * this.scale[j] + this.bias[j];
-          if (!deterministic && this.config.policy === "gaussian") {
-            const ls = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, o[i * stride + A + j]));
-            v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(ls) * this.rng.normal(0, 1)));
-          }
-          a[i * A + j] = v;
-        }
+        // Softmax sampling of row i's logits.
+        let mx = -Infinity;
+        for (let j = 0; j < n; j++) mx = Math.max(mx, o[i * n + j]);
+        let z = 0;
+        for (let j = 0; j < n; j++) z += Math.exp(o[i * n + j] - mx);
+        let u = this.rng.uniform(0, 1) * z;
+        let j = 0;
+        while (j < n - 1 && u >= Math.exp(o[i * n + j] - mx)) u -= Math.exp(o[i * n + j++] - mx);
+        a[i] = j + spec.start;
       }
       return a;
-    } finally {
-      out.dispose();
     }
+    const A = spec.dim;
+    const stride = this.config.policy === "gaussian" ? 2 * A : A;
+    const a = new Float32Array(k * A);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < A; j++) {
+        let v = Math.tanh(o[i * stride + j]) * this.scale[j] + this.bias[j];
+        if (!deterministic && this.config.policy === "gaussian") {
+          const ls = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, o[i * stride + A + j]));
+          v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(ls) * this.rng.normal(0, 1)));
+        }
+        a[i * A + j] = v;
+      }
+    }
+    return a;
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.net];
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {

@@ -100,10 +100,11 @@ export class CQL extends OfflineAgent<CQLConfig> {
   }
 
   protected policyActions(x: Float32Array, k: number, _deterministic: boolean): Int32Array {
-    const v = tf.tidy(() => this.q.apply(tf.tensor2d(x, [k, this.obsDim])));
-    const a = argmaxActions(v, this.spec as Extract<ActionSpec, { kind: "discrete" }>);
-    v.dispose();
-    return a;
+    return argmaxActions(this.q.forwardHost(x, k), k, this.spec as Extract<ActionSpec, { kind: "discrete" }>);
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.q];
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {

@@ -24,6 +24,7 @@ import { Env, Wrapper, type ResetArgs, type ResetResult, type StepResult } from 
 import { Adam, CausalTransformer, type MLP, type Optimizer } from "../nn/index.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { ConfigError, type ActionSpec, type ConfigCheck } from "../algos/base.js";
+import { transformerLastHost } from "./transformer-host.js";
 import type { Dataset } from "./dataset.js";
 import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
 
@@ -192,9 +193,9 @@ export class DecisionTransformer extends OfflineAgent<DTConfig> {
     this.context.forEach((t, i) => seq.set(t, i * F));
     const spec = this.spec as ActionSpec;
     const A = spec.kind === "discrete" ? spec.n : spec.dim;
-    const out = tf.tidy(() => tf.slice(tf.reshape(this.model.apply(tf.tensor3d(seq, [1, T, F])), [T, A]), [T - 1, 0], [1, A]));
-    const o = out.dataSync() as Float32Array;
-    out.dispose();
+    if (!this.hostWeights) throw new Error("DecisionTransformer: acting reads a host copy of the weights, made after each training iteration and on load; before any training call `await dt.syncActing()` first");
+    const c2 = this.config;
+    const o = transformerLastHost(this.hostWeights, { inputDim: F, outputDim: A, dModel: c2.dModel, nHeads: c2.nHeads, nLayers: c2.nLayers }, seq, T);
     if (spec.kind === "discrete") {
       let best = 0;
       if (deterministic) for (let j = 1; j < A; j++) best = o[j] > o[best] ? j : best;
@@ -220,6 +221,17 @@ export class DecisionTransformer extends OfflineAgent<DTConfig> {
     return new ReturnConditioned(env, this, targetReturn);
   }
 
+  protected actingNets(): MLP[] {
+    return [];
+  }
+
+  /** Host copy of the transformer's weights (acting runs on it: transformer-host.ts). */
+  private hostWeights: Float32Array[] | undefined;
+
+  override async syncActing(): Promise<void> {
+    this.hostWeights = await this.model.getWeights();
+  }
+
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {
     return { networks: {}, optimizers: { opt: this.opt } };
   }
@@ -229,7 +241,9 @@ export class DecisionTransformer extends OfflineAgent<DTConfig> {
   }
 
   protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {
-    this.model.setWeights(this.model.variables.map((v, i) => read(`model/${i}`, v.size)));
+    const ws = this.model.variables.map((v, i) => read(`model/${i}`, v.size));
+    this.model.setWeights(ws);
+    this.hostWeights = ws.map((w) => Float32Array.from(w));
   }
 
   static async load(dir: string, dataset: Dataset, env: EnvLike): Promise<DecisionTransformer> {

@@ -128,10 +128,12 @@ export class FQI extends OfflineAgent<FQIConfig> {
   }
 
   protected policyActions(x: Float32Array, k: number, _deterministic: boolean): Int32Array {
-    const v = tf.tidy(() => this.value(this.q.apply(tf.tensor2d(x, [k, this.obsDim]))));
-    const a = argmaxActions(v, this.spec as Extract<ActionSpec, { kind: "discrete" }>, true);
-    v.dispose();
-    return a;
+    // The sigmoid of FQI-LOG is monotone: the argmin of the logits is the argmin of f.
+    return argmaxActions(this.q.forwardHost(x, k), k, this.spec as Extract<ActionSpec, { kind: "discrete" }>, true);
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.q];
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {

@@ -9,18 +9,20 @@
  *          100, times -log pi(a | s) ("gaussian") or ||pi(s) - a||^2 ("deterministic")
  * then Polyak target critics.
  *
- * Defaults are CORL's iql.py (Gym-MuJoCo): expectile 0.7, beta 3.0, gamma 0.99, tau 0.005,
- * lr 3e-4 (all three networks), batch 256, [256, 256] ReLU, normalize True, Gaussian actor with
- * tanh mean and log std clipped to [-5, 2]. Differences: CORL's log std is a free parameter and
- * its actor lr follows a cosine schedule; here the actor outputs its log std and the lr is fixed.
- * Box actions only.
+ * Defaults are the paper's Gym-MuJoCo settings as CORL's iql.py runs them: expectile 0.7, beta
+ * 3.0, gamma 0.99, tau 0.005, lr 3e-4 (all three networks), batch 256, [256, 256] ReLU, states
+ * normalized, rewards normalized (divided by the spread of the dataset's episode returns and
+ * multiplied by the episode length, the paper's Appendix B: beta 3 is meant for rewards on that
+ * scale), Gaussian actor with a tanh-squashed mean and a free, state-independent log std clipped to
+ * [-20, 2] (CORL's GaussianPolicy). Difference: CORL's actor lr follows a cosine schedule; here it
+ * is fixed. Box actions only.
  */
-import type { Tensor } from "../nn/tf.js";
+import type { Tensor, Variable } from "../nn/tf.js";
 import { tf } from "../nn/tf.js";
 import { Adam, MLP, mlpGrads, type Optimizer } from "../nn/index.js";
 import { type ActionSpec, type ConfigCheck } from "../algos/base.js";
 import type { Dataset } from "./dataset.js";
-import { OfflineAgent, boxScale, type EnvLike, type OfflineConfig } from "./base.js";
+import { OfflineAgent, boxScale, returnRangeScale, type EnvLike, type OfflineConfig } from "./base.js";
 
 export interface IQLConfig extends OfflineConfig {
   /** Expectile of the value regression (CORL iql_tau 0.7). */
@@ -36,6 +38,8 @@ export interface IQLConfig extends OfflineConfig {
   policy: "gaussian" | "deterministic";
   netArch: number[];
   normalizeObs: boolean;
+  /** Scale rewards so the dataset's episode returns span one episode length (the paper's locomotion setting; true). */
+  normalizeReward: boolean;
 }
 
 export const IQL_DEFAULTS: Readonly<IQLConfig> = Object.freeze({
@@ -49,6 +53,7 @@ export const IQL_DEFAULTS: Readonly<IQLConfig> = Object.freeze({
   policy: "gaussian",
   netArch: [256, 256],
   normalizeObs: true,
+  normalizeReward: true,
   updatesPerIteration: 100,
   seed: undefined,
 });
@@ -65,10 +70,11 @@ function validate(check: ConfigCheck, c: IQLConfig): void {
   check.number("updatesPerIteration", { min: 1, integer: true });
   check.layers("netArch");
   check.oneOf("normalizeObs", [true, false]);
+  check.oneOf("normalizeReward", [true, false]);
   check.number("seed", { min: 0, integer: true, optional: true });
 }
 
-const LOG_STD_MIN = -5;
+const LOG_STD_MIN = -20;
 const LOG_STD_MAX = 2;
 
 export class IQL extends OfflineAgent<IQLConfig> {
@@ -78,6 +84,10 @@ export class IQL extends OfflineAgent<IQLConfig> {
   readonly q1Target: MLP;
   readonly q2Target: MLP;
   readonly actor: MLP;
+  /** The Gaussian actor's log std, one per action dimension (state-independent, as CORL's). */
+  readonly logStd: Variable;
+  /** Host copy of the clipped log std (refreshed with the actor's weights). */
+  private hostLogStd: Float32Array;
   readonly vOpt: Adam;
   readonly qOpt: Adam;
   readonly actorOpt: Adam;
@@ -100,16 +110,17 @@ export class IQL extends OfflineAgent<IQLConfig> {
     this.q2Target = new MLP(D + this.A, 1, { ...opts, name: "q2_target" });
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
-    this.actor = new MLP(D, c.policy === "gaussian" ? 2 * this.A : this.A, { ...opts, name: "actor" });
+    this.actor = new MLP(D, this.A, { ...opts, name: "actor" });
+    this.logStd = tf.tidy(() => tf.variable(tf.zeros([this.A]), true));
+    this.hostLogStd = new Float32Array(this.A);
     this.vOpt = new Adam(this.v.variables, { lr: c.learningRate });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: c.learningRate });
-    this.actorOpt = new Adam(this.actor.variables, { lr: c.learningRate });
+    this.actorOpt = new Adam(c.policy === "gaussian" ? [...this.actor.variables, this.logStd] : this.actor.variables, { lr: c.learningRate });
+    if (c.normalizeReward) this.rewardScale = returnRangeScale(dataset, "IQL");
   }
 
   private mean(out: Tensor): Tensor {
-    const B = out.shape[0]!;
-    const m = this.config.policy === "gaussian" ? tf.slice(out, [0, 0], [B, this.A]) : out;
-    return tf.add(tf.mul(tf.tanh(m), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+    return tf.add(tf.mul(tf.tanh(out), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
   }
 
   protected update(): Tensor {
@@ -143,14 +154,15 @@ export class IQL extends OfflineAgent<IQLConfig> {
       this.qOpt.apply(qg.grads)?.dispose();
       // Actor: advantage-weighted regression.
       const weights = tf.minimum(tf.exp(tf.mul(adv!, c.beta)), c.maxWeight);
-      const ag = mlpGrads([this.actor], [obs], (out) => {
+      const head = (out: Tensor, logStdVar?: Tensor) => {
         const mu = this.mean(out);
-        if (c.policy === "deterministic") return tf.mean(tf.mul(weights, tf.sum(tf.square(tf.sub(mu, act)), 1)));
-        const logStd = tf.clipByValue(tf.slice(out, [0, A], [B, A]), LOG_STD_MIN, LOG_STD_MAX);
+        if (!logStdVar) return tf.mean(tf.mul(weights, tf.sum(tf.square(tf.sub(mu, act)), 1)));
+        const logStd = tf.clipByValue(logStdVar, LOG_STD_MIN, LOG_STD_MAX);
         const z = tf.div(tf.sub(act, mu), tf.exp(logStd));
         const nll = tf.sum(tf.add(tf.mul(0.5, tf.square(z)), tf.add(logStd, 0.5 * Math.log(2 * Math.PI))), 1);
         return tf.mean(tf.mul(weights, nll));
-      });
+      };
+      const ag = c.policy === "gaussian" ? mlpGrads([this.actor], [obs], head, [this.logStd]) : mlpGrads([this.actor], [obs], (out) => head(out));
       this.actorOpt.apply(ag.grads)?.dispose();
       this.q1Target.softUpdate(this.q1, c.tau);
       this.q2Target.softUpdate(this.q2, c.tau);
@@ -163,22 +175,28 @@ export class IQL extends OfflineAgent<IQLConfig> {
   protected policyActions(x: Float32Array, k: number, deterministic: boolean): Float32Array {
     const A = this.A;
     const spec = this.spec as Extract<ActionSpec, { kind: "box" }>;
-    const out = tf.tidy(() => this.actor.apply(tf.tensor2d(x, [k, this.obsDim])));
-    const o = out.dataSync() as Float32Array;
-    out.dispose();
-    const stride = this.config.policy === "gaussian" ? 2 * A : A;
+    const o = this.actor.forwardHost(x, k);
     const a = new Float32Array(k * A);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < A; j++) {
-        let v = Math.tanh(o[i * stride + j]) * this.scale[j] + this.bias[j];
-        if (!deterministic && this.config.policy === "gaussian") {
-          const ls = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, o[i * stride + A + j]));
-          v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(ls) * this.rng.normal(0, 1)));
-        }
+        let v = Math.tanh(o[i * A + j]) * this.scale[j] + this.bias[j];
+        if (!deterministic && this.config.policy === "gaussian") v = Math.min(spec.high[j], Math.max(spec.low[j], v + Math.exp(this.hostLogStd[j]) * this.rng.normal(0, 1)));
         a[i * A + j] = v;
       }
     }
     return a;
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.actor];
+  }
+
+  protected override actingExtra(): Tensor[] {
+    return [this.logStd];
+  }
+
+  protected override setActingExtra([logStd]: Float32Array[]): void {
+    this.hostLogStd = logStd.map((v) => Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, v)));
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {
@@ -186,6 +204,21 @@ export class IQL extends OfflineAgent<IQLConfig> {
       networks: { v: this.v, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target, actor: this.actor },
       optimizers: { vOpt: this.vOpt, qOpt: this.qOpt, actorOpt: this.actorOpt },
     };
+  }
+
+  protected override async extraArrays(): Promise<Record<string, Float32Array>> {
+    return { logStd: Float32Array.from((await this.logStd.data()) as Float32Array) };
+  }
+
+  protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {
+    const v = read("logStd", this.A);
+    tf.tidy(() => this.logStd.assign(tf.tensor1d(v)));
+    this.hostLogStd = v.map((x) => Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, x)));
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.logStd.dispose();
   }
 
   static async load(dir: string, dataset: Dataset, env: EnvLike): Promise<IQL> {

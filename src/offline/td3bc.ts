@@ -167,10 +167,13 @@ export class TD3BC extends OfflineAgent<TD3BCConfig> {
   }
 
   protected policyActions(x: Float32Array, k: number, _deterministic: boolean): Float32Array {
-    const t = tf.tidy(() => this.policy(this.actor.apply(tf.tensor2d(x, [k, this.obsDim]))));
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
-    return a;
+    const o = this.actor.forwardHost(x, k);
+    const A = this.A;
+    return o.map((v, i) => Math.tanh(v) * this.scale[i % A] + this.bias[i % A]);
+  }
+
+  protected actingNets(): MLP[] {
+    return [this.actor];
   }
 
   protected parts(): { networks: Record<string, MLP>; optimizers: Record<string, Optimizer> } {

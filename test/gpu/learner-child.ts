@@ -47,7 +47,7 @@ try {
     const ck = path.join(dir, learner.replace(/\W/g, "_"));
     await agent.save(ck);
     const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<typeof agent> };
-    const loaded = await Cls.load(ck, agent.env);
+    const loaded = c.load ? await c.load(ck, agent) : await Cls.load(ck, agent.env);
     const ev2 = await evaluate(loaded, make(agent.env.spec!.id as "CartPole-v1"), { episodes: 2, seed: 3 });
     const numTensors = tf.memory().numTensors - tensorsBefore;
     agent.dispose();

@@ -1,6 +1,6 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { DatasetError, FQI, backend, evaluate, make, recordDataset, sampleTransitions, tf, train } from "../../src/index.js";
+import { Box, Dataset, DatasetError, Discrete, Env, FQI, backend, evaluate, make, recordDataset, sampleTransitions, tf, train, type ResetResult, type StepResult } from "../../src/index.js";
 
 before(async () => {
   await backend("wasm");
@@ -54,4 +54,84 @@ test("FQI's targets: the log loss regresses sigmoid outputs on (1 - gamma) c + g
   const goal = recordDataset(make("GoalPendulum-v0"), "random", { steps: 10 });
   const scaled = Object.assign(Object.create(Object.getPrototypeOf(goal)), goal, { rewards: goal.rewards.map((r) => r * 2) });
   assert.throws(() => new FQI(scaled, "GoalPendulum-v0", { loss: "log" }), /FQI-LOG needs costs \(-reward\) in \[0, 1\]/);
+});
+
+/**
+ * A deterministic chain 0 .. L-1 in the cost setting of Ayoub et al. 2024: action 1 moves right, 0 moves
+ * left (state 0 stays), every step costs 1 (reward -1) except the one that enters the goal L-1, which
+ * costs 0 and ends the episode. One-hot observations.
+ */
+class ChainEnv extends Env<Float32Array, number> {
+  readonly observationSpace: Box;
+  readonly actionSpace = new Discrete(2);
+  s = 0;
+  constructor(readonly L: number) {
+    super();
+    this.observationSpace = new Box(0, 1, [L]);
+  }
+  obs(): Float32Array {
+    const o = new Float32Array(this.L);
+    o[this.s] = 1;
+    return o;
+  }
+  reset(): ResetResult<Float32Array> {
+    this.s = 0;
+    return { obs: this.obs(), info: {} };
+  }
+  step(a: number): StepResult<Float32Array> {
+    this.s = a === 1 ? this.s + 1 : Math.max(0, this.s - 1);
+    const done = this.s === this.L - 1;
+    return { obs: this.obs(), reward: done ? 0 : -1, terminated: done, truncated: false, info: {} };
+  }
+}
+
+test("FQI-LOG and FQI converge to the exact normalized cost-to-go (1 - gamma) q* of a chain (costs = -rewards, sigmoid outputs, targets in [0, 1])", async () => {
+  // Exact derivation: from state s at distance d = L-1-s from the goal, moving right costs d - 1 more unit
+  // costs before the free goal step, so q*(s, right) = sum_{t<d-1} gamma^t and (1 - gamma) q* = 1 - gamma^(d-1);
+  // moving left costs 1 and lands at distance d' = d + 1 (state 0 stays: d' = d), whose normalized value is
+  // 1 - gamma^(d'-1), so (1 - gamma) q*(s, left) = (1 - gamma) + gamma (1 - gamma^(d'-1)) = 1 - gamma^d'.
+  const L = 6;
+  const gamma = 0.8;
+  const env = new ChainEnv(L);
+  // Every (state, action) pair of the non-goal states, 20 copies each.
+  const rows: { s: number; a: number }[] = [];
+  for (let k = 0; k < 20; k++) for (let s = 0; s < L - 1; s++) for (const a of [0, 1]) rows.push({ s, a });
+  const n = rows.length;
+  const arrays = { observations: new Float32Array(n * L), nextObservations: new Float32Array(n * L), actions: new Float32Array(n), rewards: new Float32Array(n), terminals: new Uint8Array(n), timeouts: new Uint8Array(n) };
+  rows.forEach(({ s, a }, i) => {
+    env.s = s;
+    arrays.observations[i * L + s] = 1;
+    const r = env.step(a);
+    arrays.nextObservations.set(r.obs, i * L);
+    arrays.actions[i] = a;
+    arrays.rewards[i] = r.reward;
+    arrays.terminals[i] = r.terminated ? 1 : 0;
+    arrays.timeouts[i] = r.terminated ? 0 : 1;
+  });
+  const ds = new Dataset(arrays, { obsDim: L, actDim: 1 });
+  const exact = (s: number, a: number) => {
+    const d = L - 1 - s;
+    if (a === 1) return 1 - gamma ** (d - 1);
+    return 1 - gamma ** (s === 0 ? d : d + 1);
+  };
+  const probe = new Float32Array((L - 1) * L);
+  for (let s = 0; s < L - 1; s++) probe[s * L + s] = 1;
+  for (const loss of ["log", "squared"] as const) {
+    // 30 FQI iterations of 100 Adam steps: the chain needs L iterations to propagate the goal's cost.
+    const agent = new FQI(ds, env, { loss, gamma, netArch: [32], batchSize: 64, learningRate: 1e-2, iterationUpdates: 100, normalizeObs: false, seed: 1 });
+    await train(agent, { steps: 3000 });
+    const out = tf.tidy(() => {
+      const o = agent.q.apply(tf.tensor2d(probe, [L - 1, L]));
+      return loss === "log" ? tf.sigmoid(o) : o;
+    });
+    const f = (await out.data()) as Float32Array;
+    out.dispose();
+    let worst = 0;
+    for (let s = 0; s < L - 1; s++) for (const a of [0, 1]) worst = Math.max(worst, Math.abs(f[s * 2 + a] - exact(s, a)));
+    const table = Array.from({ length: L - 1 }, (_, s) => `s${s}: ${f[2 * s].toFixed(3)}/${exact(s, 0).toFixed(3)} ${f[2 * s + 1].toFixed(3)}/${exact(s, 1).toFixed(3)}`).join("; ");
+    assert.ok(worst < 0.03, `${loss}: largest error ${worst.toFixed(4)} (learned/exact, left right: ${table})`);
+    // Greedy (argmin cost) moves right everywhere and reaches the goal in L - 1 steps at cost L - 2.
+    assert.equal((await evaluate(agent, new ChainEnv(L), { episodes: 1, seed: 0 })).meanReturn, -(L - 2));
+    agent.dispose();
+  }
 });
