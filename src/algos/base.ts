@@ -67,8 +67,12 @@ export interface Agent<A = unknown> {
   readonly numTimesteps: number;
   /** Called by `train` before its first iteration: schedules run to numTimesteps + steps; episodes restart. */
   beginTraining(steps: number): void;
-  /** Collects experience and learns from it: one unit of work (a rollout + update, or a few env steps). */
-  learnIteration(): IterationResult;
+  /**
+   * Collects experience and learns from it: one unit of work (a rollout + update, or a few env
+   * steps). Asynchronous for the built-in agents: their tensor reads are awaited (and batched),
+   * which a GPU backend requires; `train` awaits either form.
+   */
+  learnIteration(): IterationResult | Promise<IterationResult>;
   /**
    * The action for ONE observation, typed as the env's action (a number for a Discrete action
    * space, a Float32Array for a Box). For k observations at once use {@link actBatch}.
