@@ -16,14 +16,15 @@ import type { HerConfig } from "../buffers/her.js";
 import type { ReplayBuffer } from "../buffers/replay.js";
 import { BatchRenorm, stopGradient } from "../nn/batch-renorm.js";
 import { TanhGaussian, normalNoise } from "../nn/distributions.js";
-import { MLP } from "../nn/mlp.js";
+import { MLP, syncHostWeights } from "../nn/mlp.js";
+import { readFloats, readTensors } from "../nn/read.js";
 import { Adam } from "../nn/optimizers.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import type { RngState } from "../core/rng.js";
 import { CheckpointError, restoreNetwork } from "../nn/checkpoint.js";
 import { toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck } from "./base.js";
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, restoreVariable, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
-import { readTensors, twinCriticLoss } from "./losses.js";
+import { twinCriticLoss } from "./losses.js";
 import { checkHer, offPolicyReplay, OffPolicyAgent } from "./off-policy.js";
 import { rateAt, type Rate } from "./schedules.js";
 
@@ -186,18 +187,39 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     return { ...TanhGaussian.rsample(mean, logStd, noise), mean };
   }
 
+  /**
+   * Acting on the actor's host copy (plain JavaScript, synchronous on every backend): the squashed
+   * mean (deterministic) or a sample, as {@link policy} computes it on the backend.
+   */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const d = this.actDim;
+    const out = this.actor.forwardHost(this.enc.encode(obs, k), k);
+    const a = new Float32Array(k * d);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < d; j++) {
+        let u = out[i * 2 * d + j];
+        if (!deterministic) u += Math.exp(-5 + 3.5 * (Math.tanh(out[i * 2 * d + d + j]) + 1)) * Math.fround(this.rng.normal());
+        a[i * d + j] = Math.tanh(u) * this.scale[j] + this.bias[j];
+      }
+    }
+    return a;
+  }
+
+  /** Refreshes the actor's host copy (one awaited read). */
+  override async syncActing(): Promise<void> {
+    await syncHostWeights([this.actor]);
+  }
+
+  /** Exploring actions on the backend (one batched forward, one awaited read), as training collects them. */
+  protected override async exploreActions(obs: Float32Array, k: number): Promise<Float32Array> {
     const x = this.enc.encode(obs, k);
     const noise = normalNoise(this.rng, k, this.actDim);
     const t = tf.tidy(() => {
       const p = this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim])), noise);
-      const y = deterministic ? tf.tanh(p.mean) : p.action;
-      return tf.add(tf.mul(y, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+      return tf.add(tf.mul(p.action, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
     });
     noise.dispose();
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
-    return a;
+    return readFloats(t, { dispose: true });
   }
 
   protected readonly statNames = ["qLoss", "actorLoss", "alphaLoss", "qValue", "alpha"];
@@ -280,7 +302,7 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     const arrays: CheckpointArrays = {};
     const named = [...this.criticVars(), ...this.normStats(), { key: "logAlpha", v: this.logAlpha }];
     const values = await readTensors(named.map((n) => n.v));
-    named.forEach((n, i) => (arrays[n.key] = values[i]));
+    named.forEach((n, i) => (arrays[n.key] = values[i] as Float32Array));
     const meta: Record<string, unknown> = {
       numTimesteps: this.numTimesteps,
       numUpdates: this.numUpdates,
@@ -289,7 +311,7 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
       env: envSignature(this.env),
       normSteps: [...this.q1.norms, ...this.q2.norms].map((n) => n.steps),
     };
-    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = await saveOptimizer(name, opt, arrays);
     meta.replay = saveReplay(this.replay, arrays);
     await writeAgentCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor }, arrays });
   }
@@ -314,6 +336,7 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
       agent.numUpdates = ck.meta.numUpdates as number;
       agent.sinceTrain = ck.meta.sinceTrain as number;
       agent.rng.state = ck.meta.rng as RngState;
+      await agent.syncActing();
     } catch (e) {
       agent.dispose();
       throw e;

@@ -36,7 +36,8 @@ import { envSignature, writeAgentCheckpoint, type CheckpointArrays } from "../al
 import { explainedVariance, normalizeInPlace } from "../algos/on-policy.js";
 import { PPO, type PPOConfig, type PPOPresetName } from "../algos/ppo.js";
 import { rateAt, TrainingProgress } from "../algos/schedules.js";
-import { readTensors } from "../algos/losses.js";
+import { readTensors } from "../nn/read.js";
+import { MLP } from "../nn/mlp.js";
 import { StackedAdam, StackedMLP } from "./stacked.js";
 
 /** How to build a population. */
@@ -98,8 +99,8 @@ export class PPOPopulation<A = any> implements Agent<A> {
   private readonly enc: ObsEncoder;
   private readonly spec: ActionSpec;
   private readonly actDim: number;
-  /** Host copies of member 0's actor and log-std, for `act` (refreshed after every update; empty until the first). */
-  private host: Float32Array[] = [];
+  /** Member 0's policy for `act`: an MLP whose host copy (MLP.forwardHost) is refreshed after every update. */
+  private readonly actingNet: MLP;
   private hostLogStd: Float32Array | undefined;
 
   constructor(options: PPOPopulationOptions<A>) {
@@ -127,6 +128,8 @@ export class PPOPopulation<A = any> implements Agent<A> {
       this.actDim = this.spec.kind === "discrete" ? 1 : this.spec.dim;
       this.actor = StackedMLP.fromMLPs(agents.map((a) => a.actor));
       this.critic = StackedMLP.fromMLPs(agents.map((a) => a.critic));
+      this.actingNet = new MLP(first.actor.inputDim, first.actor.outputDim, { ...first.actor.opts, rng: 0, name: "population_actor0" });
+      this.actingNet.setHostWeights(first.actor.hostWeights);
       this.logStd = first.logStd ? tf.variable(tf.tidy(() => tf.stack(agents.map((a) => a.logStd!))), true) : undefined;
       if (this.logStd) this.hostLogStd = new Float32Array(this.actDim).fill(first.config.logStdInit);
       const vars = [...this.actor.variables, ...this.critic.variables, ...(this.logStd ? [this.logStd] : [])];
@@ -261,7 +264,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
     const logp = new Float32Array(N);
     const values = new Float32Array(N);
     const head = new Float32Array(N * outDim);
-    const ls = isDiscrete ? undefined : (await readTensors([this.logStd!]))[0];
+    const ls = isDiscrete ? undefined : (await readF32([this.logStd!]))[0];
     for (const m of this.members) m.buffer.reset();
     for (let t = 0; t < nSteps; t++) {
       this.members.forEach((m, k) => this.enc.encode(m.obs!, N, x.subarray(k * N * D, (k + 1) * N * D)));
@@ -269,7 +272,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
         const xt = tf.tensor3d(x, [S, N, D]);
         return tf.concat([this.actor.apply(xt), this.critic.apply(xt)], 2);
       });
-      const [data] = await readTensors([both]);
+      const [data] = await readF32([both]);
       both.dispose();
       this.members.forEach((m, k) => {
         const o = k * N * (outDim + 1);
@@ -297,7 +300,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
     }
     this.members.forEach((m, k) => this.enc.encode(m.obs!, N, x.subarray(k * N * D, (k + 1) * N * D)));
     const v = tf.tidy(() => this.critic.apply(tf.tensor3d(x, [S, N, D])));
-    const [last] = await readTensors([v]);
+    const [last] = await readF32([v]);
     v.dispose();
     return this.members.map((_, k) => last.slice(k * N, (k + 1) * N));
   }
@@ -398,7 +401,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
         running.forEach((r, k) => r && epochsDone[k]++);
         if (this.members.some((m, k) => running[k] && m.config.targetKl !== null) && epochStats.length) {
           // One read per epoch: each member's mean approximate KL over its minibatches of the epoch.
-          const [kl] = await readTensors([tf.tidy(() => tf.stack(epochStats.map((e) => tf.slice(e.t, [0, 4], [S, 1]))))]);
+          const [kl] = await readF32([tf.tidy(() => tf.stack(epochStats.map((e) => tf.slice(e.t, [0, 4], [S, 1]))))]);
           this.members.forEach((m, k) => {
             if (!running[k] || m.config.targetKl === null) return;
             let s = 0;
@@ -408,7 +411,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
           });
         }
       }
-      const all = stepStats.length ? (await readTensors([tf.tidy(() => tf.stack(stepStats))]))[0] : new Float32Array(0);
+      const all = stepStats.length ? (await readF32([tf.tidy(() => tf.stack(stepStats))]))[0] : new Float32Array(0);
       const W = STAT_NAMES.length;
       return this.members.map((_, k) => {
         const sum = new Float64Array(W);
@@ -434,9 +437,9 @@ export class PPOPopulation<A = any> implements Agent<A> {
   async syncActing(): Promise<void> {
     const ws = tf.tidy(() => this.actor.copyWeights(0));
     const extra = this.logStd ? [tf.tidy(() => tf.reshape(tf.slice(this.logStd!, [0, 0, 0], [1, 1, this.actDim]), [this.actDim]))] : [];
-    const vals = await readTensors([...ws, ...extra]);
+    const vals = await readF32([...ws, ...extra]);
     tf.dispose([...ws, ...extra]);
-    this.host = vals.slice(0, ws.length);
+    this.actingNet.setHostWeights(vals.slice(0, ws.length));
     if (extra.length) this.hostLogStd = vals[ws.length];
   }
 
@@ -449,7 +452,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
     const agent = new PPO<A>(env, { ...m.config });
     const ws = this.actor.copyWeights(k);
     const wc = this.critic.copyWeights(k);
-    const vals = await readTensors([...ws, ...wc]);
+    const vals = await readF32([...ws, ...wc]);
     tf.dispose([...ws, ...wc]);
     agent.actor.setWeights(vals.slice(0, ws.length));
     agent.critic.setWeights(vals.slice(ws.length));
@@ -463,9 +466,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
 
   /** Actions of member 0's policy (use `member(k, env)` for another member's). */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
-    if (!this.host.length) throw new Error("PPOPopulation.act: no host copy of the policy yet; train first or `await population.syncActing()`");
-    const x = this.enc.encode(obs, k);
-    const head = hostForward(this.host, this.actor.sizes, this.actor.activation, x, k);
+    const head = this.actingNet.forwardHost(this.enc.encode(obs, k), k);
     const rng = this.members[0].rng;
     if (this.spec.kind === "discrete") {
       const a = Categorical.sample(head, this.spec.n, rng, new Int32Array(k), deterministic);
@@ -485,7 +486,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
   async save(dir: string): Promise<void> {
     const vars = this.optimizer.variables;
     const { m, v } = this.optimizer.moments;
-    const vals = await readTensors([...vars, m, v]);
+    const vals = await readF32([...vars, m, v]);
     const arrays: CheckpointArrays = {};
     vars.forEach((_, i) => (arrays[`var/${i}`] = vals[i]));
     arrays["adam/m"] = vals[vars.length];
@@ -506,6 +507,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
   }
 
   dispose(): void {
+    this.actingNet.dispose();
     this.actor.dispose();
     this.critic.dispose();
     this.logStd?.dispose();
@@ -541,29 +543,6 @@ export function maskedPpoLoss(a: { logp: Tensor; oldLogp: Tensor; adv: Tensor; v
   return { policyLoss, valueLoss, approxKl, clipFraction };
 }
 
-/** The MLP forward pass in plain JavaScript on host weights [W0, b0, ...] (W row-major [in, out]). */
-function hostForward(ws: readonly Float32Array[], sizes: readonly number[], activation: string, x: Float32Array, k: number): Float32Array {
-  let h: Float32Array = x;
-  const L = sizes.length - 1;
-  for (let l = 0; l < L; l++) {
-    const fin = sizes[l];
-    const fout = sizes[l + 1];
-    const W = ws[2 * l];
-    const b = ws[2 * l + 1];
-    const out = new Float32Array(k * fout);
-    for (let i = 0; i < k; i++) {
-      out.set(b, i * fout);
-      for (let j = 0; j < fin; j++) {
-        const xv = h[i * fin + j];
-        for (let c = 0; c < fout; c++) out[i * fout + c] += xv * W[j * fout + c];
-      }
-    }
-    if (l + 1 < L) for (let i = 0; i < out.length; i++) out[i] = activation === "relu" ? Math.max(0, out[i]) : Math.tanh(out[i]);
-    h = out;
-  }
-  return h;
-}
-
 /** Fisher-Yates with the member's generator, as algos/ppo.ts shuffles. */
 function shuffle(a: Int32Array, rng: Rng): void {
   for (let i = a.length - 1; i > 0; i--) {
@@ -572,4 +551,9 @@ function shuffle(a: Int32Array, rng: Rng): void {
     a[i] = a[j];
     a[j] = t;
   }
+}
+
+/** Reads float32 tensors with one await (nn/read.ts). */
+async function readF32(ts: readonly Tensor[]): Promise<Float32Array[]> {
+  return (await readTensors(ts)) as Float32Array[];
 }

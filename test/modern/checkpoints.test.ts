@@ -17,7 +17,7 @@ import { StreamQ } from "../../src/algos/stream-q.js";
 import { StreamSARSA } from "../../src/algos/stream-sarsa.js";
 import { StreamAC } from "../../src/algos/stream-ac.js";
 import { CrossQ } from "../../src/algos/crossq.js";
-import { readTensors } from "../../src/algos/losses.js";
+import { readTensors } from "../../src/nn/read.js";
 import { train } from "../../src/train/train.js";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

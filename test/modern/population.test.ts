@@ -14,7 +14,7 @@ import { tf } from "../../src/nn/tf.js";
 import { Rng } from "../../src/core/rng.js";
 import { PPO, ppoLoss, type PPOConfig } from "../../src/algos/ppo.js";
 import { ConfigError, type IterationResult } from "../../src/algos/base.js";
-import { readTensors } from "../../src/algos/losses.js";
+import { readTensors } from "../../src/nn/read.js";
 import { PPOPopulation, maskedPpoLoss } from "../../src/population/ppo.js";
 import { seedBand, seedBandChart, seedCurves, tQuantile975 } from "../../src/population/curves.js";
 import { train } from "../../src/train/train.js";
