@@ -14,3 +14,4 @@ export * from "./bandits/index.js";
 export * from "./incontext/index.js";
 export * from "./meta/index.js";
 export * from "./offline/index.js";
+export * from "./population/index.js";
