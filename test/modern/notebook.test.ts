@@ -24,9 +24,10 @@ test("the modern deep RL notebook shows HER vs DQN, stream AC vs PPO, CrossQ vs 
   assert.equal(charts.length, 4, "HER, streaming, CrossQ vs SAC and the seed band are drawn");
   // HER: the relabelled DQN succeeds on most goals by the last epoch; plain DQN stays near 0.
   const her = charts[0];
-  const values = ((data(her)["application/vnd.vegalite.v5+json"] as { data: { values: { epoch: number; agent: string; successRate: number }[] } }).data.values);
-  const lastEpoch = Math.max(...values.map((v) => v.epoch));
-  const at = (agent: string) => values.find((v) => v.agent === agent && v.epoch === lastEpoch)!.successRate;
+  // lineChart's rows: x = epoch, y = success rate, series = agent.
+  const values = (data(her)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; series: string; y: number }[] } }).data.values;
+  const lastEpoch = Math.max(...values.map((v) => v.x));
+  const at = (agent: string) => values.find((v) => v.series === agent && v.x === lastEpoch)!.y;
   assert.ok(at("DQN + HER") >= 0.8, `HER success ${at("DQN + HER")}`);
   assert.ok(at("DQN") <= 0.1, `plain DQN success ${at("DQN")}`);
   // Stream AC(lambda) learns from one sample at a time (a random policy averages about 22).
