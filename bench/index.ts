@@ -2,7 +2,7 @@
 import { benchKernel } from "./kernel.js";
 
 const suites: [string, () => Promise<void>][] = [["kernel", benchKernel]];
-for (const [name, module] of [["envs", "./envs.js"], ["train", "./train.js"], ["plot", "./plot.js"], ["widgets", "./widgets.js"], ["sweep", "./sweep.js"], ["mujoco", "./mujoco.js"], ["meta", "./meta.js"], ["offline", "./offline.js"], ["incontext", "./incontext.js"], ["lm", "./lm.js"]] as const) {
+for (const [name, module] of [["envs", "./envs.js"], ["train", "./train.js"], ["plot", "./plot.js"], ["widgets", "./widgets.js"], ["sweep", "./sweep.js"], ["mujoco", "./mujoco.js"], ["meta", "./meta.js"], ["offline", "./offline.js"], ["incontext", "./incontext.js"], ["lm", "./lm.js"], ["modern", "./modern.js"]] as const) {
   suites.push([name, async () => {
     const loaded = (await import(module)) as Record<string, () => Promise<void>>;
     const run = Object.entries(loaded).find(([key]) => key.startsWith("bench"))?.[1];

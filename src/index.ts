@@ -15,3 +15,4 @@ export * from "./incontext/index.js";
 export * from "./meta/index.js";
 export * from "./offline/index.js";
 export * from "./lm/index.js";
+export * from "./population/index.js";

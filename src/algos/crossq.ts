@@ -16,12 +16,14 @@ import type { HerConfig } from "../buffers/her.js";
 import type { ReplayBuffer } from "../buffers/replay.js";
 import { BatchRenorm, stopGradient } from "../nn/batch-renorm.js";
 import { TanhGaussian, normalNoise } from "../nn/distributions.js";
-import { MLP } from "../nn/mlp.js";
+import { MLP, syncHostWeights } from "../nn/mlp.js";
+import { readFloats, readTensors } from "../nn/read.js";
 import { Adam } from "../nn/optimizers.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import type { RngState } from "../core/rng.js";
-import type { ActionSpec, AgentEnv, ConfigCheck, IterationResult } from "./base.js";
-import { envSignature, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
+import { CheckpointError, restoreNetwork } from "../nn/checkpoint.js";
+import { toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck } from "./base.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, restoreVariable, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
 import { twinCriticLoss } from "./losses.js";
 import { checkHer, offPolicyReplay, OffPolicyAgent } from "./off-policy.js";
 import { rateAt, type Rate } from "./schedules.js";
@@ -172,8 +174,10 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     return [[this.actorOpt, r], [this.qOpt, r], [this.alphaOpt, r]];
   }
 
-  get alpha(): number {
-    return Math.exp(this.logAlpha.dataSync()[0]);
+  /** The current entropy coefficient exp(logAlpha) (one read; training reports it as `alpha` in every iteration's losses). */
+  async alpha(): Promise<number> {
+    const [v] = await readTensors([this.logAlpha]);
+    return Math.exp(v[0]);
   }
 
   /** Squashed action in [-1, 1] and its log-density, from the actor's output [B, 2d] (SAC's log-std bounds -5..2). */
@@ -183,27 +187,42 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     return { ...TanhGaussian.rsample(mean, logStd, noise), mean };
   }
 
+  /**
+   * Acting on the actor's host copy (plain JavaScript, synchronous on every backend): the squashed
+   * mean (deterministic) or a sample, as {@link policy} computes it on the backend.
+   */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const d = this.actDim;
+    const out = this.actor.forwardHost(this.enc.encode(obs, k), k);
+    const a = new Float32Array(k * d);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < d; j++) {
+        let u = out[i * 2 * d + j];
+        if (!deterministic) u += Math.exp(-5 + 3.5 * (Math.tanh(out[i * 2 * d + d + j]) + 1)) * Math.fround(this.rng.normal());
+        a[i * d + j] = Math.tanh(u) * this.scale[j] + this.bias[j];
+      }
+    }
+    return a;
+  }
+
+  /** Refreshes the actor's host copy (one awaited read). */
+  override async syncActing(): Promise<void> {
+    await syncHostWeights([this.actor]);
+  }
+
+  /** Exploring actions on the backend (one batched forward, one awaited read), as training collects them. */
+  protected override async exploreActions(obs: Float32Array, k: number): Promise<Float32Array> {
     const x = this.enc.encode(obs, k);
     const noise = normalNoise(this.rng, k, this.actDim);
     const t = tf.tidy(() => {
       const p = this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim])), noise);
-      const y = deterministic ? tf.tanh(p.mean) : p.action;
-      return tf.add(tf.mul(y, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+      return tf.add(tf.mul(p.action, tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
     });
     noise.dispose();
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
-    return a;
+    return readFloats(t, { dispose: true });
   }
 
-  override async learnIteration(): Promise<IterationResult> {
-    const it = await super.learnIteration();
-    it.losses.alpha = this.alpha;
-    return it;
-  }
-
-  protected readonly statNames = ["qLoss", "actorLoss", "alphaLoss", "qValue"];
+  protected readonly statNames = ["qLoss", "actorLoss", "alphaLoss", "qValue", "alpha"];
 
   /** One CrossQ update: critics on the joint batch, then (every policyDelay updates) actor and alpha. */
   protected update(): Tensor {
@@ -256,7 +275,7 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
         }
         logp!.dispose();
       }
-      const out = tf.stack([qLoss, actorLoss, alphaLoss, qMean!]);
+      const out = tf.stack([qLoss, actorLoss, alphaLoss, qMean!, tf.exp(this.logAlpha)]);
       qMean!.dispose();
       return out;
     });
@@ -264,22 +283,65 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     return res;
   }
 
+  /** The critics' batch-renorm running statistics, in checkpoint order (q1 then q2, layer by layer: mean, var). */
+  private normStats(): { key: string; v: Variable }[] {
+    const out: { key: string; v: Variable }[] = [];
+    for (const [name, net] of [["q1", this.q1], ["q2", this.q2]] as const) {
+      net.norms.forEach((n, i) => out.push({ key: `${name}/norm${i}/mean`, v: n.runningMean }, { key: `${name}/norm${i}/var`, v: n.runningVar }));
+    }
+    return out;
+  }
+
+  /** Critic weights (q1, q2: dense weights, then each norm's gamma and beta), in checkpoint order. */
+  private criticVars(): { key: string; v: Variable }[] {
+    return (["q1", "q2"] as const).flatMap((name) => this[name].variables.map((v, i) => ({ key: `${name}/${i}`, v })));
+  }
+
+  /** Writes everything a resumed run needs: networks, running statistics, optimizers, alpha, replay buffer, counters, generator. */
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    for (const [name, net] of [["q1", this.q1], ["q2", this.q2]] as const) {
-      net.variables.forEach((v, i) => (arrays[`${name}/${i}`] = v.dataSync() as Float32Array));
-      net.norms.forEach((n, i) => {
-        arrays[`${name}/norm${i}/mean`] = n.runningMean.dataSync() as Float32Array;
-        arrays[`${name}/norm${i}/var`] = n.runningVar.dataSync() as Float32Array;
-      });
+    const named = [...this.criticVars(), ...this.normStats(), { key: "logAlpha", v: this.logAlpha }];
+    const values = await readTensors(named.map((n) => n.v));
+    named.forEach((n, i) => (arrays[n.key] = values[i] as Float32Array));
+    const meta: Record<string, unknown> = {
+      numTimesteps: this.numTimesteps,
+      numUpdates: this.numUpdates,
+      sinceTrain: this.sinceTrain,
+      rng: this.rng.state as RngState,
+      env: envSignature(this.env),
+      normSteps: [...this.q1.norms, ...this.q2.norms].map((n) => n.steps),
+    };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = await saveOptimizer(name, opt, arrays);
+    meta.replay = saveReplay(this.replay, arrays);
+    await writeAgentCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor }, arrays });
+  }
+
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. Resuming continues the saved run exactly. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<CrossQConfig> = {}): Promise<CrossQ<A>> {
+    const venv = toVectorEnv(env, "CrossQ");
+    const ck = await openCheckpoint(dir, "CrossQ", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new CrossQ<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<CrossQConfig>), ...overrides }));
+    try {
+      restoreNetwork(dir, ck, "actor", agent.actor);
+      for (const { key, v } of [...agent.criticVars(), ...agent.normStats(), { key: "logAlpha", v: agent.logAlpha }]) restoreVariable(dir, ck, key, v);
+      const norms = [...agent.q1.norms, ...agent.q2.norms];
+      const steps = ck.meta.normSteps;
+      if (!Array.isArray(steps) || steps.length !== norms.length || !steps.every((n) => Number.isInteger(n) && n >= 0)) {
+        throw new CheckpointError(dir, `meta.normSteps must list ${norms.length} batch-renorm step counts (one per critic norm layer), got ${JSON.stringify(steps)}`);
+      }
+      norms.forEach((n, i) => (n.steps = steps[i] as number));
+      for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) restoreOptimizer(dir, ck, name, opt);
+      restoreReplay(dir, ck, agent.replay);
+      agent.numTimesteps = ck.meta.numTimesteps as number;
+      agent.numUpdates = ck.meta.numUpdates as number;
+      agent.sinceTrain = ck.meta.sinceTrain as number;
+      agent.rng.state = ck.meta.rng as RngState;
+      await agent.syncActing();
+    } catch (e) {
+      agent.dispose();
+      throw e;
     }
-    await writeAgentCheckpoint(dir, {
-      algo: this.algo,
-      config: this.config,
-      meta: { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state as RngState, logAlpha: this.logAlpha.dataSync()[0], env: envSignature(this.env) },
-      networks: { actor: this.actor },
-      arrays,
-    });
+    return agent;
   }
 
   dispose(): void {

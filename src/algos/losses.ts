@@ -5,3 +5,4 @@ import { tf, type Tensor } from "../nn/tf.js";
 export function twinCriticLoss(q1: Tensor, q2: Tensor, y: Tensor): Tensor {
   return tf.add(tf.mean(tf.square(tf.sub(q1, y))), tf.mean(tf.square(tf.sub(q2, y))));
 }
+

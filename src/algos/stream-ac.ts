@@ -28,7 +28,8 @@ import {
   type EpisodeRecord,
   type IterationResult,
 } from "./base.js";
-import { envSignature, writeAgentCheckpoint } from "./checkpointing.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, writeAgentCheckpoint } from "./checkpointing.js";
+import { restoreArrays, restoreStreamNormalizer, saveStreamNormalizer } from "./streaming.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Rng } from "../core/rng.js";
 
@@ -221,15 +222,28 @@ export class StreamAC<A = any> implements Agent<A> {
     this.value.params.forEach((p, i) => (arrays[`value/${i}`] = p));
     this.policyOpt.traces.forEach((z, i) => (arrays[`policyTrace/${i}`] = z));
     this.valueOpt.traces.forEach((z, i) => (arrays[`valueTrace/${i}`] = z));
-    arrays["obsStats/mean"] = this.norm.obsStats.mean;
-    arrays["obsStats/var"] = this.norm.obsStats.var;
     await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
-      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, obsCount: this.norm.obsStats.count, returnStats: { mean: this.norm.returnStats.mean[0], var: this.norm.returnStats.var[0], count: this.norm.returnStats.count }, env: envSignature(this.env) },
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, ...saveStreamNormalizer(this.norm, arrays), env: envSignature(this.env) },
       networks: {},
       arrays,
     });
+  }
+
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static async load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<StreamACConfig> = {}): Promise<StreamAC<A>> {
+    const venv = toVectorEnv(env, "StreamAC");
+    const ck = await openCheckpoint(dir, "StreamAC", venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => new StreamAC<A>(venv as AgentEnv<A>, { ...(ck.config as Partial<StreamACConfig>), ...overrides }));
+    restoreArrays(dir, ck, "policy", agent.policy.params);
+    restoreArrays(dir, ck, "value", agent.value.params);
+    restoreArrays(dir, ck, "policyTrace", agent.policyOpt.traces);
+    restoreArrays(dir, ck, "valueTrace", agent.valueOpt.traces);
+    restoreStreamNormalizer(dir, ck, agent.norm);
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
   }
 
   dispose(): void {}

@@ -17,4 +17,9 @@ export class StreamQ<A = any> extends StreamValueAgent<A> {
   constructor(env: AgentEnv<A>, config: Partial<StreamQConfig> = {}) {
     super(env, "StreamQ", config);
   }
+
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<StreamQConfig> = {}): Promise<StreamQ<A>> {
+    return StreamValueAgent.loadInto<StreamQ<A>>(dir, "StreamQ", env, (venv, saved) => new StreamQ<A>(venv as AgentEnv<A>, { ...saved, ...overrides }));
+  }
 }

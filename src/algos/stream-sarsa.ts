@@ -17,4 +17,9 @@ export class StreamSARSA<A = any> extends StreamValueAgent<A> {
   constructor(env: AgentEnv<A>, config: Partial<StreamSARSAConfig> = {}) {
     super(env, "StreamSARSA", config);
   }
+
+  /** Loads a checkpoint written by `save` for `env` (same spaces); `overrides` replace saved config values. */
+  static load<A>(dir: string, env: AgentEnv<A>, overrides: Partial<StreamSARSAConfig> = {}): Promise<StreamSARSA<A>> {
+    return StreamValueAgent.loadInto<StreamSARSA<A>>(dir, "StreamSARSA", env, (venv, saved) => new StreamSARSA<A>(venv as AgentEnv<A>, { ...saved, ...overrides }));
+  }
 }

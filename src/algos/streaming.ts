@@ -31,7 +31,8 @@ import {
   type IterationResult,
 } from "./base.js";
 import { TrainingProgress } from "./schedules.js";
-import { envSignature, writeAgentCheckpoint } from "./checkpointing.js";
+import { buildFromCheckpoint, envSignature, openCheckpoint, writeAgentCheckpoint } from "./checkpointing.js";
+import { CheckpointError, checkpointArray, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import type { VectorEnv } from "../core/vector.js";
 import type { Rng } from "../core/rng.js";
 
@@ -243,16 +244,57 @@ export abstract class StreamValueAgent<A = any> implements Agent<A> {
     const arrays: Record<string, Float64Array> = {};
     this.q.params.forEach((p, i) => (arrays[`q/${i}`] = p));
     this.optimizer.traces.forEach((z, i) => (arrays[`trace/${i}`] = z));
-    arrays["obsStats/mean"] = this.norm.obsStats.mean;
-    arrays["obsStats/var"] = this.norm.obsStats.var;
     await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
-      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, obsCount: this.norm.obsStats.count, returnStats: { mean: this.norm.returnStats.mean[0], var: this.norm.returnStats.var[0], count: this.norm.returnStats.count }, env: envSignature(this.env) },
+      meta: { numTimesteps: this.numTimesteps, rng: this.rng.state as RngState, ...saveStreamNormalizer(this.norm, arrays), env: envSignature(this.env) },
       networks: {},
       arrays,
     });
   }
 
+  /**
+   * Restores what {@link save} wrote into a freshly built agent (`build` makes it from the saved
+   * config); the subclasses' `load` call this with their constructor.
+   */
+  protected static async loadInto<T extends { readonly q: StreamMLP; readonly optimizer: ObGD; readonly norm: StreamNormalizer; numTimesteps: number; readonly rng: Rng }>(dir: string, algo: string, env: AgentEnv<unknown>, build: (env: VectorEnv, savedConfig: Partial<StreamValueConfig>) => T): Promise<T> {
+    const venv = toVectorEnv(env, algo);
+    const ck = await openCheckpoint(dir, algo, venv);
+    const agent = buildFromCheckpoint(dir, ck, venv, () => build(venv, ck.config as Partial<StreamValueConfig>));
+    restoreArrays(dir, ck, "q", agent.q.params);
+    restoreArrays(dir, ck, "trace", agent.optimizer.traces);
+    restoreStreamNormalizer(dir, ck, agent.norm);
+    agent.numTimesteps = ck.meta.numTimesteps as number;
+    agent.rng.state = ck.meta.rng as RngState;
+    return agent;
+  }
+
   dispose(): void {}
+}
+
+/** Puts a streaming normalizer's statistics into `arrays` (obsStats/mean, obsStats/var); returns the metadata that goes with them. */
+export function saveStreamNormalizer(norm: StreamNormalizer, arrays: Record<string, Float64Array>): { obsCount: number; returnStats: { mean: number; var: number; count: number } } {
+  arrays["obsStats/mean"] = Float64Array.from(norm.obsStats.mean);
+  arrays["obsStats/var"] = Float64Array.from(norm.obsStats.var);
+  return { obsCount: norm.obsStats.count, returnStats: { mean: norm.returnStats.mean[0], var: norm.returnStats.var[0], count: norm.returnStats.count } };
+}
+
+/** Restores the statistics {@link saveStreamNormalizer} wrote. */
+export function restoreStreamNormalizer(dir: string, ck: LoadedCheckpoint, norm: StreamNormalizer): void {
+  norm.obsStats.mean.set(checkpointArray(dir, ck, "obsStats/mean", norm.dim));
+  norm.obsStats.var.set(checkpointArray(dir, ck, "obsStats/var", norm.dim));
+  const rs = ck.meta.returnStats as { mean?: unknown; var?: unknown; count?: unknown } | undefined;
+  const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  if (!finite(ck.meta.obsCount) || !rs || !finite(rs.mean) || !finite(rs.var) || !finite(rs.count)) {
+    throw new CheckpointError(dir, `meta.obsCount and meta.returnStats {mean, var, count} must be finite numbers (the normalizer's statistics), got ${JSON.stringify({ obsCount: ck.meta.obsCount, returnStats: rs })}`);
+  }
+  norm.obsStats.count = ck.meta.obsCount;
+  norm.returnStats.mean[0] = rs.mean;
+  norm.returnStats.var[0] = rs.var;
+  norm.returnStats.count = rs.count;
+}
+
+/** Copies the checkpoint arrays `${prefix}/0`, `${prefix}/1`, ... into `into` (lengths checked). */
+export function restoreArrays(dir: string, ck: LoadedCheckpoint, prefix: string, into: Float64Array[]): void {
+  into.forEach((a, i) => a.set(checkpointArray(dir, ck, `${prefix}/${i}`, a.length)));
 }

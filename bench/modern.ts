@@ -1,0 +1,93 @@
+/**
+ * Modern deep RL benchmark (issue 18), each figure beside a baseline measured in the same run:
+ * 1. PPO CartPole-v1 populations of 1, 4, 16 (and 64 with `-- modern 64`) seeds trained as one
+ *    batched program (PPOPopulation) against the same agents trained one after another
+ *    (wall time for the same env steps per seed; the ratio sequential / batched: > 1 means the
+ *    batch wins). Sequential runs of large populations are timed on 4 seeds and scaled.
+ * 2. Stream AC(lambda) env steps per second (one update per step), against a uniformly random
+ *    policy stepping the same env (the env's own cost).
+ * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size.
+ * CPU time of this process is printed beside wall time (the box may be shared).
+ *
+ * Run: `npm run bench -- modern` or `node dist/bench/modern.js`.
+ */
+import { make } from "../src/core/registry.js";
+import "../src/envs/index.js";
+import { ensureBackend } from "../src/nn/backend.js";
+import { tf } from "../src/nn/tf.js";
+import { PPO } from "../src/algos/ppo.js";
+import { StreamAC } from "../src/algos/stream-ac.js";
+import { CrossQ } from "../src/algos/crossq.js";
+import { SAC } from "../src/algos/sac.js";
+import { PPOPopulation } from "../src/population/ppo.js";
+import { train } from "../src/train/train.js";
+
+async function timed(f: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await f();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+const ppoConfig = { nSteps: 32, batchSize: 256, nEpochs: 10, gaeLambda: 0.8, gamma: 0.98, entCoef: 0, learningRate: 1e-3, clipRangeVf: null };
+
+export async function benchModern(): Promise<void> {
+  await ensureBackend();
+  console.log(`backend: ${tf.getBackend()}`);
+  const sizes = [1, 4, 16, ...(process.argv.includes("64") ? [64] : [])];
+  const steps = 2048;
+  console.log(`PPO CartPole-v1 (8 envs, ${steps} env steps per seed): batched population vs one after another`);
+  for (const S of sizes) {
+    const seeds = Array.from({ length: S }, (_, i) => i);
+    const batched = await timed(async () => {
+      const pop = new PPOPopulation({ env: () => make("CartPole-v1", { numEnvs: 8 }), seeds, config: ppoConfig });
+      await train(pop, { steps });
+      pop.dispose();
+    });
+    const timedSeeds = Math.min(S, 4);
+    const seq = await timed(async () => {
+      for (const seed of seeds.slice(0, timedSeeds)) {
+        const a = new PPO(make("CartPole-v1", { numEnvs: 8 }), { ...ppoConfig, seed });
+        await train(a, { steps });
+        a.dispose();
+      }
+    });
+    const scale = S / timedSeeds;
+    console.log(
+      `  ${String(S).padStart(3)} seeds: batched ${batched.wall.toFixed(2)} s (cpu ${batched.cpu.toFixed(2)} s), sequential ${(seq.wall * scale).toFixed(2)} s (cpu ${(seq.cpu * scale).toFixed(2)} s)${scale > 1 ? ` [${timedSeeds} timed, x${scale}]` : ""}, ratio sequential/batched ${((seq.wall * scale) / batched.wall).toFixed(2)} (cpu ${((seq.cpu * scale) / batched.cpu).toFixed(2)})`,
+    );
+  }
+
+  const streamSteps = 10_000;
+  const agent = new StreamAC(make("CartPole-v1"), { seed: 0 });
+  const st = await timed(async () => void (await train(agent, { steps: streamSteps })));
+  const env = make("CartPole-v1");
+  const rnd = await timed(async () => {
+    env.reset({ seed: 0 });
+    for (let i = 0; i < streamSteps; i++) {
+      const s = env.step(env.actionSpace.sample());
+      if (s.terminated || s.truncated) env.reset();
+    }
+  });
+  console.log(`stream AC(lambda) CartPole-v1: ${(streamSteps / st.wall).toFixed(0)} steps/s with an update per step; random policy on the same env ${(streamSteps / rnd.wall).toFixed(0)} steps/s (ratio ${(rnd.wall / st.wall).toFixed(4)})`);
+
+  const upd = 600;
+  const common = { seed: 0, learningStarts: 200, batchSize: 256, netArch: [256, 256] };
+  const rate = async (make_: () => { numUpdates: number; dispose(): void }, label: string) => {
+    const a = make_();
+    await train(a as never, { steps: common.learningStarts });
+    const before = a.numUpdates;
+    const t = await timed(async () => void (await train(a as never, { steps: upd })));
+    const r = (a.numUpdates - before) / t.wall;
+    a.dispose();
+    console.log(`  ${label}: ${r.toFixed(1)} updates/s (cpu ${((a.numUpdates - before) / t.cpu).toFixed(1)})`);
+    return r;
+  };
+  console.log(`CrossQ vs SAC on Pendulum-v1 (batch 256, actor 256-256; SAC critics 256-256 + targets, CrossQ critics 256-256 with batch renorm on the joint batch)`);
+  const cq = await rate(() => new CrossQ(make("Pendulum-v1"), { ...common, criticArch: [256, 256] }), "CrossQ");
+  const sac = await rate(() => new SAC(make("Pendulum-v1"), { ...common, policyFrequency: 1 }), "SAC");
+  console.log(`  ratio CrossQ / SAC updates per second: ${(cq / sac).toFixed(2)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchModern();
