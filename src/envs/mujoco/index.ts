@@ -8,4 +8,5 @@ export * from "./families.js";
 export * from "./manipulation.js";
 export * from "./manipulation-tasks.js";
 export * from "./reward-utils.js";
+export * from "./benchmarks.js";
 export * from "./register.js";
