@@ -16,6 +16,7 @@ import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { mlpGrads } from "../nn/mlp.js";
 import { RMSprop } from "../nn/optimizers.js";
 import { tf, type Tensor } from "../nn/tf.js";
+import { readFloats } from "../nn/read.js";
 import { toVectorEnv, type AgentEnv, type ConfigCheck } from "./base.js";
 import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, type OnPolicyConfig } from "./on-policy.js";
 import { rateAt } from "./schedules.js";
@@ -76,7 +77,7 @@ export class A2C<A = any> extends OnPolicyAgent<A2CConfig, A> {
   }
 
   /** One gradient step on the whole rollout (SB3's A2C.train). */
-  protected override update(): Record<string, number> {
+  protected override async update(): Promise<Record<string, number>> {
     const c = this.config;
     const buf = this.buffer;
     const idx = buf.validIndices();
@@ -118,8 +119,7 @@ export class A2C<A = any> extends OnPolicyAgent<A2CConfig, A> {
       norm?.dispose();
       return st;
     });
-    const v = s.dataSync();
-    s.dispose();
+    const v = await readFloats(s, { dispose: true });
     return { loss: v[0], policyLoss: v[1], valueLoss: v[2], entropy: v[3], gradNorm: v[4] };
   }
 }

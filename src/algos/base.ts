@@ -8,6 +8,7 @@ import { Rng } from "../core/rng.js";
 import { Box, Dict, Discrete, type Space } from "../core/spaces.js";
 import { SyncVectorEnv, VectorEnv } from "../core/vector.js";
 import { tf, type Tensor } from "../nn/tf.js";
+import { readFloats } from "../nn/read.js";
 import { rateProblem } from "./schedules.js";
 
 /** A finished training episode. */
@@ -67,11 +68,17 @@ export interface Agent<A = unknown> {
   readonly numTimesteps: number;
   /** Called by `train` before its first iteration: schedules run to numTimesteps + steps; episodes restart. */
   beginTraining(steps: number): void;
-  /** Collects experience and learns from it: one unit of work (a rollout + update, or a few env steps). */
-  learnIteration(): IterationResult;
+  /**
+   * Collects experience and learns from it: one unit of work (a rollout + update, or a few env
+   * steps). Asynchronous for the built-in agents: their tensor reads are awaited (and batched),
+   * which a GPU backend requires; `train` awaits either form.
+   */
+  learnIteration(): IterationResult | Promise<IterationResult>;
   /**
    * The action for ONE observation, typed as the env's action (a number for a Discrete action
-   * space, a Float32Array for a Box). For k observations at once use {@link actBatch}.
+   * space, a Float32Array for a Box). For k observations at once use {@link actBatch}. The
+   * built-in agents act on a host copy of their policy network (synchronous on every backend),
+   * refreshed after every training iteration and on load.
    */
   act(obs: ArrayLike<number> | number, options?: ActOptions): ActionOf<A>;
   /** Batched acting: k observations (k * obsDim numbers) -> k * actDim action numbers (env layout). */
@@ -359,21 +366,19 @@ export function mean(xs: readonly number[]): number {
 
 /**
  * The mean of equal-length stat vectors (one per gradient step: losses, Q values, ...), read
- * back once; the stat tensors are disposed.
+ * back with one await; the stat tensors are disposed.
  */
-export function meanStats(stats: Tensor[]): Float32Array {
+export async function meanStats(stats: Tensor[]): Promise<Float32Array> {
   const m = tf.tidy(() => tf.mean(tf.stack(stats), 0));
-  const v = m.dataSync() as Float32Array;
-  m.dispose();
   tf.dispose(stats);
-  return v;
+  return readFloats(m, { dispose: true });
 }
 
 /** {@link meanStats} by name: `names[k]` -> mean of entry k; {} when no gradient step was taken. */
-export function namedMeans(stats: Tensor[], names: readonly string[]): Record<string, number> {
+export async function namedMeans(stats: Tensor[], names: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   if (!stats.length) return out;
-  const v = meanStats(stats);
+  const v = await meanStats(stats);
   names.forEach((name, k) => (out[name] = v[k]));
   return out;
 }

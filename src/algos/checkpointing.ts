@@ -74,8 +74,8 @@ export async function openCheckpoint(dir: string, algo: string, env: VectorEnv):
  * and lr, for the metadata under `key`. An agent with one optimizer uses its kind ("adam",
  * "rmsprop") as the key; agents with several name them by role ("actorOpt", "qOpt").
  */
-export function saveOptimizer(key: string, opt: Optimizer, arrays: CheckpointArrays): { kind: string; step: number; lr: number } {
-  const s = opt.getState();
+export async function saveOptimizer(key: string, opt: Optimizer, arrays: CheckpointArrays): Promise<{ kind: string; step: number; lr: number }> {
+  const s = await opt.getState();
   arrays[`${key}/m`] = s.m;
   arrays[`${key}/v`] = s.v;
   return { kind: opt.kind, step: s.step, lr: s.lr };

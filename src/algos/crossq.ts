@@ -197,8 +197,8 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     return a;
   }
 
-  override learnIteration(): IterationResult {
-    const it = super.learnIteration();
+  override async learnIteration(): Promise<IterationResult> {
+    const it = await super.learnIteration();
     it.losses.alpha = this.alpha;
     return it;
   }

@@ -15,7 +15,8 @@ import { NStepAdder } from "../buffers/nstep.js";
 import { PrioritizedReplayBuffer, ReplayBuffer, type ReplayBatch } from "../buffers/replay.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
-import { MLP, mlpGrads } from "../nn/mlp.js";
+import { MLP, mlpGrads, syncHostWeights } from "../nn/mlp.js";
+import { readFloats, readTensor } from "../nn/read.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { namedMeans, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type EpisodeRecord, type IterationResult, type Presets } from "./base.js";
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
@@ -205,15 +206,35 @@ export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, 
     return c.explorationInitialEps + frac * (c.explorationFinalEps - c.explorationInitialEps);
   }
 
-  private greedy(x: Float32Array, k: number): Int32Array {
-    const out = tf.tidy(() => tf.argMax(this.q.apply(tf.tensor2d(x, [k, this.enc.inputDim])), 1));
-    const a = out.dataSync() as Int32Array;
-    out.dispose();
-    return Int32Array.from(a);
+  /** Greedy actions on the host copy of the Q network (first maximum, as argmax). */
+  private greedyHost(x: Float32Array, k: number): Int32Array {
+    const q = this.q.forwardHost(x, k);
+    const n = this.nActions;
+    const a = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      let best = 0;
+      for (let j = 1; j < n; j++) if (q[i * n + j] > q[i * n + best]) best = j;
+      a[i] = best;
+    }
+    return a;
   }
 
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Int32Array {
-    const a = this.greedy(this.enc.encode(obs, k), k);
+    return this.explore(this.greedyHost(this.enc.encode(obs, k), k), k, deterministic);
+  }
+
+  protected override async exploreActions(obs: Float32Array, k: number): Promise<Int32Array> {
+    const x = this.enc.encode(obs, k);
+    const out = tf.tidy(() => tf.argMax(this.q.apply(tf.tensor2d(x, [k, this.enc.inputDim])), 1));
+    return this.explore(Int32Array.from(await readTensor(out, { dispose: true })), k, false);
+  }
+
+  override async syncActing(): Promise<void> {
+    await syncHostWeights([this.q]);
+  }
+
+  /** Epsilon-greedy over greedy actions (unless deterministic), in env numbering. */
+  private explore(a: Int32Array, k: number, deterministic: boolean): Int32Array {
     if (!deterministic) {
       const eps = this.epsilon;
       for (let i = 0; i < k; i++) if (this.rng.random() < eps) a[i] = this.rng.integer(this.nActions);
@@ -240,16 +261,16 @@ export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, 
    * enough steps that its record nearly always holds finished episodes (one per update left most
    * records with none, the last one included).
    */
-  override learnIteration(): IterationResult {
+  override async learnIteration(): Promise<IterationResult> {
     if (!this.obs) this.beginTraining(1e9);
     const c = this.config;
     const episodes: EpisodeRecord[] = [];
     const before = this.numTimesteps;
     const lossTensors: Tensor[] = [];
     while (this.numTimesteps - before < Math.max(c.trainFreq, 1000) || this.numTimesteps === before) {
-      this.sinceTarget += this.collectStep(episodes);
+      this.sinceTarget += await this.collectStep(episodes);
       if (this.learningStarted()) {
-        this.trainIfDue(lossTensors);
+        await this.trainIfDue(lossTensors);
         while (this.sinceTarget >= c.targetUpdateInterval) {
           this.sinceTarget -= c.targetUpdateInterval;
           if (c.tau >= 1) this.target.copyFrom(this.q);
@@ -259,15 +280,17 @@ export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, 
         this.sinceTrain = Math.min(this.sinceTrain, c.trainFreq);
       }
     }
-    const losses = namedMeans(lossTensors, this.statNames);
+    const trained = lossTensors.length > 0;
+    const losses = await namedMeans(lossTensors, this.statNames);
+    if (trained) await this.syncActing();
     losses.epsilon = this.epsilon;
     return { steps: this.numTimesteps - before, episodes, losses };
   }
 
   protected readonly statNames = ["loss", "qValue"];
 
-  /** One minibatch step; returns [loss, mean Q] as a tensor (no read-back). */
-  protected update(): Tensor {
+  /** One minibatch step; returns [loss, mean Q] as a tensor (read back only for prioritized replay's new priorities). */
+  protected async update(): Promise<Tensor> {
     const c = this.config;
     const B = c.batchSize;
     const D = this.enc.inputDim;
@@ -281,6 +304,7 @@ export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, 
     }
     this.numGradientSteps++;
     const prioritized = this.replay instanceof PrioritizedReplayBuffer;
+    let tdKept: Tensor | undefined;
     const out = tf.tidy(() => {
       const obs = tf.tensor2d(batch.obs, [B, D]);
       const next = tf.tensor2d(batch.nextObs, [B, D]);
@@ -297,19 +321,18 @@ export class DQN<A = any> extends OffPolicyAgent<DQNConfig, Extract<ActionSpec, 
       });
       this.optimizer.apply(grads)?.dispose();
       const res = tf.stack([loss, qMean!]);
-      if (prioritized) {
-        const tdv = td!.dataSync();
-        (this.replay as PrioritizedReplayBuffer).updatePriorities(batch.indices, tdv);
-      }
-      tf.dispose([td!, qMean!]);
+      if (prioritized) tdKept = tf.keep(td!);
+      else td!.dispose();
+      qMean!.dispose();
       return res;
     });
+    if (tdKept) (this.replay as PrioritizedReplayBuffer).updatePriorities(batch.indices, await readFloats(tdKept, { dispose: true }));
     return out;
   }
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const opt = saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
+    const opt = await saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
     const replay = saveReplay(this.replay, arrays);
     await writeAgentCheckpoint(dir, {
       algo: this.algo,

@@ -128,7 +128,24 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
     this.nx = new Float32Array(this.env.numEnvs * this.enc.inputDim);
   }
 
+  /** Acting on the host copy of the policy (plain JavaScript: synchronous on every backend). */
   abstract actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array;
+
+  /**
+   * Exploring actions for the training env's k observation rows, in env layout: what collection
+   * uses past `learningStarts`. The built-in agents compute them on the backend (one batched
+   * forward, one awaited read); this default acts with {@link actBatch}.
+   */
+  protected async exploreActions(obs: Float32Array, k: number): Promise<Float32Array | Int32Array> {
+    return this.actBatch(obs, k, false);
+  }
+
+  /**
+   * Refreshes the host copies that {@link actBatch} reads from the trained variables (one awaited
+   * read); called after every iteration that trained and on load. The default does nothing (for
+   * an agent whose actBatch reads no host copy).
+   */
+  async syncActing(): Promise<void> {}
 
   act(obs: ArrayLike<number> | number, options: ActOptions = {}): ActionOf<A> {
     const a = this.actBatch(obsRow(obs, this.enc.rawDim), 1, options.deterministic ?? false);
@@ -147,7 +164,7 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
   abstract dispose(): void;
 
   /** One update (a minibatch from the replay buffer); returns its stats as one tensor, not read back. */
-  protected abstract update(): Tensor;
+  protected abstract update(): Tensor | Promise<Tensor>;
 
   /** Names of the entries of {@link update}'s stats, as reported in `losses`. */
   protected abstract readonly statNames: readonly string[];
@@ -161,19 +178,23 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
 
   /**
    * About 200 env steps (so that the training loop yields often), training whenever a round
-   * is due; until learning starts no rounds accumulate.
+   * is due; until learning starts no rounds accumulate. The updates' stats are read once at the
+   * end, with the acting copy's weights.
    */
-  learnIteration(): IterationResult {
+  async learnIteration(): Promise<IterationResult> {
     if (!this.obs) this.beginTraining(1e9);
     const episodes: EpisodeRecord[] = [];
     const before = this.numTimesteps;
     const stats: Tensor[] = [];
     while (this.numTimesteps - before < 200) {
-      this.collectStep(episodes);
-      if (this.learningStarted()) this.trainIfDue(stats);
+      await this.collectStep(episodes);
+      if (this.learningStarted()) await this.trainIfDue(stats);
       else this.sinceTrain = 0;
     }
-    return { steps: this.numTimesteps - before, episodes, losses: namedMeans(stats, this.statNames) };
+    const trained = stats.length > 0;
+    const losses = await namedMeans(stats, this.statNames);
+    if (trained) await this.syncActing();
+    return { steps: this.numTimesteps - before, episodes, losses };
   }
 
   /**
@@ -181,12 +202,12 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
    * (exploring) actions after. Each real transition (not the reset step of an autoreset env) is
    * stored; returns how many there were (the env steps taken).
    */
-  protected collectStep(episodes: EpisodeRecord[]): number {
+  protected async collectStep(episodes: EpisodeRecord[]): Promise<number> {
     const N = this.env.numEnvs;
     const D = this.enc.inputDim;
     const A = this.actDim;
     const x = this.enc.encode(this.obs!, N, this.x);
-    const actions = this.numTimesteps < this.config.learningStarts ? randomActions(this.spec, N, this.rng) : this.actBatch(this.obs!, N, false);
+    const actions = this.numTimesteps < this.config.learningStarts ? randomActions(this.spec, N, this.rng) : await this.exploreActions(this.obs!, N);
     const r = this.env.step(actions);
     const auto = r.info.autoreset;
     this.tracker.step(r.reward, r.terminated, r.truncated, auto, episodes);
@@ -215,13 +236,13 @@ export abstract class OffPolicyAgent<C extends OffPolicyConfig, S extends Action
   }
 
   /** Takes the training rounds due (one per `trainFreq` env steps, `gradientSteps` updates each), pushing their stats; true if any. */
-  protected trainIfDue(stats: Tensor[]): boolean {
+  protected async trainIfDue(stats: Tensor[]): Promise<boolean> {
     const c = this.config;
     let trained = false;
     while (this.sinceTrain >= c.trainFreq) {
       this.sinceTrain -= c.trainFreq;
       this.applyRates();
-      for (let g = 0; g < c.gradientSteps; g++) stats.push(this.update());
+      for (let g = 0; g < c.gradientSteps; g++) stats.push(await this.update());
       trained = true;
     }
     return trained;

@@ -12,7 +12,8 @@ import type { VectorEnv } from "../core/vector.js";
 import { RolloutBuffer } from "../buffers/rollout.js";
 import { restoreNetwork, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
-import { MLP, type Activation } from "../nn/mlp.js";
+import { MLP, syncHostWeights, type Activation } from "../nn/mlp.js";
+import { readFloats } from "../nn/read.js";
 import { RunningNormalizer } from "../nn/normalize.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import { tf, type Variable } from "../nn/tf.js";
@@ -128,6 +129,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
   readonly critic: MLP;
   /** Continuous actions: the state-independent log standard deviation [1, dim]. */
   readonly logStd: Variable | undefined;
+  /** Host copy of {@link logStd} (acting and sampling read it; refreshed with the actor's host weights). */
+  protected logStdHost: Float32Array | undefined;
   readonly optimizer: Optimizer;
   numTimesteps = 0;
   /** Updates done. */
@@ -173,6 +176,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
     const vars = [...this.actor.variables, ...this.critic.variables];
     if (this.spec.kind === "box") {
       this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
+      this.logStdHost = new Float32Array(this.spec.dim).fill(c.logStdInit);
       vars.push(this.logStd);
     }
     this.optimizer = setup.optimizer(vars, c);
@@ -192,19 +196,22 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
     return this.obsRms ? this.obsRms.normalize(x, x) : x;
   }
 
+  /** Acting on the actor's host copy (plain JavaScript, no tensor read: synchronous on every backend). */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
-    const x = this.inputs(obs, k);
-    const out = tf.tidy(() => this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim])));
-    const head = out.dataSync();
-    out.dispose();
+    const head = this.actor.forwardHost(this.inputs(obs, k), k);
     if (this.spec.kind === "discrete") {
       const a = Categorical.sample(head, this.spec.n, this.rng, new Int32Array(k), deterministic);
       if (this.spec.start) for (let i = 0; i < k; i++) a[i] += this.spec.start;
       return a;
     }
-    const ls = this.logStd!.dataSync();
-    const a = DiagGaussian.sample(head, ls, this.spec.dim, this.rng, new Float32Array(k * this.spec.dim), deterministic);
+    const a = DiagGaussian.sample(head, this.logStdHost!, this.spec.dim, this.rng, new Float32Array(k * this.spec.dim), deterministic);
     return clipActions(a, this.spec);
+  }
+
+  /** Refreshes the host copies acting uses (actor weights, log-std) with one awaited read. */
+  async syncActing(): Promise<void> {
+    const [ls] = await syncHostWeights([this.actor], this.logStd ? [this.logStd] : []);
+    if (ls) this.logStdHost = ls;
   }
 
   act(obs: ArrayLike<number> | number, options: ActOptions = {}): ActionOf<A> {
@@ -225,27 +232,31 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
   }
 
   /** The algorithm's update on the collected rollout (advantages computed); returns its stats. */
-  protected abstract update(progressRemaining: number): Record<string, number>;
+  protected abstract update(progressRemaining: number): Promise<Record<string, number>>;
 
-  /** One rollout of nSteps per env, GAE, then the algorithm's update. */
-  learnIteration(): IterationResult {
+  /** One rollout of nSteps per env, GAE, then the algorithm's update (its stats read with one await), then the acting copy refreshed. */
+  async learnIteration(): Promise<IterationResult> {
     if (!this.obs) this.beginTraining(1e9);
     const c = this.config;
     const frac = this.progress.remaining(this.numTimesteps);
     this.optimizer.lr = rateAt(c.learningRate, frac);
     const episodes: EpisodeRecord[] = [];
     const stepsBefore = this.numTimesteps;
-    const lastValues = this.collect(episodes);
+    const lastValues = await this.collect(episodes);
     this.buffer.computeAdvantages(lastValues, c.gamma, c.gaeLambda);
-    const losses = this.update(frac);
+    const losses = await this.update(frac);
     this.numUpdates++;
+    await this.syncActing();
     losses.explainedVariance = explainedVariance(this.buffer);
     losses.learningRate = this.optimizer.lr;
     return { steps: this.numTimesteps - stepsBefore, episodes, losses };
   }
 
-  /** Fills the rollout buffer; returns V(s_T) of the observation after the last step. */
-  private collect(episodes: EpisodeRecord[]): Float32Array {
+  /**
+   * Fills the rollout buffer; returns V(s_T) of the observation after the last step. Each vector
+   * step is one batched forward of both networks on the backend and one awaited read.
+   */
+  private async collect(episodes: EpisodeRecord[]): Promise<Float32Array> {
     const N = this.env.numEnvs;
     const D = this.enc.inputDim;
     const buf = this.buffer;
@@ -257,7 +268,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
     const logp = new Float32Array(N);
     const values = new Float32Array(N);
     const rewards = new Float32Array(N);
-    const ls = isDiscrete ? undefined : this.logStd!.dataSync();
+    const ls = this.logStdHost;
     buf.reset();
     let autoreset: Uint8Array | undefined;
     for (let t = 0; t < this.config.nSteps; t++) {
@@ -272,8 +283,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
         const xt = tf.tensor2d(x, [N, D]);
         return tf.concat([this.actor.apply(xt), this.critic.apply(xt)], 1);
       });
-      const data = both.dataSync() as Float32Array;
-      both.dispose();
+      const data = await readFloats(both, { dispose: true });
       const head = new Float32Array(N * outDim);
       for (let i = 0; i < N; i++) {
         head.set(data.subarray(i * (outDim + 1), i * (outDim + 1) + outDim), i * outDim);
@@ -301,9 +311,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
     this.enc.encode(this.obs!, N, x);
     if (this.obsRms) this.obsRms.normalize(x, x);
     const v = tf.tidy(() => this.critic.apply(tf.tensor2d(x, [N, D])));
-    const last = v.dataSync() as Float32Array;
-    v.dispose();
-    return last;
+    return readFloats(v, { dispose: true });
   }
 
   /** SB3 VecNormalize reward scaling: r / std(discounted return), clipped to [-10, 10]. */
@@ -332,8 +340,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const opt = saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
-    if (this.logStd) arrays["actor/log_std"] = this.logStd.dataSync() as Float32Array;
+    const opt = await saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
+    if (this.logStd) arrays["actor/log_std"] = await readFloats(this.logStd);
     await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
@@ -366,6 +374,7 @@ interface OnPolicyState {
   readonly critic: MLP;
   readonly logStd: Variable | undefined;
   readonly optimizer: Optimizer;
+  syncActing(): Promise<void>;
   numTimesteps: number;
   numUpdates: number;
   readonly rng: Rng;
@@ -396,6 +405,7 @@ export async function loadOnPolicy<T extends OnPolicyState>(
   agent.rng.state = ck.meta.rng as RngState;
   if (agent.obsRms && ck.meta.obsRms) agent.obsRms.setState(ck.meta.obsRms as never);
   if (agent.retRms && ck.meta.retRms) agent.retRms.setState(ck.meta.retRms as never);
+  await agent.syncActing();
   return agent;
 }
 

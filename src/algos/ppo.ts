@@ -13,7 +13,8 @@
  *
  * Speed: acting is one batched forward per vector step (both networks, one read-back), sampling
  * happens in plain JS with the agent's seeded Rng; an update step is one fused forward/backward
- * (see nn/mlp.ts) and one fused Adam step, with no read-back until the update's end.
+ * (see nn/mlp.ts) and one fused Adam step, with no read-back until the update's end (one awaited
+ * read of the stats, one of the actor's weights for its host copy).
  */
 import type { Rng } from "../core/rng.js";
 import { gatherRows } from "../buffers/rollout.js";
@@ -21,6 +22,7 @@ import { Adam } from "../nn/optimizers.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
+import { readFloats } from "../nn/read.js";
 import { meanStats, presetConfig, toVectorEnv, type AgentEnv, type ConfigCheck, type Presets } from "./base.js";
 import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, type OnPolicyConfig } from "./on-policy.js";
 import { linearSchedule, rateAt, type Rate } from "./schedules.js";
@@ -147,16 +149,16 @@ export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
     return loadOnPolicy(dir, "PPO", venv, (cfg) => new PPO<A>(venv as AgentEnv<A>, { ...(cfg as Partial<PPOConfig>), ...overrides }));
   }
 
-  protected override update(progressRemaining: number): Record<string, number> {
+  protected override async update(progressRemaining: number): Promise<Record<string, number>> {
     const clip = Math.max(rateAt(this.config.clipRange, progressRemaining), 1e-8);
     const clipVf = this.config.clipRangeVf === null ? null : rateAt(this.config.clipRangeVf, progressRemaining);
-    const losses = this.minibatchEpochs(clip, clipVf);
+    const losses = await this.minibatchEpochs(clip, clipVf);
     losses.clipRange = clip;
     return losses;
   }
 
   /** nEpochs passes of shuffled minibatches over the valid transitions of the rollout. */
-  private minibatchEpochs(clip: number, clipVf: number | null): Record<string, number> {
+  private async minibatchEpochs(clip: number, clipVf: number | null): Promise<Record<string, number>> {
     const c = this.config;
     const buf = this.buffer;
     const idx = buf.validIndices();
@@ -208,12 +210,12 @@ export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
       epochsDone++;
       if (c.targetKl !== null) {
         const kl = tf.tidy(() => tf.mean(tf.stack(epochStats.map((s) => tf.slice(s, [4], [1])))));
-        const v = kl.dataSync()[0];
-        kl.dispose();
+        // One read per epoch, only with early stopping on.
+        const v = (await readFloats(kl, { dispose: true }))[0];
         if (v > c.targetKl) break;
       }
     }
-    const v = meanStats(stats);
+    const v = await meanStats(stats);
     return {
       loss: v[0],
       policyLoss: v[1],

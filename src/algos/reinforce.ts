@@ -15,7 +15,8 @@ import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
-import { MLP, mlpGrads, type Activation } from "../nn/mlp.js";
+import { MLP, mlpGrads, syncHostWeights, type Activation } from "../nn/mlp.js";
+import { readFloats } from "../nn/read.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import {
   EpisodeTracker,
@@ -97,6 +98,8 @@ export class REINFORCE<A = any> implements Agent<A> {
   readonly config: Readonly<ReinforceConfig>;
   readonly policy: MLP;
   readonly logStd: Variable | undefined;
+  /** Host copy of {@link logStd} (refreshed with the policy's host weights after every update). */
+  private logStdHost: Float32Array | undefined;
   readonly optimizer: Adam;
   readonly rng: Rng;
   numTimesteps = 0;
@@ -122,6 +125,7 @@ export class REINFORCE<A = any> implements Agent<A> {
     const vars = [...this.policy.variables];
     if (this.spec.kind === "box") {
       this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
+      this.logStdHost = new Float32Array(this.spec.dim).fill(c.logStdInit);
       vars.push(this.logStd);
     }
     this.optimizer = new Adam(vars, { lr: rateAt(c.learningRate, 1), maxGradNorm: c.maxGradNorm ?? undefined });
@@ -133,18 +137,25 @@ export class REINFORCE<A = any> implements Agent<A> {
     return Array.from({ length: this.env.numEnvs }, () => ({ obs: [], actions: [], rewards: [] }));
   }
 
+  /** Acting on the policy's host copy (plain JavaScript: synchronous on every backend). */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
-    const x = this.enc.encode(obs, k);
-    const t = tf.tidy(() => this.policy.apply(tf.tensor2d(x, [k, this.enc.inputDim])));
-    const head = t.dataSync();
-    t.dispose();
+    return this.sample(this.policy.forwardHost(this.enc.encode(obs, k), k), k, deterministic);
+  }
+
+  /** Actions (env layout, unclipped) from the policy's outputs for k rows. */
+  private sample(head: Float32Array, k: number, deterministic: boolean): Float32Array | Int32Array {
     if (this.spec.kind === "discrete") {
       const a = Categorical.sample(head, this.spec.n, this.rng, new Int32Array(k), deterministic);
       if (this.spec.start) for (let i = 0; i < k; i++) a[i] += this.spec.start;
       return a;
     }
-    const a = DiagGaussian.sample(head, this.logStd!.dataSync(), this.spec.dim, this.rng, new Float32Array(k * this.spec.dim), deterministic);
-    return a;
+    return DiagGaussian.sample(head, this.logStdHost!, this.spec.dim, this.rng, new Float32Array(k * this.spec.dim), deterministic);
+  }
+
+  /** Refreshes the host copies acting uses (policy weights, log-std) with one awaited read. */
+  async syncActing(): Promise<void> {
+    const [ls] = await syncHostWeights([this.policy], this.logStd ? [this.logStd] : []);
+    if (ls) this.logStdHost = ls;
   }
 
   act(obs: ArrayLike<number> | number, options: ActOptions = {}): ActionOf<A> {
@@ -160,7 +171,8 @@ export class REINFORCE<A = any> implements Agent<A> {
     this.done = [];
   }
 
-  learnIteration(): IterationResult {
+  /** Episodes from every env copy (one batched forward on the backend and one awaited read per vector step), then one update. */
+  async learnIteration(): Promise<IterationResult> {
     if (!this.obs) this.beginTraining(1e9);
     const N = this.env.numEnvs;
     const D = this.enc.inputDim;
@@ -170,7 +182,8 @@ export class REINFORCE<A = any> implements Agent<A> {
     const x = new Float32Array(N * D);
     while (this.done.length < want) {
       this.enc.encode(this.obs!, N, x);
-      const a = this.actBatch(this.obs!, N, false);
+      const out = tf.tidy(() => this.policy.apply(tf.tensor2d(x, [N, D])));
+      const a = this.sample(await readFloats(out, { dispose: true }), N, false);
       const envA = this.spec.kind === "box" ? clipActions(a as Float32Array, this.spec) : a;
       const r = this.env.step(envA);
       const auto = r.info.autoreset;
@@ -192,12 +205,13 @@ export class REINFORCE<A = any> implements Agent<A> {
     }
     const batch = this.done.splice(0, want);
     this.optimizer.lr = rateAt(this.config.learningRate, this.progress.remaining(this.numTimesteps));
-    const losses = this.update(batch);
+    const losses = await this.update(batch);
+    await this.syncActing();
     losses.learningRate = this.optimizer.lr;
     return { steps: this.numTimesteps - before, episodes, losses };
   }
 
-  private update(batch: Trajectory[]): Record<string, number> {
+  private async update(batch: Trajectory[]): Promise<Record<string, number>> {
     const c = this.config;
     const D = this.enc.inputDim;
     const T = batch.reduce((a, t) => a + t.rewards.length, 0);
@@ -243,15 +257,14 @@ export class REINFORCE<A = any> implements Agent<A> {
       ent!.dispose();
       return s;
     });
-    const v = res.dataSync();
-    res.dispose();
+    const v = await readFloats(res, { dispose: true });
     return { loss: v[0], entropy: v[1], batchSteps: T };
   }
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const opt = saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
-    if (this.logStd) arrays["policy/log_std"] = this.logStd.dataSync() as Float32Array;
+    const opt = await saveOptimizer(this.optimizer.kind, this.optimizer, arrays);
+    if (this.logStd) arrays["policy/log_std"] = await readFloats(this.logStd);
     await writeAgentCheckpoint(dir, {
       algo: this.algo,
       config: this.config,
@@ -271,6 +284,7 @@ export class REINFORCE<A = any> implements Agent<A> {
     restoreOptimizer(dir, ck, agent.optimizer.kind, agent.optimizer);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.rng.state = ck.meta.rng as RngState;
+    await agent.syncActing();
     return agent;
   }
 

@@ -21,7 +21,8 @@ import type { HerConfig } from "../buffers/her.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
 import { normalNoise } from "../nn/distributions.js";
-import { MLP, mlpGrads } from "../nn/mlp.js";
+import { MLP, mlpGrads, syncHostWeights } from "../nn/mlp.js";
+import { readFloats } from "../nn/read.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import { presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type IterationResult, type Presets } from "./base.js";
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
@@ -141,6 +142,8 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
   private readonly scale: Float32Array;
   private readonly bias: Float32Array;
   private readonly targetEntropy: number;
+  /** Host copy of log(alpha), refreshed with the actor's host weights. */
+  private logAlphaHost: number;
 
   constructor(env: AgentEnv<A>, config: Partial<SACConfig> = {}) {
     super(env, "SAC", SAC_DEFAULTS, config, validate, "box");
@@ -158,7 +161,8 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
     this.q1Target.copyFrom(this.q1);
     this.q2Target.copyFrom(this.q2);
     this.targetEntropy = c.targetEntropy ?? -this.actDim;
-    this.logAlpha = tf.variable(tf.scalar(Math.log(Math.max(c.alpha, 1e-8))), true);
+    this.logAlphaHost = Math.fround(Math.log(Math.max(c.alpha, 1e-8)));
+    this.logAlpha = tf.variable(tf.scalar(this.logAlphaHost), true);
     this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.policyLr, 1) });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.qLr, 1) });
     this.alphaOpt = new Adam([this.logAlpha], { lr: rateAt(c.qLr, 1) });
@@ -179,9 +183,9 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
     return [[this.actorOpt, c.policyLr], [this.qOpt, c.qLr], [this.alphaOpt, c.qLr]];
   }
 
-  /** The current entropy coefficient. */
+  /** The current entropy coefficient (as of the last training iteration or load). */
   get alpha(): number {
-    return Math.exp(this.logAlpha.dataSync()[0]);
+    return Math.exp(this.logAlphaHost);
   }
 
   /** Mean and log-std of the squashed Gaussian from the actor's raw output [B, 2d]. */
@@ -203,24 +207,45 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
     return { action, logProb: tf.sum(tf.sub(gauss, logDet), 1) };
   }
 
+  /**
+   * Acting on the actor's host copy: the mean squashed (deterministic) or a reparameterized
+   * sample, exactly as {@link sampleAction} computes it on the backend.
+   */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
-    const x = this.enc.encode(obs, k);
-    const t = tf.tidy(() => {
-      const out = this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]));
-      if (deterministic) {
-        const { mean } = this.meanLogStd(out);
-        return tf.add(tf.mul(tf.tanh(mean), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
+    const d = this.actDim;
+    const out = this.actor.forwardHost(this.enc.encode(obs, k), k);
+    const a = new Float32Array(k * d);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < d; j++) {
+        const mean = out[i * 2 * d + j];
+        let u = mean;
+        if (!deterministic) {
+          const logStd = LOG_STD_MIN + 0.5 * (LOG_STD_MAX - LOG_STD_MIN) * (Math.tanh(out[i * 2 * d + d + j]) + 1);
+          u = mean + Math.exp(logStd) * Math.fround(this.rng.normal());
+        }
+        a[i * d + j] = Math.tanh(u) * this.scale[j] + this.bias[j];
       }
-      return this.sampleAction(out, normalNoise(this.rng, k, this.actDim)).action;
-    });
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
+    }
     return a;
   }
 
+  override async syncActing(): Promise<void> {
+    const [la] = await syncHostWeights([this.actor], [this.logAlpha]);
+    this.logAlphaHost = la[0];
+  }
+
+  protected override async exploreActions(obs: Float32Array, k: number): Promise<Float32Array> {
+    const x = this.enc.encode(obs, k);
+    const t = tf.tidy(() => {
+      const out = this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]));
+      return this.sampleAction(out, normalNoise(this.rng, k, this.actDim)).action;
+    });
+    return readFloats(t, { dispose: true });
+  }
+
   /** The shared off-policy iteration (off-policy.ts), reporting alpha too. */
-  override learnIteration(): IterationResult {
-    const it = super.learnIteration();
+  override async learnIteration(): Promise<IterationResult> {
+    const it = await super.learnIteration();
     it.losses.alpha = this.alpha;
     return it;
   }
@@ -315,8 +340,8 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), logAlpha: this.logAlpha.dataSync()[0], sinceTrain: this.sinceTrain };
-    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
+    const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), logAlpha: (await readFloats(this.logAlpha))[0], sinceTrain: this.sinceTrain };
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt], ["alphaOpt", this.alphaOpt]] as const) meta[name] = await saveOptimizer(name, opt, arrays);
     meta.replay = saveReplay(this.replay, arrays);
     await writeAgentCheckpoint(dir, { algo: this.algo, config: this.config, meta, networks: { actor: this.actor, q1: this.q1, q2: this.q2, q1_target: this.q1Target, q2_target: this.q2Target }, arrays });
   }
@@ -329,6 +354,7 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
     for (const [n, net] of [["actor", agent.actor], ["q1", agent.q1], ["q2", agent.q2], ["q1_target", agent.q1Target], ["q2_target", agent.q2Target]] as const) restoreNetwork(dir, ck, n, net);
     for (const [name, opt] of [["actorOpt", agent.actorOpt], ["qOpt", agent.qOpt], ["alphaOpt", agent.alphaOpt]] as const) restoreOptimizer(dir, ck, name, opt);
     tf.tidy(() => agent.logAlpha.assign(tf.scalar(ck.meta.logAlpha as number)));
+    agent.logAlphaHost = Math.fround(ck.meta.logAlpha as number);
     restoreReplay(dir, ck, agent.replay);
     agent.numTimesteps = ck.meta.numTimesteps as number;
     agent.numUpdates = ck.meta.numUpdates as number;

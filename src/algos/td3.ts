@@ -16,7 +16,8 @@ import type { ReplayBuffer } from "../buffers/replay.js";
 import type { HerConfig } from "../buffers/her.js";
 import { Adam } from "../nn/optimizers.js";
 import { restoreNetwork } from "../nn/checkpoint.js";
-import { MLP, mlpGrads } from "../nn/mlp.js";
+import { MLP, mlpGrads, syncHostWeights } from "../nn/mlp.js";
+import { readFloats } from "../nn/read.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { clipActions, presetConfig, toVectorEnv, type ActionSpec, type AgentEnv, type ConfigCheck, type Presets } from "./base.js";
 import { buildFromCheckpoint, envSignature, openCheckpoint, restoreOptimizer, restoreReplay, saveOptimizer, saveReplay, writeAgentCheckpoint, type CheckpointArrays } from "./checkpointing.js";
@@ -168,11 +169,26 @@ export class TD3<A = any> extends OffPolicyAgent<TD3Config, Extract<ActionSpec, 
     return tf.add(tf.mul(tf.tanh(out), tf.tensor1d(this.scale)), tf.tensor1d(this.bias));
   }
 
+  /** Acting on the actor's host copy: tanh(actor(s)) * scale + bias, plus Gaussian exploration noise unless deterministic. */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
+    const out = this.actor.forwardHost(this.enc.encode(obs, k), k);
+    const a = new Float32Array(out.length);
+    for (let i = 0; i < a.length; i++) a[i] = Math.tanh(out[i]) * this.scale[i % this.actDim] + this.bias[i % this.actDim];
+    return this.addNoise(a, deterministic);
+  }
+
+  override async syncActing(): Promise<void> {
+    await syncHostWeights([this.actor]);
+  }
+
+  protected override async exploreActions(obs: Float32Array, k: number): Promise<Float32Array> {
     const x = this.enc.encode(obs, k);
     const t = tf.tidy(() => this.policy(this.actor.apply(tf.tensor2d(x, [k, this.enc.inputDim]))));
-    const a = Float32Array.from(t.dataSync());
-    t.dispose();
+    return this.addNoise(await readFloats(t, { dispose: true }), false);
+  }
+
+  /** Exploration noise N(0, (explorationNoise * scale)^2) (unless deterministic), then clipping to the bounds. */
+  private addNoise(a: Float32Array, deterministic: boolean): Float32Array {
     if (!deterministic) for (let i = 0; i < a.length; i++) a[i] += this.rng.normal(0, this.scale[i % this.actDim] * this.config.explorationNoise);
     return clipActions(a, this.spec, a);
   }
@@ -243,7 +259,7 @@ export class TD3<A = any> extends OffPolicyAgent<TD3Config, Extract<ActionSpec, 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, numUpdates: this.numUpdates, rng: this.rng.state, env: envSignature(this.env), sinceTrain: this.sinceTrain };
-    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) meta[name] = saveOptimizer(name, opt, arrays);
+    for (const [name, opt] of [["actorOpt", this.actorOpt], ["qOpt", this.qOpt]] as const) meta[name] = await saveOptimizer(name, opt, arrays);
     meta.replay = saveReplay(this.replay, arrays);
     await writeAgentCheckpoint(dir, {
       algo: this.algo,

@@ -123,7 +123,7 @@ export class SequenceModel {
   /** Writes the weights (and `config`, `meta`) as an rlbook checkpoint. */
   async save(dir: string, algo: string, config: unknown, meta: Record<string, unknown>): Promise<void> {
     const arrays: Record<string, Float32Array> = {};
-    this.net.getWeights().forEach((w, i) => (arrays[`weight_${i}`] = w));
+    (await this.net.getWeights()).forEach((w, i) => (arrays[`weight_${i}`] = w));
     await writeCheckpoint(dir, { algo, config, meta: { ...meta, weightShapes: this.net.variables.map((v) => v.shape) }, networks: {}, arrays });
   }
 

@@ -193,7 +193,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
     this.policy.variables.forEach((v, i) => (arrays[`policy/${i}`] = v.dataSync() as Float32Array));
-    const adam = saveOptimizer("adam", this.optimizer, arrays);
+    const adam = await saveOptimizer("adam", this.optimizer, arrays);
     await writeCheckpoint(dir, {
       algo: this.algo,
       config: this.config,

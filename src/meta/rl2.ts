@@ -401,7 +401,7 @@ export class RL2<P> implements Agent {
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
     [...this.gru.variables, ...this.heads].forEach((v, i) => (arrays[`params/${i}`] = v.dataSync() as Float32Array));
-    const adam = saveOptimizer("adam", this.optimizer, arrays);
+    const adam = await saveOptimizer("adam", this.optimizer, arrays);
     await writeCheckpoint(dir, { algo: this.algo, config: this.config, meta: { numTimesteps: this.numTimesteps, iterations: this.iterations, family: this.family.name, adam, rng: this.rng.state }, networks: {}, arrays });
   }
 

@@ -11,6 +11,13 @@
  * the loss with respect to the networks' outputs only (tf.valueAndGrads) and back-propagates
  * through the networks by hand. Tests check these gradients against tfjs's autodiff.
  *
+ * Host copy: every MLP also keeps its weights in Float32Arrays ({@link MLP.hostWeights}) and runs
+ * the forward pass on them in plain JavaScript ({@link MLP.forwardHost}), so acting stays
+ * synchronous on every backend (a GPU backend cannot read tensors synchronously in Node) and
+ * costs no device round trip; for one observation it is also faster than tfjs (~12 us vs ~42 us
+ * on wasm for a 4-64-64-2 net). The copy is exact after construction and {@link MLP.setWeights};
+ * after training steps an agent refreshes it with one awaited read ({@link syncHostWeights}).
+ *
  * Initialisation follows CleanRL's `layer_init`: orthogonal weights with gain sqrt(2) on hidden
  * layers and a per-network output gain (0.01 for a policy head, 1 for a value head), zero biases;
  * or torch.nn.Linear's default uniform init (`init: "torch"`, as CleanRL's DQN/SAC/TD3 do).
@@ -18,6 +25,7 @@
 import { Rng } from "../core/rng.js";
 import { tf, type Tensor, type Variable } from "./tf.js";
 import { orthogonal, torchLinearDefault } from "./init.js";
+import { readTensors } from "./read.js";
 
 export type Activation = "tanh" | "relu";
 
@@ -56,6 +64,8 @@ export class MLP {
   readonly activation: Activation;
   readonly sizes: number[];
   readonly name: string;
+  /** The weights on the host, [W0, b0, W1, b1, ...] (see the module comment: refreshed by {@link syncHostWeights}). */
+  private host: Float32Array[] = [];
 
   constructor(
     readonly inputDim: number,
@@ -88,6 +98,7 @@ export class MLP {
         w = torchLinearDefault(fanIn * fanOut, fanIn, rng);
         b = torchLinearDefault(fanOut, fanIn, rng);
       }
+      this.host.push(w, b);
       this.layers.push({
         W: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${prefix}/dense_${i}/kernel`),
         b: tf.variable(tf.tensor1d(b), true, `${prefix}/dense_${i}/bias`),
@@ -159,6 +170,7 @@ export class MLP {
   copyFrom(src: MLP): void {
     this.checkSame(src);
     tf.tidy(() => this.variables.forEach((v, i) => v.assign(src.variables[i])));
+    this.host = src.host.map((w) => w.slice());
   }
 
   /** Polyak update: this = tau * src + (1 - tau) * this. */
@@ -171,9 +183,60 @@ export class MLP {
     if (src.sizes.join() !== this.sizes.join()) throw new Error(`MLP ${this.name}: cannot copy from ${src.name} with sizes [${src.sizes}] into [${this.sizes}]`);
   }
 
-  /** The weights as plain arrays ([W0, b0, ...]). */
-  getWeights(): Float32Array[] {
-    return this.variables.map((v) => v.dataSync() as Float32Array);
+  /** The weights as plain arrays ([W0, b0, ...]), read from the variables with one await. */
+  async getWeights(): Promise<Float32Array[]> {
+    return (await readTensors(this.variables)).map((a) => Float32Array.from(a));
+  }
+
+  /**
+   * The host copy of the weights ([W0, b0, ...]) that {@link forwardHost} uses: as of the last
+   * {@link syncHostWeights}, {@link setWeights} or construction.
+   */
+  get hostWeights(): readonly Float32Array[] {
+    return this.host;
+  }
+
+  /** Replaces the host copy (arrays in {@link variables} order; the variables are not touched). */
+  setHostWeights(ws: readonly ArrayLike<number>[]): void {
+    const vars = this.variables;
+    if (ws.length !== vars.length) throw new Error(`MLP ${this.name}: expected ${vars.length} weight arrays, got ${ws.length}`);
+    ws.forEach((w, i) => {
+      if (w.length !== vars[i].size) throw new Error(`MLP ${this.name}: weight ${vars[i].name} has ${vars[i].size} values, got ${w.length}`);
+    });
+    this.host = ws.map((w) => Float32Array.from(w));
+  }
+
+  /**
+   * The forward pass in plain JavaScript on the host copy of the weights: k input rows
+   * (k * inputDim numbers, row-major) -> k * outputDim outputs. No tensors, no backend.
+   */
+  forwardHost(x: ArrayLike<number>, k: number): Float32Array {
+    if (x.length !== k * this.inputDim) throw new RangeError(`MLP ${this.name}.forwardHost: expected ${k} x ${this.inputDim} inputs, got ${x.length}`);
+    let h: ArrayLike<number> = x;
+    const n = this.layers.length;
+    for (let l = 0; l < n; l++) {
+      const fin = this.sizes[l];
+      const fout = this.sizes[l + 1];
+      const W = this.host[2 * l];
+      const b = this.host[2 * l + 1];
+      const out = new Float32Array(k * fout);
+      for (let i = 0; i < k; i++) {
+        const o = i * fout;
+        out.set(b, o);
+        for (let j = 0; j < fin; j++) {
+          const xv = h[i * fin + j];
+          if (xv === 0) continue;
+          const w = j * fout;
+          for (let c = 0; c < fout; c++) out[o + c] += xv * W[w + c];
+        }
+      }
+      if (l + 1 < n) {
+        if (this.activation === "relu") for (let c = 0; c < out.length; c++) out[c] = out[c] > 0 ? out[c] : 0;
+        else for (let c = 0; c < out.length; c++) out[c] = Math.tanh(out[c]);
+      }
+      h = out;
+    }
+    return h as Float32Array;
   }
 
   /** Sets the weights from plain arrays ([W0, b0, ...]); checks the sizes. */
@@ -184,6 +247,7 @@ export class MLP {
       if (w.length !== vars[i].size) throw new Error(`MLP ${this.name}: weight ${vars[i].name} has ${vars[i].size} values, got ${w.length}`);
     });
     tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(Float32Array.from(ws[i]), v.shape))));
+    this.host = ws.map((w) => Float32Array.from(w));
   }
 
   /** A tf.LayersModel (tf.sequential of dense layers) with these weights, e.g. for export. */
@@ -225,4 +289,21 @@ export function mlpGrads(nets: MLP[], inputs: Tensor[], head: (...outs: Tensor[]
   const grads = nets.flatMap((n, i) => n.backward(fwd[i].cache, d[i]).grads);
   grads.push(...d.slice(nets.length));
   return { loss: value, grads };
+}
+
+/**
+ * Refreshes the host copies of `nets` (see {@link MLP.forwardHost}) from their variables, and
+ * reads `extra` tensors (e.g. a log-std) in the same batch: one awaited read for all of them.
+ * Returns the extras' values.
+ */
+export async function syncHostWeights(nets: readonly MLP[], extra: readonly Tensor[] = []): Promise<Float32Array[]> {
+  const vars = nets.flatMap((n) => n.variables);
+  const vals = await readTensors([...vars, ...extra]);
+  let k = 0;
+  for (const n of nets) {
+    const m = n.variables.length;
+    n.setHostWeights(vals.slice(k, k + m));
+    k += m;
+  }
+  return vals.slice(k).map((a) => (a instanceof Float32Array ? a : Float32Array.from(a)));
 }

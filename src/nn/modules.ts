@@ -10,6 +10,7 @@
 import { Rng } from "../core/rng.js";
 import { tf, type Tensor, type Variable } from "./tf.js";
 import { orthogonal } from "./init.js";
+import { readTensors } from "./read.js";
 
 let moduleCounter = 0;
 
@@ -32,8 +33,9 @@ export abstract class Module {
     return this.variables.reduce((a, v) => a + v.size, 0);
   }
 
-  getWeights(): Float32Array[] {
-    return this.variables.map((v) => v.dataSync() as Float32Array);
+  /** The weights as plain arrays (in {@link variables} order), read with one await. */
+  async getWeights(): Promise<Float32Array[]> {
+    return (await readTensors(this.variables)).map((a) => Float32Array.from(a));
   }
 
   setWeights(ws: ArrayLike<number>[]): void {

@@ -11,6 +11,7 @@
  * with optional gradient clipping by global norm (torch.nn.utils.clip_grad_norm_).
  */
 import { tf, type Tensor, type Variable } from "./tf.js";
+import { readFloats, readTensors } from "./read.js";
 
 export interface AdamOptions {
   /** Learning rate (> 0). */
@@ -50,7 +51,8 @@ export interface Optimizer {
    * disposes it), otherwise undefined.
    */
   apply(grads: Tensor[]): Tensor | undefined;
-  getState(): OptimizerState;
+  /** The state as plain arrays, read with one await. */
+  getState(): Promise<OptimizerState>;
   setState(s: OptimizerState): void;
   dispose(): void;
 }
@@ -122,8 +124,10 @@ export class Adam implements Optimizer {
   }
 
   /** The optimizer's state as plain arrays. */
-  getState(): OptimizerState {
-    return { step: this.step, lr: this.lr, m: this.m.dataSync() as Float32Array, v: this.v.dataSync() as Float32Array };
+  async getState(): Promise<OptimizerState> {
+    const { step, lr } = this;
+    const [m, v] = await readTensors([this.m, this.v]);
+    return { step, lr, m: m as Float32Array, v: v as Float32Array };
   }
 
   /** Restores a state from {@link getState}. */
@@ -203,8 +207,9 @@ export class RMSprop implements Optimizer {
     });
   }
 
-  getState(): OptimizerState {
-    return { step: this.step, lr: this.lr, m: new Float32Array(this.size), v: this.v.dataSync() as Float32Array };
+  async getState(): Promise<OptimizerState> {
+    const { step, lr } = this;
+    return { step, lr, m: new Float32Array(this.size), v: await readFloats(this.v) };
   }
 
   setState(s: OptimizerState): void {

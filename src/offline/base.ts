@@ -119,13 +119,13 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   protected abstract readonly statNames: readonly string[];
 
   /** `updatesPerIteration` updates; no env steps and no episodes. */
-  learnIteration(): IterationResult {
+  async learnIteration(): Promise<IterationResult> {
     const stats: Tensor[] = [];
     for (let i = 0; i < this.config.updatesPerIteration; i++) {
       stats.push(this.update());
       this.numTimesteps++;
     }
-    return { steps: this.config.updatesPerIteration, episodes: [], losses: namedMeans(stats, this.statNames) };
+    return { steps: this.config.updatesPerIteration, episodes: [], losses: await namedMeans(stats, this.statNames) };
   }
 
   /** Actions for k normalized observation rows (env layout). */
@@ -147,10 +147,10 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   /** Writes a checkpoint (networks, optimizer moments, normalization, update count). */
   async save(dir: string): Promise<void> {
     const { networks, optimizers } = this.parts();
-    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...this.extraArrays() };
+    const arrays: Record<string, Float32Array> = { obsMean: this.obsMean, obsInvStd: this.obsInvStd, ...(await this.extraArrays()) };
     const meta: Record<string, unknown> = { numTimesteps: this.numTimesteps, rng: this.rng.state, obs: this.env.singleObservationSpace.toString(), act: this.env.singleActionSpace.toString() };
     for (const [k, o] of Object.entries(optimizers)) {
-      const s = o.getState();
+      const s = await o.getState();
       arrays[`${k}/m`] = s.m;
       arrays[`${k}/v`] = s.v;
       meta[k] = { step: s.step, lr: s.lr };
@@ -178,7 +178,7 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
   }
 
   /** Arrays beyond MLPs and optimizers that a learner saves (e.g. a transformer's weights). */
-  protected extraArrays(): Record<string, Float32Array> {
+  protected extraArrays(): Record<string, Float32Array> | Promise<Record<string, Float32Array>> {
     return {};
   }
 

@@ -224,8 +224,8 @@ export class DecisionTransformer extends OfflineAgent<DTConfig> {
     return { networks: {}, optimizers: { opt: this.opt } };
   }
 
-  protected override extraArrays(): Record<string, Float32Array> {
-    return Object.fromEntries(this.model.getWeights().map((w, i) => [`model/${i}`, w]));
+  protected override async extraArrays(): Promise<Record<string, Float32Array>> {
+    return Object.fromEntries((await this.model.getWeights()).map((w, i) => [`model/${i}`, w]));
   }
 
   protected override restoreExtra(read: (name: string, length?: number) => Float32Array): void {

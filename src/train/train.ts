@@ -200,7 +200,7 @@ export function train(agent: Agent, options: TrainOptions): TrainingRun {
         run.stopReason = "aborted";
         return;
       }
-      const res = agent.learnIteration();
+      const res = await agent.learnIteration();
       const elapsed = (performance.now() - t0) / 1000;
       const rets = res.episodes.map((e) => e.return);
       const lens = res.episodes.map((e) => e.length);

@@ -42,7 +42,7 @@ test("PPO presets adapt to the env count: nSteps stays per env, batchSize is cap
   const two = PPO.preset("CartPole-v1", cartpole(2), { seed: 1 });
   assert.equal(two.config.nSteps, 32);
   assert.equal(two.config.batchSize, 64); // 32 steps x 2 envs
-  const r = two.learnIteration();
+  const r = await two.learnIteration();
   assert.ok(r.steps > 0 && Number.isFinite(r.losses.policyLoss));
   assert.equal(PPO.preset("CartPole-v1", make("CartPole-v1")).config.batchSize, 32);
   assert.equal(PPO.preset("CartPole-v1", cartpole(16)).config.batchSize, 256, "more envs: the preset's batch size");

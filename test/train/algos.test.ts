@@ -153,7 +153,8 @@ test("DQN: no tensor growth, n-step + prioritized replay run, save/load resume b
     const v = await DQN.load(dir + "/u", cartpole(4));
     await train(v, { steps: 800 });
     assert.equal(v.numTimesteps, u.numTimesteps);
-    u.q.getWeights().forEach((w, i) => assert.deepEqual(v.q.getWeights()[i], w, `q weights ${i}`));
+    const [wu, wv] = [await u.q.getWeights(), await v.q.getWeights()];
+    wu.forEach((w, i) => assert.deepEqual(wv[i], w, `q weights ${i}`));
     for (const x of [a, b, u, v]) x.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });

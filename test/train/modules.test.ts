@@ -17,7 +17,7 @@ function affine(x: number[], W: Float32Array, b: Float32Array, out: number): num
 test("GRU and LSTM follow PyTorch's gate equations (checked in plain JS)", async () => {
   await backend("wasm");
   const gru = new GRU({ inputDim: 2, hiddenDim: 3, rng: 1 });
-  const [wx, wh, bx, bh] = gru.getWeights();
+  const [wx, wh, bx, bh] = await gru.getWeights();
   const x = [0.5, -1.0];
   const h = [0.1, -0.2, 0.3];
   const gx = affine(x, wx, bx, 9);
@@ -31,7 +31,7 @@ test("GRU and LSTM follow PyTorch's gate equations (checked in plain JS)", async
   const got = gru.step(tf.tensor2d([x]), tf.tensor2d([h])).dataSync();
   want.forEach((w, j) => assert.ok(Math.abs(got[j] - w) < 1e-5, `gru h[${j}] ${got[j]} vs ${w}`));
   const lstm = new LSTM({ inputDim: 2, hiddenDim: 3, rng: 2 });
-  const [lwx, lwh, lb] = lstm.getWeights();
+  const [lwx, lwh, lb] = await lstm.getWeights();
   const c = [0.4, 0.0, -0.5];
   const g1 = affine(x, lwx, lb, 12);
   const g2 = affine(h, lwh, new Float32Array(12), 12);

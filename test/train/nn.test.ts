@@ -49,7 +49,7 @@ test("backend: cpu works and computes the same MLP output as wasm", async () => 
   const net = new MLP(3, 2, { hidden: [8], rng: 5 });
   const x = tf.tensor2d([0.1, -0.2, 0.3, 1, 2, -3], [2, 3]);
   const a = net.apply(x).dataSync();
-  const ws = net.getWeights();
+  const ws = await net.getWeights();
   await backend("cpu");
   const net2 = new MLP(3, 2, { hidden: [8], rng: 5 });
   net2.setWeights(ws);
@@ -83,7 +83,7 @@ test("orthogonal init: rows (wide) or columns (tall) orthonormal times the gain;
 test("MLP: CleanRL init (orthogonal, zero bias, output gain) and a tfjs LayersModel export with the same outputs", async () => {
   await backend("wasm");
   const net = new MLP(4, 2, { hidden: [64, 64], outputGain: 0.01, rng: 1 });
-  const [w0, b0, , , w2] = net.getWeights();
+  const [w0, b0, , , w2] = await net.getWeights();
   assert.ok(b0.every((v) => v === 0));
   // Column norms of the [in, out] kernel = row norms of torch's [out, in] weight = gain.
   let n2 = 0;
@@ -156,7 +156,7 @@ test("Adam: matches torch.optim.Adam's arithmetic (written out in JS), with glob
     tf.dispose([gt, nt!]);
     close(v.dataSync(), w, 1e-5, `step ${t}`);
   }
-  const st = opt.getState();
+  const st = await opt.getState();
   assert.equal(st.step, 5);
   opt.dispose();
   v.dispose();

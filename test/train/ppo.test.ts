@@ -42,13 +42,13 @@ test("PPO: no tensor-count growth across updates (discrete and continuous)", asy
   const continuous = new PPO(pend, { nSteps: 16, batchSize: 16, seed: 0, normalizeObs: true, normalizeReward: true });
   for (const agent of [discrete, continuous]) {
     agent.beginTraining(10_000);
-    agent.learnIteration();
+    await agent.learnIteration();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) agent.learnIteration();
+    for (let i = 0; i < 5; i++) await agent.learnIteration();
     agent.act(new Float32Array(agent.env.obsDim));
     assert.equal(tf.memory().numTensors, before, `${agent.env.name}: tensors leaked`);
   }
-  const r = continuous.learnIteration();
+  const r = await continuous.learnIteration();
   for (const k of ["policyLoss", "valueLoss", "entropy", "approxKl", "clipFraction", "gradNorm"]) assert.ok(Number.isFinite(r.losses[k]), `${k} = ${r.losses[k]}`);
   discrete.dispose();
   continuous.dispose();
@@ -126,10 +126,10 @@ test("PPO checkpoint: save / load / resume is bit for bit on wasm; files are a t
     assert.equal(b.numTimesteps, savedSteps);
     await train(b, { steps: 512 });
     assert.equal(b.numTimesteps, a.numTimesteps);
-    const wa = [...a.actor.getWeights(), ...a.critic.getWeights()];
-    const wb = [...b.actor.getWeights(), ...b.critic.getWeights()];
+    const wa = [...(await a.actor.getWeights()), ...(await a.critic.getWeights())];
+    const wb = [...(await b.actor.getWeights()), ...(await b.critic.getWeights())];
     wa.forEach((w, i) => assert.deepEqual(wb[i], w, `weights ${i} differ after resume`));
-    assert.deepEqual(b.optimizer.getState(), a.optimizer.getState());
+    assert.deepEqual(await b.optimizer.getState(), await a.optimizer.getState());
     assert.deepEqual(b.rng.state, a.rng.state);
     // The actor is a plain tfjs LayersModel.
     const mj = JSON.parse(await readFile(path.join(ck, "actor", "model.json"), "utf8"));

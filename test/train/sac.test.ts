@@ -76,8 +76,10 @@ test("SAC: continuous actions only; no tensor growth; save/load resume bit for b
     const b = await SAC.load(dir, pendulum(2));
     await train(b, { steps: 400 });
     assert.equal(b.numTimesteps, a.numTimesteps);
-    a.actor.getWeights().forEach((w, i) => assert.deepEqual(b.actor.getWeights()[i], w, `actor weight ${i}`));
-    a.q1Target.getWeights().forEach((w, i) => assert.deepEqual(b.q1Target.getWeights()[i], w, `q1 target weight ${i}`));
+    const [wa, wb] = [await a.actor.getWeights(), await b.actor.getWeights()];
+    wa.forEach((w, i) => assert.deepEqual(wb[i], w, `actor weight ${i}`));
+    const [ta, tb] = [await a.q1Target.getWeights(), await b.q1Target.getWeights()];
+    ta.forEach((w, i) => assert.deepEqual(tb[i], w, `q1 target weight ${i}`));
     assert.equal(b.alpha, a.alpha);
     b.dispose();
   } finally {

@@ -144,7 +144,7 @@ test("old checkpoints load: PPO's annealLr becomes a linear schedule; A2C's RMSp
     const arrays = Object.fromEntries(Object.entries(ack.arrays).map(([k, v]) => [k.replace(/^rmsprop\//, "adam/"), v]));
     await writeCheckpoint(path.join(dir, "a2c-old"), { algo: "A2C", config: { ...(ack.config as object), annealLr: false }, meta: { ...rest, adam: rmsprop }, networks: { actor: a.actor, critic: a.critic }, arrays });
     const b = await A2C.load(path.join(dir, "a2c-old"), cartpole(2));
-    assert.deepEqual(b.optimizer.getState(), a.optimizer.getState());
+    assert.deepEqual(await b.optimizer.getState(), await a.optimizer.getState());
     for (const x of [p, q, a, b]) x.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -52,7 +52,8 @@ test("TD3 actor gradient (critic backward + tanh chain rule) equals tfjs autodif
     await train(agent, { steps: 300 });
     const b = await TD3.load(dir, pendulum(2));
     await train(b, { steps: 300 });
-    agent.actor.getWeights().forEach((w, i) => assert.deepEqual(b.actor.getWeights()[i], w, `actor weight ${i}`));
+    const [wa, wb] = [await agent.actor.getWeights(), await b.actor.getWeights()];
+    wa.forEach((w, i) => assert.deepEqual(wb[i], w, `actor weight ${i}`));
     b.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
