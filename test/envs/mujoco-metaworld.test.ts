@@ -6,56 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkEnv, loadMujoco, make, manipulationFamily, ManipulationEnv, ml1, mlBenchmark, mtBenchmark, Rng, type ManipulationTaskName } from "../../src/index.js";
+import { checkEnv, loadMujoco, make, manipulationFamily, ManipulationEnv, ml1, mlBenchmark, mtBenchmark, Rng, scriptedPolicy, type ManipulationTaskName } from "../../src/index.js";
 
-const clip = (v: number): number => Math.max(-1, Math.min(1, v));
 type Obs = Float64Array;
-/** Proportional move of the hand to `t` (action = 25 * error, clipped), gripper closed. */
-function moveTo(o: Obs, t: number[]): Float32Array {
-  const a = new Float32Array(4);
-  for (let i = 0; i < 3; i++) a[i] = clip(25 * (t[i] - o[i]));
-  a[3] = 1;
-  return a;
-}
-const xy = (o: Obs, t: number[]): number => Math.hypot(o[0] - t[0], o[1] - t[1]);
-
-/** Scripted policies: each reads only the observation (hand 0:3, object 4:7, goal 36:39). */
-const POLICIES: Record<string, (o: Obs) => Float32Array> = {
-  // Above the gap between handle bar and drawer front, down to handle height, pull toward -y past the goal.
-  "drawer-open": (o) => {
-    const hook = [o[4], o[5] + 0.035, o[6]];
-    if (xy(o, hook) > 0.012) return moveTo(o, [hook[0], hook[1], o[6] + 0.1]);
-    if (o[2] > o[6] + 0.01) return moveTo(o, hook);
-    return moveTo(o, [hook[0], o[37] - 0.015, o[6]]);
-  },
-  // In front of the handle (toward the robot), down to handle height, push toward +y past the goal.
-  "drawer-close": (o) => {
-    const front = [o[4], o[5] - 0.04, o[6]];
-    if (o[1] > o[5] - 0.025 && o[2] < o[6] + 0.05) return moveTo(o, [o[0], o[1], o[6] + 0.1]);
-    if (xy(o, front) > 0.012) return moveTo(o, [front[0], front[1], o[6] + 0.08]);
-    if (o[2] > o[6] + 0.01) return moveTo(o, front);
-    return moveTo(o, [o[4], o[37] + 0.05, o[6]]);
-  },
-  // Above the button, then down below the pressed height.
-  "button-press-topdown": (o) => {
-    if (xy(o, [o[4], o[5]]) > 0.01) return moveTo(o, [o[4], o[5], o[6] + 0.06]);
-    return moveTo(o, [o[4], o[5], o[38] - 0.03]);
-  },
-  // Beside the handle on the -x side (coming round in front), then push along +x past the goal.
-  "window-open": (o) => {
-    const side = [o[4] - 0.035, o[5], o[6] - 0.01];
-    if (o[0] > o[4] - 0.02) return moveTo(o, [o[4] - 0.05, o[5] - 0.06, o[6]]);
-    if (Math.hypot(o[1] - side[1], o[2] - side[2]) > 0.01) return moveTo(o, side);
-    return moveTo(o, [o[36] + 0.05, side[1], side[2]]);
-  },
-  // The mirror image: from the +x side, push along -x.
-  "window-close": (o) => {
-    const side = [o[4] + 0.035, o[5], o[6] - 0.01];
-    if (o[0] < o[4] + 0.02) return moveTo(o, [o[4] + 0.05, o[5] - 0.06, o[6]]);
-    if (Math.hypot(o[1] - side[1], o[2] - side[2]) > 0.01) return moveTo(o, side);
-    return moveTo(o, [o[36] - 0.05, side[1], side[2]]);
-  },
-};
+/** The library's scripted policies of the five tasks (src/envs/mujoco/scripted-policies.ts). */
+const POLICIES: Record<string, (o: Obs) => Float32Array> = Object.fromEntries(
+  (["drawer-open", "drawer-close", "button-press-topdown", "window-open", "window-close"] as const).map((t) => [t, scriptedPolicy(t)]),
+);
 
 function successRate(task: ManipulationTaskName, policy: (o: Obs) => Float32Array, episodes: number, seed: number): number {
   const fam = manipulationFamily(task);

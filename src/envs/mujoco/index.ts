@@ -9,4 +9,5 @@ export * from "./manipulation.js";
 export * from "./manipulation-tasks.js";
 export * from "./reward-utils.js";
 export * from "./benchmarks.js";
+export * from "./scripted-policies.js";
 export * from "./register.js";
