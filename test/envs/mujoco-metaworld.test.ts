@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { checkEnv, loadMujoco, make, manipulationFamily, ManipulationEnv, ml1, mlBenchmark, mtBenchmark, Rng, scriptedPolicy, type ManipulationTaskName } from "../../src/index.js";
 
 type Obs = Float64Array;
-/** The library's scripted policies of the five tasks (src/envs/mujoco/scripted-policies.ts). */
+/** The library's scripted policies of the seven tasks (src/envs/mujoco/scripted-policies.ts). */
 const POLICIES: Record<string, (o: Obs) => Float32Array> = Object.fromEntries(
-  (["drawer-open", "drawer-close", "button-press-topdown", "window-open", "window-close"] as const).map((t) => [t, scriptedPolicy(t)]),
+  (["reach", "push", "drawer-open", "drawer-close", "button-press-topdown", "window-open", "window-close"] as const).map((t) => [t, scriptedPolicy(t)]),
 );
 
 function successRate(task: ManipulationTaskName, policy: (o: Obs) => Float32Array, episodes: number, seed: number): number {
@@ -34,7 +34,7 @@ function successRate(task: ManipulationTaskName, policy: (o: Obs) => Float32Arra
   return wins / episodes;
 }
 
-test("scripted policies succeed on every sampled variation of the five tasks; random actions rarely do", async () => {
+test("the library's scripted policies succeed on every sampled variation of the seven tasks; random actions rarely do", async () => {
   await loadMujoco();
   for (const [task, policy] of Object.entries(POLICIES) as [ManipulationTaskName, (o: Obs) => Float32Array][]) {
     assert.equal(successRate(task, policy, 6, 42), 1, `${task}: scripted`);

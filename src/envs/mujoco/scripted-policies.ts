@@ -26,7 +26,7 @@ const POLICIES: Readonly<Record<ManipulationTaskName, ManipulationPolicy>> = Obj
   // Straight to the goal.
   reach: (o: ArrayLike<number>) => moveTo(o, [o[36], o[37], o[38]], 20),
   // Above a point 6 cm behind the puck on the puck-goal line, down to table height, then through
-  // the puck toward the goal; realign whenever the hand leaves the line.
+  // the puck toward the goal; realign (lifting first) whenever the hand leaves the line.
   push: (o: ArrayLike<number>) => {
     const n = Math.hypot(o[36] - o[4], o[37] - o[5]);
     const dx = (o[36] - o[4]) / n;
@@ -34,10 +34,20 @@ const POLICIES: Readonly<Record<ManipulationTaskName, ManipulationPolicy>> = Obj
     const along = (o[0] - o[4]) * dx + (o[1] - o[5]) * dy;
     const across = -(o[0] - o[4]) * dy + (o[1] - o[5]) * dx;
     const behind = [o[4] - dx * 0.06, o[5] - dy * 0.06];
-    let target: number[];
-    if (along > -0.025 || Math.abs(across) > 0.015) target = [behind[0], behind[1], xy(o, behind) > 0.015 ? 0.1 : 0.02];
-    else if (o[2] > 0.03) target = [behind[0], behind[1], 0.02];
-    else target = [o[4] + dx * 0.05, o[5] + dy * 0.05, 0.02];
+    let target: number[] = [];
+    if (along > -0.025 || Math.abs(across) > 0.015) {
+      // Realign from above: lift first, so the hand never sweeps sideways through the puck.
+      if (xy(o, behind) > 0.015) target = o[2] < 0.08 ? [o[0], o[1], 0.1] : [behind[0], behind[1], 0.1];
+      else target = [behind[0], behind[1], 0.01];
+    }
+    else if (o[2] > 0.02) target = [behind[0], behind[1], 0.01];
+    else {
+      // Push low (pads from 5 mm above the table) at 3 mm per step: a high or fast push
+      // can tip the puck over, and a tipped puck rolls away.
+      const a = moveTo(o, [o[4] + dx * 0.05, o[5] + dy * 0.05, 0.01], 20);
+      for (let i = 0; i < 3; i++) a[i] *= 0.3;
+      return a;
+    }
     return moveTo(o, target, 20);
   },
   // Above the gap between the handle bar and the drawer front, down to handle height, pull toward -y past the goal.
