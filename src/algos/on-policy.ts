@@ -175,7 +175,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig, A = any> implement
     this.critic = new MLP(this.enc.inputDim, 1, { hidden: c.netArch, activation: c.activation, outputGain: 1, rng: initRng, name: "critic" });
     const vars = [...this.actor.variables, ...this.critic.variables];
     if (this.spec.kind === "box") {
-      this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
+      const dim = this.spec.dim;
+      this.logStd = tf.tidy(() => tf.variable(tf.fill([1, dim], c.logStdInit), true));
       this.logStdHost = new Float32Array(this.spec.dim).fill(c.logStdInit);
       vars.push(this.logStd);
     }

@@ -124,7 +124,8 @@ export class REINFORCE<A = any> implements Agent<A> {
     this.policy = new MLP(this.enc.inputDim, out, { hidden: c.netArch, activation: c.activation, init: "torch", rng: this.rng.split(), name: "policy" });
     const vars = [...this.policy.variables];
     if (this.spec.kind === "box") {
-      this.logStd = tf.variable(tf.fill([1, this.spec.dim], c.logStdInit), true);
+      const dim = this.spec.dim;
+      this.logStd = tf.tidy(() => tf.variable(tf.fill([1, dim], c.logStdInit), true));
       this.logStdHost = new Float32Array(this.spec.dim).fill(c.logStdInit);
       vars.push(this.logStd);
     }

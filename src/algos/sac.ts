@@ -162,7 +162,7 @@ export class SAC<A = any> extends OffPolicyAgent<SACConfig, Extract<ActionSpec, 
     this.q2Target.copyFrom(this.q2);
     this.targetEntropy = c.targetEntropy ?? -this.actDim;
     this.logAlphaHost = Math.fround(Math.log(Math.max(c.alpha, 1e-8)));
-    this.logAlpha = tf.variable(tf.scalar(this.logAlphaHost), true);
+    this.logAlpha = tf.tidy(() => tf.variable(tf.scalar(this.logAlphaHost), true));
     this.actorOpt = new Adam(this.actor.variables, { lr: rateAt(c.policyLr, 1) });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr: rateAt(c.qLr, 1) });
     this.alphaOpt = new Adam([this.logAlpha], { lr: rateAt(c.qLr, 1) });

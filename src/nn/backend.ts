@@ -16,7 +16,8 @@
  * `@tensorflow/tfjs-backend-webgpu` is imported (it registers itself only when navigator.gpu
  * exists at import time). `auto` accepts a WebGPU adapter only when it is a real GPU (not a
  * fallback / software adapter such as lavapipe or SwiftShader); asking for "webgpu" explicitly
- * accepts a software adapter too (useful as a code-path check). Neither loads Dawn without the
+ * accepts a software adapter too (a correctness check of the GPU code path, slow: it says so once,
+ * and {@link BackendInfo.software} is true). Neither loads Dawn without the
  * Vulkan loader, and `auto` asks a child process for the adapter first, so that Dawn's native
  * "Couldn't load Vulkan" warnings never reach the terminal or a cell. Dawn keeps Node's event loop
  * alive: call {@link releaseBackend} (or `process.exit`) when done with a WebGPU backend.
@@ -48,6 +49,8 @@ export interface BackendInfo {
   tried: BackendAttempt[];
   /** For webgpu: the adapter's description (vendor, architecture, device). */
   adapter?: string;
+  /** For webgpu: true when the adapter is a software / fallback one (lavapipe, SwiftShader): correct but slow. */
+  software?: boolean;
 }
 
 /** A backend that could not be started: names it, says why, and what `auto` chose instead. */
@@ -67,6 +70,12 @@ export class BackendError extends Error {
 
 let info: BackendInfo | undefined;
 let webgpuAdapterDesc: string | undefined;
+let softwareWarned = false;
+
+/** What {@link backend}("webgpu") says (once per process) when the adapter is a software one. */
+export const SOFTWARE_WEBGPU_WARNING =
+  "rlbook: the WebGPU adapter is a software renderer (%s), not a GPU: webgpu runs here as a correctness check of the GPU code path, " +
+  "many times slower than wasm; for speed use backend(\"wasm\") (or backend(\"auto\"), which picks webgpu only on a real GPU)";
 
 function describeError(e: unknown): string {
   if (e instanceof Error) return e.message.split("\n")[0];
@@ -172,7 +181,8 @@ async function tryWebgpu(requireRealGpu: boolean): Promise<void> {
   const ai = adapter.info ?? {};
   const desc = [ai.vendor, ai.architecture, ai.device, ai.description].filter((s) => s).join(" ") || "unknown adapter";
   const fallback = adapter.isFallbackAdapter === true || (ai as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  if (requireRealGpu && (fallback || SOFTWARE_ADAPTER.test(desc))) {
+  const software = fallback || SOFTWARE_ADAPTER.test(desc);
+  if (requireRealGpu && software) {
     cleanup();
     throw new Error(`the only WebGPU adapter is a software/fallback one (${desc}), not a real GPU`);
   }
@@ -184,7 +194,14 @@ async function tryWebgpu(requireRealGpu: boolean): Promise<void> {
     throw e;
   }
   webgpuAdapterDesc = desc;
+  webgpuSoftware = software;
+  if (software && !softwareWarned) {
+    softwareWarned = true;
+    console.warn(SOFTWARE_WEBGPU_WARNING.replace("%s", desc));
+  }
 }
+
+let webgpuSoftware = false;
 
 async function tryOne(name: Exclude<BackendName, "auto">, forAuto: boolean): Promise<void> {
   switch (name) {
@@ -246,7 +263,10 @@ export async function backend(name: BackendName = "auto"): Promise<BackendInfo> 
     }
   }
   info = { name: tf.getBackend(), requested: name, tried };
-  if (info.name === "webgpu") info.adapter = webgpuAdapterDesc;
+  if (info.name === "webgpu") {
+    info.adapter = webgpuAdapterDesc;
+    info.software = webgpuSoftware;
+  }
   return info;
 }
 

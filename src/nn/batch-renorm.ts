@@ -50,10 +50,10 @@ export class BatchRenorm {
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new RangeError(`BatchRenorm: momentum must be in [0, 1), got ${this.momentum}`);
     if (!(this.rMax >= 1)) throw new RangeError(`BatchRenorm: rMax must be >= 1, got ${this.rMax}`);
     if (!(this.dMax >= 0)) throw new RangeError(`BatchRenorm: dMax must be >= 0, got ${this.dMax}`);
-    this.gamma = tf.variable(tf.ones([dim]), true);
-    this.beta = tf.variable(tf.zeros([dim]), true);
-    this.runningMean = tf.variable(tf.zeros([dim]), false);
-    this.runningVar = tf.variable(tf.ones([dim]), false);
+    this.gamma = tf.tidy(() => tf.variable(tf.ones([dim]), true));
+    this.beta = tf.tidy(() => tf.variable(tf.zeros([dim]), true));
+    this.runningMean = tf.tidy(() => tf.variable(tf.zeros([dim]), false));
+    this.runningVar = tf.tidy(() => tf.variable(tf.ones([dim]), false));
   }
 
   /** The trainable variables (gamma, beta). */

@@ -1,6 +1,6 @@
 /** Networks, distributions, optimizers, backends and checkpoint IO. */
 export { tf } from "./tf.js";
-export { backend, activeBackend, ensureBackend, releaseBackend, BackendError, BACKEND_NAMES, type BackendName, type BackendInfo, type BackendAttempt } from "./backend.js";
+export { backend, activeBackend, ensureBackend, releaseBackend, BackendError, BACKEND_NAMES, SOFTWARE_WEBGPU_WARNING, type BackendName, type BackendInfo, type BackendAttempt } from "./backend.js";
 export { MLP, mlpGrads, syncHostWeights, type MLPOptions, type Activation, type Dense, type MLPCache } from "./mlp.js";
 export { Adam, RMSprop, type AdamOptions, type OptimizerState, type OptimizerKind, type Optimizer, type RMSpropOptions } from "./optimizers.js";
 export { Categorical, DiagGaussian, TanhGaussian, normalNoise } from "./distributions.js";

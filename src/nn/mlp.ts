@@ -100,8 +100,8 @@ export class MLP {
       }
       this.host.push(w, b);
       this.layers.push({
-        W: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${prefix}/dense_${i}/kernel`),
-        b: tf.variable(tf.tensor1d(b), true, `${prefix}/dense_${i}/bias`),
+        W: tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${prefix}/dense_${i}/kernel`)),
+        b: tf.tidy(() => tf.variable(tf.tensor1d(b), true, `${prefix}/dense_${i}/bias`)),
       });
     }
   }

@@ -24,7 +24,7 @@ export abstract class Module {
   }
 
   protected param(name: string, values: Float32Array, shape: number[]): Variable {
-    const v = tf.variable(tf.tensor(values, shape), true, `${this.prefix}/${name}`);
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${this.prefix}/${name}`));
     this.variables.push(v);
     return v;
   }

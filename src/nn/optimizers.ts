@@ -81,8 +81,8 @@ export class Adam implements Optimizer {
     this.maxGradNorm = opts.maxGradNorm;
     this.sizes = variables.map((x) => x.size);
     const n = this.sizes.reduce((a, b) => a + b, 0);
-    this.m = tf.variable(tf.zeros([n]), false);
-    this.v = tf.variable(tf.zeros([n]), false);
+    this.m = tf.tidy(() => tf.variable(tf.zeros([n]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([n]), false));
   }
 
   /** Total number of parameters. */
@@ -182,7 +182,7 @@ export class RMSprop implements Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.maxGradNorm = opts.maxGradNorm;
     this.sizes = variables.map((x) => x.size);
-    this.v = tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false);
+    this.v = tf.tidy(() => tf.variable(tf.zeros([this.sizes.reduce((a, b) => a + b, 0)]), false));
   }
 
   get size(): number {
