@@ -21,9 +21,8 @@ import { tf, type Tensor } from "../src/nn/tf.js";
 import { navigation2DFamily } from "../src/envs/families.js";
 import { GaussianPolicy } from "../src/meta/policy.js";
 import { MetaModule } from "../src/meta/learner.js";
-import { MAML, MAML_DEFAULTS } from "../src/meta/maml.js";
-import { Adam } from "../src/nn/optimizers.js";
-import { batchTensors, sampleTasks, vpgSurrogate } from "../src/meta/adaptation.js";
+import { MAML } from "../src/meta/maml.js";
+import { JointPretrain } from "../src/meta/pretrain.js";
 
 function timeIt(reps: number, f: () => void): number {
   f(); // warm-up
@@ -92,24 +91,13 @@ export async function benchMeta(): Promise<void> {
     const maml = new MAML(family, { ...fast, seed });
     for (let i = 0; i < ITERS; i++) await maml.learnIteration();
     const m = await maml.metaTest(testTasks, { seed: 7 });
-    // The pretrained baseline: joint VPG on the task mixture, Adam at MAML's outer lr, two batches per iteration (MAML's env steps).
-    const joint = new MAML(family, { ...fast, seed });
-    const adam = new Adam(joint.policy.variables, { lr: MAML_DEFAULTS.outerLr });
-    const rng2 = new Rng(seed + 100);
-    for (let it = 0; it < 2 * ITERS; it++) {
-      const tasks = Array.from({ length: fast.metaBatchSize }, () => family.sample(rng2));
-      const theta = joint.policy.host;
-      const ts = sampleTasks(family, tasks, tasks.map(() => theta), joint.policy, fast.episodesPerTask, 0.99, rng2).map((b) => batchTensors(b, joint.policy));
-      const { grads } = await joint.meta.metaGradients(() => tf.mean(tf.stack(ts.map((t) => vpgSurrogate(joint.policy, t)(joint.policy.variables)))));
-      adam.apply(grads);
-      await joint.policy.syncHost();
-      tf.dispose([...grads, ...ts.flatMap((t) => [t.obs, t.actions, t.advantages])]);
-    }
+    // The pretrained baseline (the paper's): joint VPG on the task mixture with MAML's env steps per iteration.
+    const joint = new JointPretrain(family, { ...fast, seed });
+    for (let i = 0; i < ITERS; i++) await joint.learnIteration();
     const j = await joint.metaTest(testTasks, { seed: 7 });
     console.log(`  seed ${seed}: MAML ${m.preReturn.toFixed(2)} -> ${m.postReturn.toFixed(2)}; pretrained ${j.preReturn.toFixed(2)} -> ${j.postReturn.toFixed(2)}`);
     maml.dispose();
     joint.dispose();
-    adam.dispose();
   }
   tf.dispose([obs, act, adv, logStd]);
   mlp.dispose();
