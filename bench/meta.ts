@@ -21,9 +21,8 @@ import { tf, type Tensor } from "../src/nn/tf.js";
 import { navigation2DFamily } from "../src/envs/families.js";
 import { GaussianPolicy } from "../src/meta/policy.js";
 import { MetaModule } from "../src/meta/learner.js";
-import { MAML, MAML_DEFAULTS } from "../src/meta/maml.js";
-import { Adam } from "../src/nn/optimizers.js";
-import { batchTensors, sampleTasks, vpgSurrogate } from "../src/meta/adaptation.js";
+import { MAML } from "../src/meta/maml.js";
+import { JointPretrain } from "../src/meta/pretrain.js";
 
 function timeIt(reps: number, f: () => void): number {
   f(); // warm-up
@@ -50,14 +49,19 @@ export async function benchMeta(): Promise<void> {
   const meta = new MetaModule(policy.variables);
   const loss = (p: readonly Tensor[]) => tf.neg(tf.mean(tf.mul(policy.logProb(p, obs, act), adv)));
   const auto = timeIt(20, () => tf.tidy(() => tf.grads((...p: Tensor[]) => loss(p))(policy.variables).forEach((g) => g.dataSync())));
-  const metaGrad = (firstOrder: boolean) =>
-    timeIt(10, () => {
-      const { grads } = meta.metaGradients(() => loss(meta.clone({ lr: 0.1, firstOrder }).adapt(loss).params));
-      grads.forEach((g) => g.dataSync());
+  const metaGrad = async (firstOrder: boolean): Promise<number> => {
+    const once = async () => {
+      const { grads } = await meta.metaGradients(() => loss(meta.clone({ lr: 0.1, firstOrder }).adapt(loss).params));
+      await Promise.all(grads.map((g) => g.data()));
       tf.dispose(grads);
-    });
-  const fo = metaGrad(true);
-  const so = metaGrad(false);
+    };
+    await once(); // warm-up
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) await once();
+    return (performance.now() - t0) / 10;
+  };
+  const fo = await metaGrad(true);
+  const so = await metaGrad(false);
   console.log(`VPG gradient, 2-100-100-2 ReLU policy, batch ${B}:`);
   console.log(`  hand-written MLP backward   ${hand.toFixed(1)} ms  (baseline, 1.00x)`);
   console.log(`  tfjs autodiff (functional)  ${auto.toFixed(1)} ms  (${(auto / hand).toFixed(2)}x)`);
@@ -68,10 +72,10 @@ export async function benchMeta(): Promise<void> {
   const its: Record<string, number> = {};
   for (const firstOrder of [true, false]) {
     const maml = new MAML(family, { metaBatchSize: 10, episodesPerTask: 10, firstOrder, seed: 0 });
-    maml.learnIteration();
+    await maml.learnIteration();
     const n = 3;
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) maml.learnIteration();
+    for (let i = 0; i < n; i++) await maml.learnIteration();
     its[firstOrder ? "first" : "second"] = n / ((performance.now() - t0) / 1000);
     maml.dispose();
   }
@@ -85,25 +89,15 @@ export async function benchMeta(): Promise<void> {
   console.log(`2D navigation, ${testTasks.length} held-out goals, ${ITERS} meta-iterations, mean return before -> after one inner step:`);
   for (const seed of [1, 2]) {
     const maml = new MAML(family, { ...fast, seed });
-    for (let i = 0; i < ITERS; i++) maml.learnIteration();
-    const m = maml.metaTest(testTasks, { seed: 7 });
-    // The pretrained baseline: joint VPG on the task mixture, Adam at MAML's outer lr, two batches per iteration (MAML's env steps).
-    const joint = new MAML(family, { ...fast, seed });
-    const adam = new Adam(joint.policy.variables, { lr: MAML_DEFAULTS.outerLr });
-    const rng2 = new Rng(seed + 100);
-    for (let it = 0; it < 2 * ITERS; it++) {
-      const tasks = Array.from({ length: fast.metaBatchSize }, () => family.sample(rng2));
-      const theta = joint.policy.variables.map((v) => v.dataSync() as Float32Array);
-      const ts = sampleTasks(family, tasks, tasks.map(() => theta), joint.policy, fast.episodesPerTask, 0.99, rng2).map((b) => batchTensors(b, joint.policy));
-      const { grads } = joint.meta.metaGradients(() => tf.mean(tf.stack(ts.map((t) => vpgSurrogate(joint.policy, t)(joint.policy.variables)))));
-      adam.apply(grads);
-      tf.dispose([...grads, ...ts.flatMap((t) => [t.obs, t.actions, t.advantages])]);
-    }
-    const j = joint.metaTest(testTasks, { seed: 7 });
+    for (let i = 0; i < ITERS; i++) await maml.learnIteration();
+    const m = await maml.metaTest(testTasks, { seed: 7 });
+    // The pretrained baseline (the paper's): joint VPG on the task mixture with MAML's env steps per iteration.
+    const joint = new JointPretrain(family, { ...fast, seed });
+    for (let i = 0; i < ITERS; i++) await joint.learnIteration();
+    const j = await joint.metaTest(testTasks, { seed: 7 });
     console.log(`  seed ${seed}: MAML ${m.preReturn.toFixed(2)} -> ${m.postReturn.toFixed(2)}; pretrained ${j.preReturn.toFixed(2)} -> ${j.postReturn.toFixed(2)}`);
     maml.dispose();
     joint.dispose();
-    adam.dispose();
   }
   tf.dispose([obs, act, adv, logStd]);
   mlp.dispose();

@@ -8,6 +8,7 @@ import { make, type TaskFamily } from "../core/registry.js";
 import type { Rng } from "../core/rng.js";
 import { Box } from "../core/spaces.js";
 import type { Env } from "../core/env.js";
+import { readTensors } from "../nn/read.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import type { GaussianPolicy } from "./policy.js";
 import { Learner, type ParamLoss } from "./learner.js";
@@ -254,12 +255,13 @@ export interface AdaptSettings {
  * parameters (as MAML's code does for several inner steps). batches[s][i] is task i's batch
  * at inner step s (s = 0: pre-adaptation; s = innerSteps: post-adaptation).
  */
-export function adaptationRollouts<P>(family: TaskFamily<P>, tasks: readonly P[], policy: GaussianPolicy, start: readonly Float32Array[], s: AdaptSettings, rng: Rng): { batches: TaskBatch[][]; params: Float32Array[][] } {
+export async function adaptationRollouts<P>(family: TaskFamily<P>, tasks: readonly P[], policy: GaussianPolicy, start: readonly Float32Array[], s: AdaptSettings, rng: Rng): Promise<{ batches: TaskBatch[][]; params: Float32Array[][] }> {
   let params: (readonly Float32Array[])[] = tasks.map(() => start);
   const batches = [sampleTasks(family, tasks, params, policy, s.episodesPerTask, s.gamma, rng)];
   for (let step = 0; step < s.innerSteps; step++) {
     const last = batches[batches.length - 1];
-    params = last.map((b, i) =>
+    // Every task's adapted parameters stay on the device, then come back in one batched read.
+    const adapted = last.map((b, i) =>
       tf.tidy(() => {
         const t = batchTensors(b, policy);
         const l = new Learner(
@@ -267,18 +269,21 @@ export function adaptationRollouts<P>(family: TaskFamily<P>, tasks: readonly P[]
           { lr: innerLrAt(s.innerLr, step), firstOrder: true },
         );
         l.adapt(vpgSurrogate(policy, t));
-        return l.snapshot();
+        return [...l.params];
       }),
     );
+    const flat = (await readTensors(adapted.flat(), { dispose: true })) as Float32Array[];
+    const per = policy.variables.length;
+    params = adapted.map((_, i) => flat.slice(i * per, (i + 1) * per));
     batches.push(sampleTasks(family, tasks, params, policy, s.episodesPerTask, s.gamma, rng));
   }
   return { batches, params: params.map((p) => [...p]) };
 }
 
 /** Meta-testing: {@link adaptationRollouts} summarized as pre- and post-adaptation returns per task. */
-export function adaptAndEvaluate<P>(family: TaskFamily<P>, tasks: readonly P[], policy: GaussianPolicy, start: readonly Float32Array[], s: AdaptSettings, rng: Rng): MetaTestResult<P> {
+export async function adaptAndEvaluate<P>(family: TaskFamily<P>, tasks: readonly P[], policy: GaussianPolicy, start: readonly Float32Array[], s: AdaptSettings, rng: Rng): Promise<MetaTestResult<P>> {
   if (!tasks.length) throw new RangeError("metaTest: give at least one task (e.g. Array.from({length: 10}, () => family.sample(rng)))");
-  const { batches } = adaptationRollouts(family, tasks, policy, start, s, rng);
+  const { batches } = await adaptationRollouts(family, tasks, policy, start, s, rng);
   const pre = batches[0];
   const post = batches[batches.length - 1];
   const res = tasks.map((task, i) => ({

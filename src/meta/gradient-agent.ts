@@ -139,14 +139,16 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
   beginTraining(_steps: number): void {}
 
   /** One meta-update on a meta-batch: what the algorithm's file implements. */
-  protected abstract metaUpdate(tasks: P[]): IterationResult;
+  protected abstract metaUpdate(tasks: P[]): Promise<IterationResult>;
 
-  learnIteration(): IterationResult {
-    const res = this.metaUpdate(this.nextTasks());
+  async learnIteration(): Promise<IterationResult> {
+    const res = await this.metaUpdate(this.nextTasks());
+    // The host copy of the meta-parameters (acting, rollouts) follows the update: one batched read.
+    await this.policy.syncHost();
     this.numTimesteps += res.steps;
     this.iterations++;
     if (this.config.testEvery > 0 && this.iterations % this.config.testEvery === 0) {
-      const t = this.metaTest(this.testTasks!);
+      const t = await this.metaTest(this.testTasks!);
       res.losses.testPreReturn = t.preReturn;
       res.losses.testPostReturn = t.postReturn;
     }
@@ -157,7 +159,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
    * Meta-testing: per task, the return of the meta-parameters (pre-adaptation) and after
    * `innerSteps` VPG steps of adaptation from them (post-adaptation).
    */
-  metaTest(tasks: readonly P[], options: MetaTestOptions = {}): MetaTestResult<P> {
+  async metaTest(tasks: readonly P[], options: MetaTestOptions = {}): Promise<MetaTestResult<P>> {
     const s = { ...this.adaptSettings };
     if (options.innerSteps !== undefined) {
       const check = new ConfigCheck(`${this.algo}.metaTest`, options);
@@ -172,7 +174,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
       check.done();
       s.episodesPerTask = options.episodesPerTask;
     }
-    return adaptAndEvaluate(this.family, tasks, this.policy, this.policy.variables.map((v) => v.dataSync() as Float32Array), s, new Rng(options.seed ?? 12345));
+    return adaptAndEvaluate(this.family, tasks, this.policy, this.policy.host, s, new Rng(options.seed ?? 12345));
   }
 
   act(obs: ArrayLike<number> | number, options: ActOptions = {}): Float32Array {
@@ -183,7 +185,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
 
   /** Acts with the meta-parameters (the pre-adaptation policy), actions clipped to the space. */
   actBatch(obs: Float32Array, k: number, deterministic: boolean): Float32Array {
-    const a = this.policy.sample(this.policy.variables.map((v) => v.dataSync() as Float32Array), obs, k, this.rng, deterministic);
+    const a = this.policy.sample(this.policy.host, obs, k, this.rng, deterministic);
     const space = this.env.singleActionSpace as unknown as { low: Float64Array; high: Float64Array };
     const d = this.policy.actDim;
     for (let i = 0; i < a.length; i++) a[i] = Math.min(space.high[i % d], Math.max(space.low[i % d], a[i]));
@@ -192,7 +194,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    this.policy.variables.forEach((v, i) => (arrays[`policy/${i}`] = v.dataSync() as Float32Array));
+    (await this.policy.syncHost()).forEach((a, i) => (arrays[`policy/${i}`] = a));
     const adam = await saveOptimizer("adam", this.optimizer, arrays);
     await writeCheckpoint(dir, {
       algo: this.algo,
@@ -209,6 +211,7 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
     this.policy.variables.forEach((v, i) => {
       const a = checkpointArray<Float32Array>(dir, ck, `policy/${i}`, v.size);
       tf.tidy(() => v.assign(tf.tensor(a, v.shape)));
+      this.policy.host[i] = Float32Array.from(a);
     });
     restoreOptimizer(dir, ck, "adam", this.optimizer);
     this.numTimesteps = ck.meta.numTimesteps as number;

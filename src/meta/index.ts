@@ -5,3 +5,4 @@ export * from "./gradient-agent.js";
 export * from "./maml.js";
 export * from "./reptile.js";
 export * from "./rl2.js";
+export * from "./pretrain.js";

@@ -12,12 +12,13 @@
  * by hand and has no second-order terms, so meta-learners use tfjs autodiff here.
  *
  *   const meta = new MetaModule(policy.variables);
- *   const { loss, grads } = meta.metaGradients(() => {
+ *   const { loss, grads } = await meta.metaGradients(() => {
  *     const learner = meta.clone({ lr: 0.1 });
  *     learner.adapt((p) => innerLoss(p));     // theta' = theta - 0.1 * d innerLoss / d theta
  *     return outerLoss(learner.params);       // d/d theta flows through theta'
  *   });
  */
+import { readTensors } from "../nn/read.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 
 /** A scalar loss of a parameter list. */
@@ -32,13 +33,14 @@ export interface AdaptOptions {
 }
 
 /**
- * A copy of `x` with no path back to what computed it (torch's detach()). Copying the values is
- * what makes first-order adaptation cheap: an identity with a zero gradient would leave the
- * inner backward pass on the outer tape, and the outer backward pass would push zeros through
- * all of it (measured: as slow as second order).
+ * `x` with no path back to what computed it (torch's detach()): a new tensor over the same device
+ * data, made without running a kernel, so no gradient tape records it (and no value leaves the
+ * device). Cutting the path is what makes first-order adaptation cheap: an identity with a zero
+ * gradient would leave the inner backward pass on the outer tape, and the outer backward pass
+ * would push zeros through all of it (measured: as slow as second order).
  */
 export function detach(x: Tensor): Tensor {
-  return tf.tensor(x.dataSync(), x.shape, x.dtype);
+  return tf.engine().makeTensorFromDataId(x.dataId, x.shape.slice(), x.dtype);
 }
 
 /**
@@ -101,9 +103,9 @@ export class Learner {
     return this;
   }
 
-  /** The current parameters as plain arrays (for acting without tensors). */
-  snapshot(): Float32Array[] {
-    return this.current.map((p) => p.dataSync() as Float32Array);
+  /** The current parameters as plain arrays (for acting without tensors), read with one await. */
+  async snapshot(): Promise<Float32Array[]> {
+    return (await readTensors(this.current)) as Float32Array[];
   }
 }
 
@@ -123,19 +125,19 @@ export class MetaModule {
    * returns the loss and d loss / d variable for every variable (in order; zeros for one the
    * loss does not reach). The caller disposes `grads`.
    */
-  metaGradients(outer: () => Tensor): { loss: number; grads: Tensor[] } {
+  async metaGradients(outer: () => Tensor): Promise<{ loss: number; grads: Tensor[] }> {
     const { value, grads } = tf.variableGrads(() => {
       const l = outer();
       if (l.rank !== 0) throw new RangeError(`MetaModule.metaGradients: the outer loss must be a scalar, got shape [${l.shape.join(", ")}]`);
       return l as tf.Scalar;
     }, [...this.variables]);
-    const loss = value.dataSync()[0];
-    value.dispose();
+    const [lossValue] = await readTensors([value], { dispose: true });
+    const loss = lossValue[0];
     return { loss, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
   }
 
-  /** The meta-parameters as plain arrays. */
-  snapshot(): Float32Array[] {
-    return this.variables.map((v) => v.dataSync() as Float32Array);
+  /** The meta-parameters as plain arrays, read with one await. */
+  async snapshot(): Promise<Float32Array[]> {
+    return (await readTensors(this.variables)) as Float32Array[];
   }
 }

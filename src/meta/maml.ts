@@ -70,16 +70,16 @@ export class MAML<P> extends GradientMetaAgent<P, MAMLConfig> {
     this.meta = new MetaModule(this.policy.variables);
   }
 
-  protected metaUpdate(tasks: P[]): IterationResult {
+  protected async metaUpdate(tasks: P[]): Promise<IterationResult> {
     const c = this.config;
     const policy = this.policy;
     // 1. Rollouts: pre-adaptation, then after each (numerical) inner step.
-    const { batches } = adaptationRollouts(this.family, tasks, policy, this.meta.snapshot(), this.adaptSettings, this.rng);
+    const { batches } = await adaptationRollouts(this.family, tasks, policy, policy.host, this.adaptSettings, this.rng);
     const tensors: BatchTensors[][] = batches.map((step) => step.map((b) => batchTensors(b, policy)));
     // 2. The outer loss through the adaptation, differentiated with respect to theta.
     let outerLoss: number;
     try {
-      const { loss, grads } = this.meta.metaGradients(() => {
+      const { loss, grads } = await this.meta.metaGradients(() => {
         const losses = tasks.map((_, i) => {
           const learner = this.meta.clone({ lr: innerLrAt(c.innerLr, 0), firstOrder: c.firstOrder });
           for (let s = 0; s < c.innerSteps; s++) learner.adapt(vpgSurrogate(policy, tensors[s][i]), innerLrAt(c.innerLr, s));

@@ -10,6 +10,7 @@
  */
 import type { Rng } from "../core/rng.js";
 import { DiagGaussian } from "../nn/distributions.js";
+import { readTensors } from "../nn/read.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import { diffExp, diffTanh } from "./learner.js";
 
@@ -29,6 +30,8 @@ export interface GaussianPolicyOptions {
 /** A functional Gaussian MLP policy (see the module comment). */
 export class GaussianPolicy {
   readonly variables: Variable[] = [];
+  /** A host copy of the variables' values (for acting without reading the device); {@link syncHost} refreshes it. */
+  host: Float32Array[] = [];
   readonly obsDim: number;
   readonly actDim: number;
   readonly activation: MetaActivation;
@@ -48,8 +51,16 @@ export class GaussianPolicy {
       for (let i = 0; i < w.length; i++) w[i] = o.rng.uniform(-bound, bound);
       this.variables.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true));
       this.variables.push(tf.variable(tf.zeros([fanOut]), true));
+      this.host.push(w, new Float32Array(fanOut));
     }
     this.variables.push(tf.variable(tf.fill([o.actDim], Math.log(o.initStd)), true));
+    this.host.push(new Float32Array(o.actDim).fill(Math.log(o.initStd)));
+  }
+
+  /** Reads the variables into {@link host} with one await (after every update of the variables). */
+  async syncHost(): Promise<Float32Array[]> {
+    this.host = (await readTensors(this.variables)) as Float32Array[];
+    return this.host;
   }
 
   /** The action mean for observations [B, obsDim] under `params`. */

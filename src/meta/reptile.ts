@@ -70,9 +70,9 @@ export class Reptile<P> extends GradientMetaAgent<P, ReptileConfig> {
     return c.outerLr * (1 - frac);
   }
 
-  protected metaUpdate(tasks: P[]): IterationResult {
-    const theta = this.policy.variables.map((v) => v.dataSync() as Float32Array);
-    const { batches, params } = adaptationRollouts(this.family, tasks, this.policy, theta, this.adaptSettings, this.rng);
+  protected async metaUpdate(tasks: P[]): Promise<IterationResult> {
+    const theta = this.policy.host;
+    const { batches, params } = await adaptationRollouts(this.family, tasks, this.policy, theta, this.adaptSettings, this.rng);
     const eps = this.outerStepSize;
     // theta <- theta + eps * mean_i (W_i - theta)
     tf.tidy(() => {

@@ -30,6 +30,7 @@ import { checkpointArray, writeCheckpoint } from "../nn/checkpoint.js";
 import { Categorical } from "../nn/distributions.js";
 import { GRU } from "../nn/modules.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
+import { readTensors } from "../nn/read.js";
 import type { MetaTasks } from "./gradient-agent.js";
 
 export interface RL2Config {
@@ -183,7 +184,7 @@ export class RL2<P> implements Agent {
   }
 
   /** Runs one trial per task, all in lockstep. */
-  private runTrials(tasks: readonly P[], rng: Rng): TrialBatch {
+  private async runTrials(tasks: readonly P[], rng: Rng): Promise<TrialBatch> {
     const c = this.config;
     const N = tasks.length;
     const T = c.episodesPerTrial * this.maxSteps;
@@ -236,9 +237,7 @@ export class RL2<P> implements Agent {
         });
         h.dispose();
         h = hNew;
-        const lg = logits.dataSync();
-        const v = value.dataSync();
-        tf.dispose([logits, value]);
+        const [lg, v] = await readTensors([logits, value], { dispose: true });
         Categorical.sample(lg, this.nActions, rng, acts, false, lp);
         for (let i = 0; i < N; i++) {
           if (done[i]) continue;
@@ -280,9 +279,9 @@ export class RL2<P> implements Agent {
     return Array.from({ length: this.config.numTrials }, () => (pool ? pool[this.rng.integer(pool.length)] : this.family.sample(this.rng)));
   }
 
-  learnIteration(): IterationResult {
+  async learnIteration(): Promise<IterationResult> {
     const c = this.config;
-    const b = this.runTrials(this.nextTasks(), this.rng);
+    const b = await this.runTrials(this.nextTasks(), this.rng);
     const { T, N } = b;
     // The trial is one episode for the return: it ends (value 0) at its last step.
     const { advantages, returns } = computeGae({ nSteps: T, nEnvs: N, rewards: b.rewards, values: b.values, lastValues: new Float32Array(N), terminated: b.ends, dones: b.ends, gamma: c.gamma, lambda: c.gaeLambda });
@@ -299,10 +298,8 @@ export class RL2<P> implements Agent {
     const maskNT = toNT(b.mask);
     const order = Array.from({ length: N }, (_, i) => i);
     const mbSize = Math.ceil(N / c.minibatches);
-    let pl = 0;
-    let vl = 0;
-    let ent = 0;
-    let updates = 0;
+    // Each minibatch's [policy loss, value loss, entropy] stays on the device; one read at the end.
+    const statTensors: Tensor[] = [];
     const vars = [...this.gru.variables, ...this.heads];
     for (let epoch = 0; epoch < c.epochs; epoch++) {
       this.rng.shuffle(order);
@@ -342,15 +339,21 @@ export class RL2<P> implements Agent {
             return tf.add(tf.sub(policyLoss, tf.mul(entropy, c.entCoef)), tf.mul(valueLoss, c.vfCoef)) as tf.Scalar;
           }, vars);
           this.optimizer.apply(vars.map((v) => grads[v.name] ?? tf.zerosLike(v)))?.dispose();
-          return tf.stack(parts);
+          const st = tf.stack(parts);
+          tf.dispose(parts);
+          return st;
         });
-        const sv = stats.dataSync();
-        stats.dispose();
-        pl += sv[0];
-        vl += sv[1];
-        ent += sv[2];
-        updates++;
+        statTensors.push(stats);
       }
+    }
+    const updates = statTensors.length;
+    let pl = 0;
+    let vl = 0;
+    let ent = 0;
+    for (const sv of await readTensors(statTensors, { dispose: true })) {
+      pl += sv[0];
+      vl += sv[1];
+      ent += sv[2];
     }
     this.numTimesteps += b.steps;
     this.iterations++;
@@ -364,7 +367,7 @@ export class RL2<P> implements Agent {
       trialReturn: perEpisode.reduce((a, x) => a + x, 0),
     };
     if (c.testEvery > 0 && this.iterations % c.testEvery === 0) {
-      const t = this.metaTest(this.testTasks!);
+      const t = await this.metaTest(this.testTasks!);
       losses.testPreReturn = t.preReturn;
       losses.testPostReturn = t.postReturn;
     }
@@ -377,9 +380,9 @@ export class RL2<P> implements Agent {
   }
 
   /** One trial per task with the current policy (sampled actions): each episode's return. */
-  metaTest(tasks: readonly P[], options: { seed?: number } = {}): RL2TestResult<P> {
+  async metaTest(tasks: readonly P[], options: { seed?: number } = {}): Promise<RL2TestResult<P>> {
     if (!tasks.length) throw new RangeError("RL2.metaTest: give at least one task (e.g. Array.from({length: 50}, () => family.sample(rng)))");
-    const b = this.runTrials(tasks, new Rng(options.seed ?? 12345));
+    const b = await this.runTrials(tasks, new Rng(options.seed ?? 12345));
     const episodeMeans = this.episodeMeans(b.episodeReturns);
     return {
       tasks: tasks.map((task, i) => ({ task, episodeReturns: b.episodeReturns[i] })),
@@ -400,7 +403,7 @@ export class RL2<P> implements Agent {
 
   async save(dir: string): Promise<void> {
     const arrays: CheckpointArrays = {};
-    [...this.gru.variables, ...this.heads].forEach((v, i) => (arrays[`params/${i}`] = v.dataSync() as Float32Array));
+    (await readTensors([...this.gru.variables, ...this.heads])).forEach((a, i) => (arrays[`params/${i}`] = a as Float32Array));
     const adam = await saveOptimizer("adam", this.optimizer, arrays);
     await writeCheckpoint(dir, { algo: this.algo, config: this.config, meta: { numTimesteps: this.numTimesteps, iterations: this.iterations, family: this.family.name, adam, rng: this.rng.state }, networks: {}, arrays });
   }

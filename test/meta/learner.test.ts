@@ -62,11 +62,11 @@ test("Learner.adapt takes the hand-computed gradient step", () => {
   w.dispose();
 });
 
-test("second-order meta-gradient equals the closed form; first-order drops the Hessian term", () => {
+test("second-order meta-gradient equals the closed form; first-order drops the Hessian term", async () => {
   const w = tf.variable(tf.tensor1d(w0));
   const meta = new MetaModule([w]);
   for (const firstOrder of [false, true]) {
-    const { loss, grads } = meta.metaGradients(() => {
+    const { loss, grads } = await meta.metaGradients(() => {
       const learner = meta.clone({ lr: alpha, firstOrder });
       learner.adapt((p) => mse(X1, y1)(p[0]));
       return mse(X2, y2)(learner.params[0]);
@@ -83,7 +83,7 @@ test("second-order meta-gradient equals the closed form; first-order drops the H
   w.dispose();
 });
 
-test("second-order meta-gradient of a two-step adaptation of a tanh net matches central finite differences", () => {
+test("second-order meta-gradient of a two-step adaptation of a tanh net matches central finite differences", async () => {
   // f(theta) = L_out(theta - a g1 - a g2(theta')) for a 2-3-1 tanh network.
   const shapes: [number, number][] = [
     [2, 3],
@@ -110,7 +110,7 @@ test("second-order meta-gradient of a two-step adaptation of a tanh net matches 
   };
   const vars = init.map((a, i) => tf.variable(tf.tensor2d(a, shapes[i])));
   const meta = new MetaModule(vars);
-  const { grads } = meta.metaGradients(() => outer(meta.variables));
+  const { grads } = await meta.metaGradients(() => outer(meta.variables));
   const analytic = grads.map((g) => Array.from(g.dataSync()));
   const value = (arrays: Float32Array[]) => tf.tidy(() => outer(arrays.map((a, i) => tf.tensor2d(a, shapes[i]))).dataSync()[0]);
   const eps = 1e-2;

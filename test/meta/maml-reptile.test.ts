@@ -24,7 +24,7 @@ test("MAML on 2D navigation: post-adaptation beats pre-adaptation on held-out ta
   for (const r of history) assert.ok(Number.isFinite(r.preReturn) && Number.isFinite(r.postReturn) && Number.isFinite(r.episodeReturn));
   const tested = history.filter((r) => r.testPostReturn !== undefined);
   assert.ok(tested.length >= 3, "meta-test records every 5 iterations");
-  const m = maml.metaTest(testTasks, { seed: 7 });
+  const m = await maml.metaTest(testTasks, { seed: 7 });
   assert.equal(m.tasks.length, testTasks.length);
 
   console.log(`2D navigation, ${testTasks.length} held-out tasks, ${ITERS} meta-iterations: MAML pre ${m.preReturn.toFixed(2)} post ${m.postReturn.toFixed(2)}`);
@@ -36,11 +36,11 @@ test("MAML on 2D navigation: post-adaptation beats pre-adaptation on held-out ta
 
 test("Reptile on 2D navigation: post-adaptation beats pre-adaptation on held-out tasks", async () => {
   const rep = new Reptile(family, { ...fast, seed: 3, innerSteps: 2, outerLr: 0.5 });
-  const before = rep.metaTest(testTasks, { seed: 7 });
+  const before = await rep.metaTest(testTasks, { seed: 7 });
   const history = await train(rep, { steps: ITERS * rep.stepsPerIteration });
   assert.ok(history.length >= ITERS);
   assert.ok(history[history.length - 1].outerStepSize! < history[0].outerStepSize!, "outer step size is annealed");
-  const r = rep.metaTest(testTasks, { seed: 7 });
+  const r = await rep.metaTest(testTasks, { seed: 7 });
   console.log(`Reptile: before training pre ${before.preReturn.toFixed(2)}; after ${ITERS} iterations pre ${r.preReturn.toFixed(2)} post ${r.postReturn.toFixed(2)}`);
   assert.ok(r.postReturn > r.preReturn, `post ${r.postReturn} > pre ${r.preReturn}`);
   assert.ok(r.preReturn > before.preReturn, `meta-training improved the starting policy: ${r.preReturn} > ${before.preReturn}`);
@@ -51,12 +51,12 @@ test("MAML checkpoints: a loaded agent meta-tests exactly as the saved one", asy
   const dir = await mkdtemp(path.join(tmpdir(), "rlbook-maml-"));
   try {
     const maml = new MAML(family, { metaBatchSize: 2, episodesPerTask: 2, netArch: [8], seed: 5 });
-    maml.learnIteration();
+    await maml.learnIteration();
     await maml.save(path.join(dir, "ck"));
     const back = await MAML.load(path.join(dir, "ck"), family);
     assert.equal(back.numTimesteps, maml.numTimesteps);
-    const a = maml.metaTest(testTasks.slice(0, 2), { seed: 1, episodesPerTask: 2 });
-    const b = back.metaTest(testTasks.slice(0, 2), { seed: 1, episodesPerTask: 2 });
+    const a = await maml.metaTest(testTasks.slice(0, 2), { seed: 1, episodesPerTask: 2 });
+    const b = await back.metaTest(testTasks.slice(0, 2), { seed: 1, episodesPerTask: 2 });
     assert.deepEqual(b.tasks.map((t) => t.postReturn), a.tasks.map((t) => t.postReturn));
     await assert.rejects(Reptile.load(path.join(dir, "ck"), family), /MAML/);
     maml.dispose();
@@ -66,7 +66,7 @@ test("MAML checkpoints: a loaded agent meta-tests exactly as the saved one", asy
   }
 });
 
-test("bad inputs name the fix", () => {
+test("bad inputs name the fix", async () => {
   assert.throws(() => new MAML("Navigation2D" as never), /family must be a task family \(e\.g\. navigation2DFamily\(\)\)/);
   assert.throws(() => new MAML(family, { innerSteps: 2, innerLr: [0.1] }), /innerLr lists 1 learning rates but innerSteps = 2/);
   assert.throws(() => new MAML(family, { innerLr: [0.1, -1], innerSteps: 2 }), /innerLr\[1\] = -1 is invalid/);
@@ -78,7 +78,7 @@ test("bad inputs name the fix", () => {
   assert.throws(() => new RL2(family), /needs a Discrete action space.*use MAML or Reptile/);
   assert.throws(() => new RL2(bernoulliBanditFamily({ arms: 2 }), { numTrials: 2, minibatches: 4 }), /minibatches = 4 is invalid; accepted values: an integer <= numTrials/);
   const maml = new MAML(family, { metaBatchSize: 1, episodesPerTask: 1, netArch: [4], innerLr: [0.1], innerSteps: 1 });
-  assert.throws(() => maml.metaTest([]), /at least one task/);
-  assert.throws(() => maml.metaTest(testTasks, { innerSteps: 3 }), /innerLr schedule lists 1 rates; give innerSteps <= 1/);
+  await assert.rejects(maml.metaTest([]), /at least one task/);
+  await assert.rejects(maml.metaTest(testTasks, { innerSteps: 3 }), /innerLr schedule lists 1 rates; give innerSteps <= 1/);
   maml.dispose();
 });

@@ -25,7 +25,7 @@ test("RL^2 on unseen 2-armed bandit tasks: better than random over the trial, an
   const history = await train(rl2, { steps: 40 * rl2.stepsPerIteration });
   assert.equal(history.length, 40);
   assert.ok(history.some((r) => r.testPostReturn !== undefined));
-  const t = rl2.metaTest(testTasks);
+  const t = await rl2.metaTest(testTasks);
   const m = t.episodeMeans;
   const trialMean = m.reduce((a, b) => a + b, 0) / m.length;
   const late = m.slice(5).reduce((a, b) => a + b, 0) / 5;
@@ -39,7 +39,7 @@ test("RL^2 on unseen 2-armed bandit tasks: better than random over the trial, an
   try {
     await rl2.save(path.join(dir, "ck"));
     const back = await RL2.load(path.join(dir, "ck"), family, { testTasks: testTasks.slice(0, 20) });
-    assert.deepEqual(back.metaTest(testTasks.slice(0, 10), { seed: 3 }).episodeMeans, rl2.metaTest(testTasks.slice(0, 10), { seed: 3 }).episodeMeans);
+    assert.deepEqual((await back.metaTest(testTasks.slice(0, 10), { seed: 3 })).episodeMeans, (await rl2.metaTest(testTasks.slice(0, 10), { seed: 3 })).episodeMeans);
     back.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -6,4 +6,8 @@ export * from "./models.js";
 export * from "./tasks.js";
 export * from "./families.js";
 export * from "./manipulation.js";
+export * from "./manipulation-tasks.js";
+export * from "./reward-utils.js";
+export * from "./benchmarks.js";
+export * from "./scripted-policies.js";
 export * from "./register.js";

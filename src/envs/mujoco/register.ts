@@ -10,7 +10,7 @@
  * | Walker2d-v5 | {@link Walker2dEnv} | 1000 |
  * | Reacher-v5 | {@link ReacherEnv} | 50 |
  * | Ant-v5 | {@link AntEnv} | 1000 |
- * | ManipulationReach-v0, ManipulationPush-v0 | {@link ManipulationEnv} (a task per reset) | 500 |
+ * | ManipulationReach-v0, ManipulationPush-v0, ManipulationDrawerOpen-v0, ManipulationDrawerClose-v0, ManipulationButtonPressTopdown-v0, ManipulationWindowOpen-v0, ManipulationWindowClose-v0 | {@link ManipulationEnv} (a variation per reset) | 500 |
  *
  * `make(id, options)` passes the options (e.g. `{ctrlCostWeight: 0.2, frameSkip: 2, xml}`) to the
  * env's constructor; `make(id, {numEnvs: 16})` gives a SyncVectorEnv of them.
@@ -34,6 +34,11 @@ export function registerMujocoEnvs(): void {
     "Ant-v5": [...loco, "contactCostWeight", "healthyReward", "terminateWhenUnhealthy", "healthyZRange", "contactForceRange", "includeCfrcExtInObservation"],
     "ManipulationReach-v0": ["frameSkip", "task"],
     "ManipulationPush-v0": ["frameSkip", "task"],
+    "ManipulationDrawerOpen-v0": ["frameSkip", "task"],
+    "ManipulationDrawerClose-v0": ["frameSkip", "task"],
+    "ManipulationButtonPressTopdown-v0": ["frameSkip", "task"],
+    "ManipulationWindowOpen-v0": ["frameSkip", "task"],
+    "ManipulationWindowClose-v0": ["frameSkip", "task"],
   };
   const makeKeys = new Set(["maxEpisodeSteps", "numEnvs", "autoreset"]);
   /** The env's options from make's, refusing misspelled ones. */
@@ -50,6 +55,11 @@ export function registerMujocoEnvs(): void {
   register({ id: "Reacher-v5", create: (o) => new ReacherEnv(opts(o, "Reacher-v5")), maxEpisodeSteps: 50, rewardThreshold: -3.75, description: "MuJoCo 2-link reacher (Gymnasium v5)" });
   register({ id: "ManipulationReach-v0", create: (o) => new ManipulationEnv("reach", opts(o, "ManipulationReach-v0")), maxEpisodeSteps: 500, description: "Meta-World-style reach: hand to goal" });
   register({ id: "ManipulationPush-v0", create: (o) => new ManipulationEnv("push", opts(o, "ManipulationPush-v0")), maxEpisodeSteps: 500, description: "Meta-World-style push: puck to goal" });
+  register({ id: "ManipulationDrawerOpen-v0", create: (o) => new ManipulationEnv("drawer-open", opts(o, "ManipulationDrawerOpen-v0")), maxEpisodeSteps: 500, description: "Meta-World-style drawer-open: pull a drawer open by its handle" });
+  register({ id: "ManipulationDrawerClose-v0", create: (o) => new ManipulationEnv("drawer-close", opts(o, "ManipulationDrawerClose-v0")), maxEpisodeSteps: 500, description: "Meta-World-style drawer-close: push an open drawer shut" });
+  register({ id: "ManipulationButtonPressTopdown-v0", create: (o) => new ManipulationEnv("button-press-topdown", opts(o, "ManipulationButtonPressTopdown-v0")), maxEpisodeSteps: 500, description: "Meta-World-style button-press-topdown: press a button from above" });
+  register({ id: "ManipulationWindowOpen-v0", create: (o) => new ManipulationEnv("window-open", opts(o, "ManipulationWindowOpen-v0")), maxEpisodeSteps: 500, description: "Meta-World-style window-open: slide a window open" });
+  register({ id: "ManipulationWindowClose-v0", create: (o) => new ManipulationEnv("window-close", opts(o, "ManipulationWindowClose-v0")), maxEpisodeSteps: 500, description: "Meta-World-style window-close: slide a window shut" });
   register({ id: "Ant-v5", create: (o) => new AntEnv(opts(o, "Ant-v5")), maxEpisodeSteps: 1000, rewardThreshold: 6000.0, description: "MuJoCo quadruped (Gymnasium v5)" });
 }
 
@@ -66,5 +76,10 @@ declare module "../../core/registry.js" {
     "Ant-v5": AntEnv;
     "ManipulationReach-v0": ManipulationEnv;
     "ManipulationPush-v0": ManipulationEnv;
+    "ManipulationDrawerOpen-v0": ManipulationEnv;
+    "ManipulationDrawerClose-v0": ManipulationEnv;
+    "ManipulationButtonPressTopdown-v0": ManipulationEnv;
+    "ManipulationWindowOpen-v0": ManipulationEnv;
+    "ManipulationWindowClose-v0": ManipulationEnv;
   }
 }
