@@ -47,7 +47,7 @@ export abstract class PretrainingAgent implements Agent {
     this.t0 = performance.now();
   }
 
-  learnIteration(): IterationResult {
+  async learnIteration(): Promise<IterationResult> {
     this.prepareData();
     const stats: tf.Tensor[] = [];
     for (let i = 0; i < this.updatesPerIteration; i++) {
@@ -56,7 +56,7 @@ export abstract class PretrainingAgent implements Agent {
       this.tokenCount += b.batch * b.length;
       this.numTimesteps++;
     }
-    const losses = namedMeans(stats, ["loss", "accuracy"]);
+    const losses = await namedMeans(stats, ["loss", "accuracy"]);
     const now = performance.now();
     this.trainedSeconds += (now - this.t0) / 1000;
     this.t0 = now;

@@ -24,7 +24,7 @@ test("AD darkRoom/fast: return rises across episodes on held-out goals, weights 
   const t0 = performance.now();
   const hist = await train(ad, { steps: ad.config.steps });
   console.log(`# pretrained ${ad.numTimesteps} steps in ${((performance.now() - t0) / 1000).toFixed(0)} s, loss ${hist[0].loss!.toFixed(3)} -> ${hist[hist.length - 1].loss!.toFixed(3)}`);
-  const weights = ad.model.net.getWeights().map((w) => Float32Array.from(w));
+  const weights = (await ad.model.net.getWeights()).map((w) => Float32Array.from(w));
   const goals = ad.goals.test.flatMap((g) => Array.from({ length: 16 }, () => g));
   const E = 10;
   const res = await ad.inContext(goals, { episodes: E, seed: 5 });
@@ -43,7 +43,7 @@ test("AD darkRoom/fast: return rises across episodes on held-out goals, weights 
   });
   console.log(`# uniform random play: ${mean(uniform).toFixed(2)}`);
   // Frozen weights: deployment changed nothing in the model.
-  ad.model.net.getWeights().forEach((w, i) => assert.deepEqual(w, weights[i]));
+  (await ad.model.net.getWeights()).forEach((w, i) => assert.deepEqual(w, weights[i]));
   // In-context improvement: per run, the mean of the last 3 episodes minus the first episode,
   // well above zero (4 standard errors) and by at least half a reward step on average.
   const diffs = goals.map((_, g) => mean([res.returns[E - 3][g], res.returns[E - 2][g], res.returns[E - 1][g]]) - res.returns[0][g]);
