@@ -108,7 +108,8 @@ export class BRNCritic {
       // PyTorch / flax-style uniform(+-1/sqrt(fanIn)) init.
       const b = 1 / Math.sqrt(sizes[l]);
       const w = Float32Array.from({ length: sizes[l] * sizes[l + 1] }, () => opts.rng.uniform(-b, b));
-      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true), tf.variable(tf.zeros([sizes[l + 1]]), true));
+      // Inside tidy so the initial tensors are freed (a variable keeps its own copy).
+      this.weights.push(...tf.tidy(() => [tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true), tf.variable(tf.zeros([sizes[l + 1]]), true)]));
       if (l + 2 < sizes.length) this.norms.push(new BatchRenorm(sizes[l + 1], { momentum: opts.momentum, warmupSteps: opts.warmupSteps }));
     }
   }
@@ -161,7 +162,7 @@ export class CrossQ<A = any> extends OffPolicyAgent<CrossQConfig & { netArch: nu
     this.q1 = new BRNCritic(D + this.actDim, c.criticArch, copts);
     this.q2 = new BRNCritic(D + this.actDim, c.criticArch, copts);
     this.targetEntropy = -this.actDim;
-    this.logAlpha = tf.variable(tf.scalar(Math.log(c.alpha)), true);
+    this.logAlpha = tf.tidy(() => tf.variable(tf.scalar(Math.log(c.alpha)), true));
     const lr = rateAt(c.learningRate, 1);
     this.actorOpt = new Adam(this.actor.variables, { lr, beta1: c.adamBeta1 });
     this.qOpt = new Adam([...this.q1.variables, ...this.q2.variables], { lr, beta1: c.adamBeta1 });

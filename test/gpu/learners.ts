@@ -10,7 +10,7 @@
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import type { Agent } from "../../src/algos/base.js";
-import { A2C, DQN, PPO, REINFORCE, SAC, TD3 } from "../../src/algos/index.js";
+import { A2C, CrossQ, DQN, PPO, REINFORCE, SAC, TD3 } from "../../src/algos/index.js";
 import { BC, CQL, ContinuousCQL, FQI, IQL, TD3BC, recordDataset, type Dataset, type OfflineAgent, type OfflineConfig } from "../../src/offline/index.js";
 
 export interface GpuLearnerCase {
@@ -20,6 +20,8 @@ export interface GpuLearnerCase {
   make: (seed: number) => Agent;
   /** Loads a checkpoint of `agent` (default: the class's static `load(dir, env)`; offline learners also need their dataset). */
   load?: (dir: string, agent: Agent) => Promise<Agent>;
+  /** Relative tolerance of the record comparison when the default (1e-3) does not fit; say why beside it. */
+  relTol?: number;
 }
 
 /** Offline learners: a small recorded dataset per env; `steps` counts gradient updates (5 per record here). */
@@ -42,6 +44,10 @@ export const GPU_LEARNERS: Record<string, GpuLearnerCase> = {
   REINFORCE: { steps: 60, make: (seed) => new REINFORCE(make("CartPole-v1", { numEnvs: 2 }), { netArch: [16], seed }) },
   DQN: { steps: 1000, make: (seed) => new DQN(make("CartPole-v1", { numEnvs: 2 }), { ...offPolicySmall, trainFreq: 32, gradientSteps: 2, targetUpdateInterval: 100, doubleQ: true, prioritized: true, seed }) },
   SAC: { steps: 400, make: (seed) => new SAC(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, trainFreq: 16, seed }) },
+  CrossQ: { steps: 400, make: (seed) => new CrossQ(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, criticArch: [32, 32], trainFreq: 16, seed }),
+    // Batch renormalization divides by the std of a 16-sample batch, which magnifies float32
+    // rounding differences (measured: actor loss 2.4e-3 relative after 2 iterations).
+    relTol: 5e-3 },
   TD3: { steps: 400, make: (seed) => new TD3(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, trainFreq: 8, seed }) },
   "offline BC": offline("CartPole-v1", (ds, seed) => new BC(ds, vec("CartPole-v1"), { ...offlineSmall, seed }), (d, ds, env) => BC.load(d, ds, env as never)),
   "offline BC gaussian": offline("Pendulum-v1", (ds, seed) => new BC(ds, vec("Pendulum-v1"), { ...offlineSmall, policy: "gaussian", seed }), (d, ds, env) => BC.load(d, ds, env as never)),
