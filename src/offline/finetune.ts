@@ -32,6 +32,11 @@ export class OnlineTransitions implements TransitionSource {
   size: number;
   /** Online transitions added so far. */
   added = 0;
+  /**
+   * Share of each minibatch drawn from the dataset rows once online rows exist (the rest from the
+   * online rows); undefined draws uniformly from everything stored.
+   */
+  offlineFraction: number | undefined;
   private readonly base: number;
 
   constructor(
@@ -73,13 +78,19 @@ export class OnlineTransitions implements TransitionSource {
     this.size = this.base + Math.min(this.added, this.capacity);
   }
 
-  /** `batch` rows drawn uniformly (with replacement) from everything stored. */
+  /**
+   * `batch` rows drawn with replacement: uniformly from everything stored, or (with
+   * {@link offlineFraction} set and online rows present) round(fraction * batch) rows from the
+   * dataset and the rest from the online rows (RLPD's and Cal-QL's symmetric sampling at 0.5).
+   */
   sample(batch: number, rng: Rng): TransitionBatch {
     const D = this.obsDim;
     const A = this.actDim;
     const out: TransitionBatch = { obs: new Float32Array(batch * D), actions: new Float32Array(batch * A), rewards: new Float32Array(batch), nextObs: new Float32Array(batch * D), terminals: new Float32Array(batch), index: new Int32Array(batch) };
+    const online = this.size - this.base;
+    const fromDataset = this.offlineFraction === undefined || online === 0 ? batch : Math.round(this.offlineFraction * batch);
     for (let k = 0; k < batch; k++) {
-      const i = rng.integer(this.size);
+      const i = this.offlineFraction === undefined || online === 0 ? rng.integer(this.size) : k < fromDataset ? rng.integer(this.base) : this.base + rng.integer(online);
       out.index[k] = i;
       out.obs.set(this.observations.subarray(i * D, (i + 1) * D), k * D);
       out.nextObs.set(this.nextObservations.subarray(i * D, (i + 1) * D), k * D);
@@ -105,16 +116,30 @@ export interface FinetuneConfig {
   bufferSize: number;
   /** Env steps per `learnIteration` (per record of `train()`; 200). */
   stepsPerIteration: number;
+  /**
+   * Share of each minibatch taken from the dataset once online transitions exist, the rest from
+   * the online ones: "uniform" draws from everything stored (IQL's and CORL's fine-tuning, the
+   * default); 0.5 is the symmetric sampling of RLPD (Ball et al. 2023) and Cal-QL (Nakamoto et
+   * al. 2023, mixing ratio 0.5), which keeps the new data from being drowned by a large dataset.
+   */
+  offlineFraction: "uniform" | number;
+  /**
+   * Env steps collected with the offline policy before the first online update (0). A warm-up
+   * fills the online part of the buffer so the first updates do not fit a handful of rows.
+   */
+  warmupSteps: number;
   seed: number | undefined;
 }
 
-export const FINETUNE_DEFAULTS: Readonly<FinetuneConfig> = Object.freeze({ updatesPerStep: 1, exploration: "sample", bufferSize: 1_000_000, stepsPerIteration: 200, seed: undefined });
+export const FINETUNE_DEFAULTS: Readonly<FinetuneConfig> = Object.freeze({ updatesPerStep: 1, exploration: "sample", bufferSize: 1_000_000, stepsPerIteration: 200, offlineFraction: "uniform", warmupSteps: 0, seed: undefined });
 
 function validate(check: ConfigCheck, c: FinetuneConfig): void {
   check.number("updatesPerStep", { min: 0, integer: true });
   if (c.exploration !== "sample" && !(typeof c.exploration === "number" && Number.isFinite(c.exploration) && c.exploration >= 0)) check.fail("exploration", c.exploration, '"sample" or a noise std >= 0 (a fraction of the half range)');
   check.number("bufferSize", { min: 1, integer: true });
   check.number("stepsPerIteration", { min: 1, integer: true });
+  if (c.offlineFraction !== "uniform" && !(typeof c.offlineFraction === "number" && c.offlineFraction >= 0 && c.offlineFraction <= 1)) check.fail("offlineFraction", c.offlineFraction, '"uniform" or a share of each minibatch in [0, 1] (0.5: symmetric sampling)');
+  check.number("warmupSteps", { min: 0, integer: true });
   check.number("seed", { min: 0, integer: true, optional: true });
 }
 
@@ -143,6 +168,7 @@ export class OnlineFinetune<C extends OfflineConfig = OfflineConfig> implements 
     this.box = as instanceof Box ? as : undefined;
     if (typeof this.config.exploration === "number" && !this.box) throw new ConfigError(this.algo, "exploration", this.config.exploration, '"sample" for Discrete actions (Gaussian noise needs a Box)');
     this.transitions = new OnlineTransitions(offline.dataset, this.config.bufferSize);
+    if (this.config.offlineFraction !== "uniform") this.transitions.offlineFraction = this.config.offlineFraction;
     offline.useTransitions(this.transitions);
     this.tracker = new EpisodeTracker(this.env.numEnvs);
   }
@@ -189,6 +215,7 @@ export class OnlineFinetune<C extends OfflineConfig = OfflineConfig> implements 
         this.numTimesteps++;
       }
       this.obs = r.obs;
+      if (this.numTimesteps <= this.config.warmupSteps) continue;
       for (let k = 0; k < this.config.updatesPerStep; k++) stats.push(this.offline.gradientStep());
     }
     const losses = await namedMeans(stats, this.offline.statLabels);

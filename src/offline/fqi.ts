@@ -40,6 +40,12 @@ export interface FQIConfig extends OfflineConfig {
   iterationUpdates: number;
   netArch: number[];
   normalizeObs: boolean;
+  /**
+   * Clip every target into [0, 1], the range of the normalized cost-to-go (true). A projection onto
+   * the range the true values lie in, so it never moves a target away from them; it matters for the
+   * squared loss only, whose unbounded outputs can leave [0, 1] (the log loss's sigmoid cannot).
+   */
+  clipTargets: boolean;
 }
 
 export const FQI_DEFAULTS: Readonly<FQIConfig> = Object.freeze({
@@ -50,6 +56,7 @@ export const FQI_DEFAULTS: Readonly<FQIConfig> = Object.freeze({
   iterationUpdates: 500,
   netArch: [256, 256],
   normalizeObs: true,
+  clipTargets: true,
   updatesPerIteration: 100,
   seed: undefined,
 });
@@ -63,6 +70,7 @@ function validate(check: ConfigCheck, c: FQIConfig): void {
   check.number("updatesPerIteration", { min: 1, integer: true });
   check.layers("netArch");
   check.oneOf("normalizeObs", [true, false]);
+  check.oneOf("clipTargets", [true, false]);
   check.number("seed", { min: 0, integer: true, optional: true });
 }
 
@@ -107,7 +115,8 @@ export class FQI extends OfflineAgent<FQIConfig> {
       const next = tf.tensor2d(b.nextObs, [B, this.obsDim]);
       const cost = tf.neg(tf.tensor1d(b.rewards));
       const minNext = tf.min(this.value(this.qFrozen.apply(next)), 1);
-      const y = tf.add(tf.mul(cost, 1 - c.gamma), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminals)), c.gamma), minNext));
+      const raw = tf.add(tf.mul(cost, 1 - c.gamma), tf.mul(tf.mul(tf.sub(1, tf.tensor1d(b.terminals)), c.gamma), minNext));
+      const y = c.clipTargets ? tf.clipByValue(raw, 0, 1) : raw;
       const mask = tf.oneHot(tf.tensor1d(actionIndices(b.actions, spec), "int32"), this.n);
       let fMean: Tensor | undefined;
       const { loss, grads } = mlpGrads([this.q], [tf.tensor2d(b.obs, [B, this.obsDim])], (out) => {

@@ -198,3 +198,32 @@ test("a dataset displays its summary, a return histogram and (2-D observations) 
   assert.match(spec, /states visited/);
   assert.ok(b.data["image/png"]);
 });
+
+test("bad files, continued: zero-row Parquet and HDF5 files, NaN in a Parquet column, a loaded file whose spaces do not match the env", async () => {
+  toParquet([], path.join(dir, "empty.parquet"));
+  // An empty frame has no columns at all, so the first missing column is what is reported; with columns but no rows, the emptiness.
+  assert.throws(() => loadParquet(path.join(dir, "empty.parquet")), (e: Error) => e instanceof DatasetFileError && /empty\.parquet/.test(e.message));
+  const ds = recordDataset(make("CartPole-v1"), "random", { steps: 20, seed: 1 });
+  saveParquet(ds, path.join(dir, "full.parquet"));
+  const pl = (await import("nodejs-polars")).default;
+  pl.readParquet(path.join(dir, "full.parquet")).head(0).writeParquet(path.join(dir, "zero.parquet"));
+  assert.throws(() => loadParquet(path.join(dir, "zero.parquet")), (e: Error) => e instanceof DatasetFileError && /zero\.parquet: .*empty/.test(e.message));
+  const withNaN = pl.readParquet(path.join(dir, "full.parquet")).withColumn(pl.lit(NaN).alias("rewards"));
+  withNaN.writeParquet(path.join(dir, "nan.parquet"));
+  assert.throws(() => loadParquet(path.join(dir, "nan.parquet")), (e: Error) => e instanceof DatasetFileError && /nan\.parquet: Dataset field "rewards": row 0 holds NaN/.test(e.message));
+  const h5 = (await import("h5wasm/node")).default;
+  await h5.ready;
+  const f = new h5.File(path.join(dir, "zero.hdf5"), "w");
+  f.create_dataset({ name: "observations", data: new Float32Array(0), shape: [0, 4], dtype: "<f" });
+  f.create_dataset({ name: "actions", data: new Float32Array(0), shape: [0, 1], dtype: "<f" });
+  f.create_dataset({ name: "rewards", data: new Float32Array(0), shape: [0], dtype: "<f" });
+  f.create_dataset({ name: "terminals", data: new Uint8Array(0), shape: [0], dtype: "<B" });
+  f.create_dataset({ name: "timeouts", data: new Uint8Array(0), shape: [0], dtype: "<B" });
+  f.close();
+  await assert.rejects(loadHDF5(path.join(dir, "zero.hdf5")), (e: Error) => e instanceof DatasetFileError && /zero\.hdf5: .*empty/.test(e.message));
+  // A CartPole file handed to a Pendulum learner: the spaces check names the field and both shapes.
+  await saveHDF5(ds, path.join(dir, "cartpole.hdf5"));
+  const back = await loadHDF5(path.join(dir, "cartpole.hdf5"));
+  const pend = make("Pendulum-v1");
+  assert.throws(() => back.checkSpaces(pend.observationSpace, pend.actionSpace), (e: Error) => e instanceof DatasetError && /"observations": holds 4 numbers per row but the env observes Box/.test(e.message));
+});
