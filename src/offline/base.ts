@@ -147,6 +147,22 @@ export abstract class OfflineAgent<C extends OfflineConfig> implements Agent {
     return t;
   }
 
+  /**
+   * Scales the step size of every optimizer of this learner by `factor` (fine-tuning online at a
+   * smaller step than offline: see finetune.ts); returns the previous step sizes by optimizer name.
+   */
+  scaleLearningRates(factor: number): Record<string, number> {
+    if (!(Number.isFinite(factor) && factor > 0)) throw new RangeError(`${this.algo}.scaleLearningRates: factor must be a positive number, got ${factor}`);
+    const before: Record<string, number> = {};
+    for (const [name, opt] of Object.entries(this.parts().optimizers)) {
+      const o = opt as Optimizer & { lr?: number };
+      if (typeof o.lr !== "number") continue;
+      before[name] = o.lr;
+      o.lr *= factor;
+    }
+    return before;
+  }
+
   /** Names of the entries of {@link gradientStep}'s stats. */
   get statLabels(): readonly string[] {
     return this.statNames;

@@ -128,10 +128,15 @@ export interface FinetuneConfig {
    * fills the online part of the buffer so the first updates do not fit a handful of rows.
    */
   warmupSteps: number;
+  /**
+   * Factor on the offline learner's step sizes for the online phase (1: unchanged). Below 1 the
+   * online updates move the pretrained networks less per noisy minibatch.
+   */
+  learningRateScale: number;
   seed: number | undefined;
 }
 
-export const FINETUNE_DEFAULTS: Readonly<FinetuneConfig> = Object.freeze({ updatesPerStep: 1, exploration: "sample", bufferSize: 1_000_000, stepsPerIteration: 200, offlineFraction: "uniform", warmupSteps: 0, seed: undefined });
+export const FINETUNE_DEFAULTS: Readonly<FinetuneConfig> = Object.freeze({ updatesPerStep: 1, exploration: "sample", bufferSize: 1_000_000, stepsPerIteration: 200, offlineFraction: "uniform", warmupSteps: 0, learningRateScale: 1, seed: undefined });
 
 function validate(check: ConfigCheck, c: FinetuneConfig): void {
   check.number("updatesPerStep", { min: 0, integer: true });
@@ -140,6 +145,7 @@ function validate(check: ConfigCheck, c: FinetuneConfig): void {
   check.number("stepsPerIteration", { min: 1, integer: true });
   if (c.offlineFraction !== "uniform" && !(typeof c.offlineFraction === "number" && c.offlineFraction >= 0 && c.offlineFraction <= 1)) check.fail("offlineFraction", c.offlineFraction, '"uniform" or a share of each minibatch in [0, 1] (0.5: symmetric sampling)');
   check.number("warmupSteps", { min: 0, integer: true });
+  check.number("learningRateScale", { min: 0, gtMin: true });
   check.number("seed", { min: 0, integer: true, optional: true });
 }
 
@@ -170,6 +176,7 @@ export class OnlineFinetune<C extends OfflineConfig = OfflineConfig> implements 
     this.transitions = new OnlineTransitions(offline.dataset, this.config.bufferSize);
     if (this.config.offlineFraction !== "uniform") this.transitions.offlineFraction = this.config.offlineFraction;
     offline.useTransitions(this.transitions);
+    if (this.config.learningRateScale !== 1) offline.scaleLearningRates(this.config.learningRateScale);
     this.tracker = new EpisodeTracker(this.env.numEnvs);
   }
 
