@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { transformerLastHost } from "../../src/offline/transformer-host.js";
 import { CausalTransformer, tf } from "../../src/index.js";
-import { Dataset, DecisionTransformer, IQL, TD3BC, backend, evaluate, finetuneOnline, make, recordDataset, td3FromTD3BC, train, type VectorEnv } from "../../src/index.js";
+import { Dataset, DecisionTransformer, IQL, OnlineTransitions, Rng, TD3BC, backend, evaluate, finetuneOnline, make, recordDataset, td3FromTD3BC, train, type VectorEnv } from "../../src/index.js";
 
 before(async () => {
   await backend("wasm");
@@ -86,6 +86,34 @@ test("offline-to-online: IQL pretrained offline improves when it continues onlin
   assert.ok(online > offline + 300, `offline ${offline} -> online ${online}`);
   assert.throws(() => finetuneOnline(iql, make("CartPole-v1")), /holds 3 numbers per row/);
   assert.throws(() => finetuneOnline(new IQL(ds, make("Pendulum-v1"), { netArch: [8] }), make("Pendulum-v1"), { exploration: -1 }), /exploration = -1 is invalid/);
+});
+
+test("fine-tuning options: symmetric sampling draws its share from the dataset, warm-up steps take no updates, learning rates scale", async () => {
+  const ds = recordDataset(make("Pendulum-v1"), "random", { steps: 400, seed: 1 });
+  // offlineFraction 0.5 (RLPD / Cal-QL): with online rows present, the first half of each batch comes from the
+  // dataset's rows (indices < 400), the rest from the online rows (indices >= 400).
+  const buf = new OnlineTransitions(ds, 100);
+  buf.offlineFraction = 0.5;
+  const rng = new Rng(3);
+  assert.ok(Array.from(buf.sample(64, rng).index).every((i) => i < 400), "no online rows yet: all from the dataset");
+  for (let t = 0; t < 10; t++) buf.add([1, 0, t], [0.5], -1, [1, 0, t + 1], false);
+  const b = buf.sample(64, rng);
+  assert.deepEqual([Array.from(b.index.subarray(0, 32)).every((i) => i < 400), Array.from(b.index.subarray(32)).every((i) => i >= 400 && i < 410)], [true, true]);
+  assert.deepEqual(Array.from(b.obs.subarray(32 * 3, 32 * 3 + 3)).slice(0, 2), [1, 0]);
+  // Warm-up: 300 env steps with the offline policy before the first update, then one update per step.
+  const iql = new IQL(ds, make("Pendulum-v1"), { seed: 1, netArch: [8], batchSize: 16 });
+  const lr = (iql.scaleLearningRates(1) as Record<string, number>);
+  const tuned = finetuneOnline(iql, make("Pendulum-v1"), { seed: 1, warmupSteps: 300, offlineFraction: 0.5, learningRateScale: 0.5, stepsPerIteration: 100 });
+  assert.deepEqual(iql.scaleLearningRates(1), Object.fromEntries(Object.entries(lr).map(([k, v]) => [k, v * 0.5])));
+  await train(tuned, { steps: 300 });
+  assert.equal(iql.numTimesteps, 0, "no updates during the warm-up");
+  assert.equal(tuned.transitions.size, 700);
+  await train(tuned, { steps: 100 });
+  assert.equal(iql.numTimesteps, 100);
+  assert.throws(() => finetuneOnline(iql, make("Pendulum-v1"), { offlineFraction: 2 }), /offlineFraction = 2 is invalid/);
+  assert.throws(() => finetuneOnline(iql, make("Pendulum-v1"), { warmupSteps: -1 }), /warmupSteps = -1 is invalid/);
+  assert.throws(() => iql.scaleLearningRates(0), /factor must be a positive number/);
+  tuned.dispose();
 });
 
 test("Decision Transformer acts on a host copy of its transformer: the JavaScript forward matches tfjs's", async () => {
