@@ -26,9 +26,23 @@ import type { Rng } from "../../core/rng.js";
 import type { ManipulationRewardTerms, ManipulationTask, ManipulationView, Vec3 } from "./manipulation.js";
 import type { MujocoCamera } from "./render.js";
 import { dist3, hamacherProduct, tolerance } from "./reward-utils.js";
+import { DOOR_XML, DoorLogic, sampleDoorClose, sampleDoorOpen } from "./manipulation-door.js";
+import { PEG_XML, PICK_PUCK_XML, PegInsertLogic, PickPlaceLogic, WALL_XML, pegTarget, samplePegInsert, samplePickPlace } from "./manipulation-grasp.js";
 
 /** The task names (Meta-World's, without the version). */
-export type ManipulationTaskName = "reach" | "push" | "drawer-open" | "drawer-close" | "button-press-topdown" | "window-open" | "window-close";
+export type ManipulationTaskName =
+  | "reach"
+  | "push"
+  | "pick-place"
+  | "door-open"
+  | "drawer-open"
+  | "drawer-close"
+  | "button-press-topdown"
+  | "peg-insert-side"
+  | "window-open"
+  | "window-close"
+  | "door-close"
+  | "pick-place-wall";
 
 /** What a task needs from the env while setting up an episode. */
 export interface ManipulationSetup {
@@ -341,6 +355,31 @@ const HAND_HIGH: Vec3 = [0.5, 1.0, 0.5];
 export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, ManipulationTaskSpec>> = Object.freeze({
   reach: { name: "reach", metaWorld: "reach-v2", objectsXml: PUCK_XML, handInit: [0, 0.6, 0.2], handLow: HAND_LOW_PUCK, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [0.1, 0.8, 0.2] }, sample: (rng: Rng) => samplePuckTask(true, rng), create: () => new PuckLogic(true) },
   push: { name: "push", metaWorld: "push-v2", objectsXml: PUCK_XML, handInit: [0, 0.6, 0.2], handLow: HAND_LOW_PUCK, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [0.1, 0.8, PUCK_Z] }, sample: (rng: Rng) => samplePuckTask(false, rng), create: () => new PuckLogic(false) },
+  "pick-place": {
+    name: "pick-place",
+    metaWorld: "pick-place-v2",
+    objectsXml: PICK_PUCK_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, 0.02], goalPos: [0.1, 0.8, 0.2] },
+    sample: (rng: Rng) => samplePickPlace(rng),
+    create: () => new PickPlaceLogic(),
+  },
+  "door-open": {
+    name: "door-open",
+    metaWorld: "door-open-v2",
+    objectsXml: DOOR_XML,
+    exclude: [["door", "door_link"]],
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.95, 0.15], goalPos: [-0.2, 0.5, 0.15] },
+    sample: sampleDoorOpen,
+    create: () => new DoorLogic(true),
+  },
   "drawer-open": { name: "drawer-open", metaWorld: "drawer-open-v2", objectsXml: DRAWER_XML, exclude: [["drawer", "drawer_link"]], handInit: [0, 0.6, 0.2], handLow: HAND_LOW, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.9, 0], goalPos: drawerTarget([0, 0.9, 0], true) }, sample: (rng: Rng) => sampleDrawer(rng, true), create: () => new DrawerLogic(true) },
   "drawer-close": { name: "drawer-close", metaWorld: "drawer-close-v2", objectsXml: DRAWER_XML, exclude: [["drawer", "drawer_link"]], handInit: [0, 0.6, 0.2], handLow: HAND_LOW, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.9, 0], goalPos: drawerTarget([0, 0.9, 0], false) }, sample: (rng: Rng) => sampleDrawer(rng, false), create: () => new DrawerLogic(false) },
   "button-press-topdown": {
@@ -358,6 +397,18 @@ export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, Manipulat
       return { objPos, goalPos: add(objPos, [0, 0, BUTTON_TOP - BUTTON_TRAVEL]) };
     },
     create: () => new ButtonTopdownLogic(),
+  },
+  "peg-insert-side": {
+    name: "peg-insert-side",
+    metaWorld: "peg-insert-side-v2",
+    objectsXml: PEG_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.6, 0.015], goalPos: pegTarget([-0.3, 0.6, 0]) },
+    sample: samplePegInsert,
+    create: () => new PegInsertLogic(),
   },
   "window-open": {
     name: "window-open",
@@ -392,6 +443,31 @@ export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, Manipulat
       return { objPos, goalPos: add(objPos, WINDOW_HANDLE) };
     },
     create: () => new WindowLogic(false),
+  },
+  "door-close": {
+    name: "door-close",
+    metaWorld: "door-close-v2",
+    objectsXml: DOOR_XML,
+    exclude: [["door", "door_link"]],
+    handInit: [-0.5, 0.6, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.95, 0.15], goalPos: [0.3, 0.75, 0.15] },
+    sample: sampleDoorClose,
+    create: () => new DoorLogic(false),
+  },
+  "pick-place-wall": {
+    name: "pick-place-wall",
+    metaWorld: "pick-place-wall-v2",
+    objectsXml: PICK_PUCK_XML + WALL_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, 0.02], goalPos: [0, 0.85, 0.2] },
+    sample: (rng: Rng) => samplePickPlace(rng, true),
+    create: () => new PickPlaceLogic(),
   },
 });
 

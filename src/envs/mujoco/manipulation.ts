@@ -118,8 +118,12 @@ export interface ManipulationView {
   bodyPos(name: string): [number, number, number];
   /** A body's world orientation (MuJoCo's w, x, y, z). */
   bodyQuat(name: string): [number, number, number, number];
+  /** A body's centre of mass in the world (Meta-World's get_body_com). */
+  bodyCom(name: string): [number, number, number];
   /** A joint's position (qpos of a 1-dof joint). */
   jointPos(name: string): number;
+  /** A site's world position. */
+  sitePos(name: string): [number, number, number];
 }
 
 /** The reward terms a task reports (Meta-World's evaluate_state info). */
@@ -147,6 +151,7 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
   private readonly prev = new Float64Array(18);
   private readonly bodies = new Map<string, number>();
   private readonly joints = new Map<string, number>();
+  private readonly sites = new Map<string, number>();
   private initTcpPos: Vec3 = [0, 0, 0];
   private lastAction = new Float32Array(4);
 
@@ -198,12 +203,12 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
     return Math.min(1, Math.max(0, (q[3] + q[4] + 0.016) / 0.1));
   }
 
-  private id(kind: "body" | "joint", name: string): number {
-    const cache = kind === "body" ? this.bodies : this.joints;
+  private id(kind: "body" | "joint" | "site", name: string): number {
+    const cache = kind === "body" ? this.bodies : kind === "joint" ? this.joints : this.sites;
     let id = cache.get(name);
     if (id === undefined) {
       const mj = mujoco();
-      id = mj.mj_name2id(this.model, kind === "body" ? mj.mjtObj.mjOBJ_BODY.value : mj.mjtObj.mjOBJ_JOINT.value, name);
+      id = mj.mj_name2id(this.model, kind === "body" ? mj.mjtObj.mjOBJ_BODY.value : kind === "joint" ? mj.mjtObj.mjOBJ_JOINT.value : mj.mjtObj.mjOBJ_SITE.value, name);
       if (id < 0) throw new Error(`${this.name}: the model has no ${kind} named "${name}"`);
       cache.set(name, id);
     }
@@ -213,6 +218,18 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
   bodyPos(name: string): [number, number, number] {
     const b = this.id("body", name);
     const x = this.xpos;
+    return [x[3 * b], x[3 * b + 1], x[3 * b + 2]];
+  }
+
+  sitePos(name: string): [number, number, number] {
+    const s = this.id("site", name);
+    const x = this.data.site_xpos as Float64Array;
+    return [x[3 * s], x[3 * s + 1], x[3 * s + 2]];
+  }
+
+  bodyCom(name: string): [number, number, number] {
+    const b = this.id("body", name);
+    const x = this.data.xipos as Float64Array;
     return [x[3 * b], x[3 * b + 1], x[3 * b + 2]];
   }
 
