@@ -30,6 +30,32 @@ function padsNow(v: ManipulationView): PadsInit {
   return { pos: v.bodyCom("rightpad"), neg: v.bodyCom("leftpad") };
 }
 
+/** Options of {@link baseCaging} (Meta-World's _gripper_caging_reward arguments). */
+interface CagingOptions {
+  objRadius: number;
+  padThresh: number;
+  offThresh: number;
+  highDensity: boolean;
+}
+
+/**
+ * sawyer_xyz_env._gripper_caging_reward (the base class's): each pad's distance to the object
+ * against the bounds (obj_radius, pad_success_thresh) with a margin from its distance to the
+ * object's start; the off-pad distance of tcp and object with a margin from their start values;
+ * gripping counts once caging > 0.97; high_density averages caging-and-gripping with caging.
+ */
+function baseCaging(v: ManipulationView, action: ArrayLike<number>, obj: ArrayLike<number>, objInit: ArrayLike<number>, o: CagingOptions): number {
+  const now = padsNow(v);
+  const c = [now.neg[0], now.pos[0]].map((p) => tolerance(Math.abs(p - obj[0]), o.objRadius, o.padThresh, Math.abs(Math.abs(p - objInit[0]) - o.padThresh)));
+  const padCaging = hamacherProduct(c[0], c[1]);
+  const offCaging = tolerance(offPad(v.tcp, obj), 0, o.offThresh, offPad(objInit, v.initTcp) - o.offThresh);
+  const closed = Math.min(Math.max(0, action[3]), 1);
+  const caging = hamacherProduct(padCaging, offCaging);
+  const gripping = caging > 0.97 ? closed : 0;
+  const cg = hamacherProduct(caging, gripping);
+  return o.highDensity ? (cg + caging) / 2 : cg;
+}
+
 // ---------------------------------------------------------------- pick-place-v2 (and pick-place-wall-v2)
 
 /** The puck of reach / push, here grasped and lifted. */
@@ -39,8 +65,8 @@ export const PICK_PUCK_XML = `<body name="obj" pos="0 0.6 0.02">
     </body>`;
 
 /** A wall across the table between the puck and the goal (pick-place-wall-v2, reach-wall-v2): 12 cm high. */
-export const WALL_XML = `<body name="wall" pos="0.1 0.75 0.06">
-      <geom name="wall_geom" type="box" size="0.12 0.01 0.06" rgba="0.55 0.55 0.6 1"/>
+export const WALL_XML = `<body name="wall" pos="0 0.75 0.06">
+      <geom name="wall_geom" type="box" size="0.15 0.01 0.06" rgba="0.55 0.55 0.6 1"/>
     </body>`;
 
 /**
@@ -56,9 +82,13 @@ export function samplePickPlace(rng: Rng, wall = false): ManipulationTask {
   }
 }
 
-/** pick-place-v2 / pick-place-wall-v2: the same compute_reward; success |puck - goal| <= 0.07. */
+/** pick-place-v2 compute_reward; success |puck - goal| <= 0.07. */
 export class PickPlaceLogic implements ManipulationTaskLogic {
   private pads: PadsInit = { pos: [0, 0, 0], neg: [0, 0, 0] };
+  /** The pads' centres of mass at the start of the episode. */
+  protected get initialPads(): PadsInit {
+    return this.pads;
+  }
   setup(env: ManipulationSetup, qpos: Float64Array, task: ManipulationTask): void {
     const a = env.jointAddress("obj_joint");
     qpos.set(task.objPos, a);
@@ -112,6 +142,33 @@ export class PickPlaceLogic implements ManipulationTaskLogic {
   }
 }
 
+/**
+ * pick-place-wall-v2 compute_reward: the base caging term (obj_radius 0.015, pad 0.05, x-z 0.005);
+ * in place first toward a midpoint above the wall (goal x, 0.77, 0.25; z counted 3x), then, once
+ * the puck is past y 0.75, toward the goal; success |puck - goal| <= 0.07.
+ */
+export class PickPlaceWallLogic extends PickPlaceLogic {
+  override reward(v: ManipulationView, action: ArrayLike<number>): ManipulationRewardTerms {
+    const R = 0.05;
+    const tcp = v.tcp;
+    const obj = this.objectPos(v);
+    const target = v.task.goalPos;
+    const o0 = v.task.objPos;
+    const mid = [target[0], 0.77, 0.25];
+    const toMid = (p: ArrayLike<number>): number => Math.hypot(p[0] - mid[0], p[1] - mid[1], 3 * (p[2] - mid[2]));
+    const tcpToObj = dist3(obj, tcp);
+    const objToTarget = dist3(obj, target);
+    const part1 = tolerance(toMid(obj), 0, R, toMid(o0));
+    const part2 = tolerance(objToTarget, 0, R, dist3(o0, target));
+    const grasped = baseCaging(v, action, obj, o0, { objRadius: 0.015, padThresh: 0.05, offThresh: 0.005, highDensity: false });
+    const both = hamacherProduct(grasped, part1);
+    let reward = both;
+    if (tcpToObj < 0.02 && v.gripperOpening > 0 && obj[2] - 0.015 > o0[2]) reward = obj[1] > 0.75 ? both + 5 + 3 * part2 : both + 1 + 4 * part1;
+    if (objToTarget < R) reward = 10;
+    return { reward, success: objToTarget <= 0.07, nearObject: tcpToObj <= 0.03, objToTarget, graspReward: grasped, inPlaceReward: part2 };
+  }
+}
+
 // ---------------------------------------------------------------- peg-insert-side-v2
 
 /**
@@ -159,7 +216,6 @@ export function pegTarget(boxPos: Vec3): Vec3 {
 
 /** peg-insert-side-v2 compute_reward (TARGET_RADIUS 0.07); success |(head - target) * (1, 2, 2)| <= 0.07. */
 export class PegInsertLogic implements ManipulationTaskLogic {
-  private pads: PadsInit = { pos: [0, 0, 0], neg: [0, 0, 0] };
   private headInit: Vec3 = [0, 0, 0];
   private graspInit: Vec3 = [0, 0, 0];
   setup(env: ManipulationSetup, qpos: Float64Array, task: ManipulationTask): void {
@@ -170,7 +226,6 @@ export class PegInsertLogic implements ManipulationTaskLogic {
     env.setMocap("goal", task.goalPos);
   }
   begin(v: ManipulationView): void {
-    this.pads = padsNow(v);
     this.headInit = v.sitePos("pegHead");
     this.graspInit = v.sitePos("pegGrasp");
   }
@@ -182,27 +237,6 @@ export class PegInsertLogic implements ManipulationTaskLogic {
   }
   goal(v: ManipulationView): ArrayLike<number> {
     return v.task.goalPos;
-  }
-  /**
-   * sawyer_xyz_env._gripper_caging_reward with obj_radius 0.0075, pad_success_thresh 0.03,
-   * xz_thresh 0.005, high_density (the pads' distances to the object against their distances to
-   * its start; the off-pad distance of tcp and object against its start value).
-   */
-  caging(v: ManipulationView, action: ArrayLike<number>, obj: ArrayLike<number>): number {
-    const objRadius = 0.0075;
-    const padThresh = 0.03;
-    const offThresh = 0.005;
-    const now = padsNow(v);
-    const o0 = this.graspInit;
-    let padCaging = 1;
-    const lr = [now.neg[0], now.pos[0]];
-    const c = lr.map((p) => tolerance(Math.abs(p - obj[0]), objRadius, padThresh, Math.abs(Math.abs(p - o0[0]) - padThresh)));
-    padCaging = hamacherProduct(c[0], c[1]);
-    const offCaging = tolerance(offPad(v.tcp, obj), 0, offThresh, offPad(o0, v.initTcp) - offThresh);
-    const closed = Math.min(Math.max(0, action[3]), 1);
-    const caging = hamacherProduct(padCaging, offCaging);
-    const gripping = caging > 0.97 ? closed : 0;
-    return (hamacherProduct(caging, gripping) + caging) / 2;
   }
   reward(v: ManipulationView, action: ArrayLike<number>): ManipulationRewardTerms {
     const tcp = v.tcp;
@@ -221,10 +255,62 @@ export class PegInsertLogic implements ManipulationTaskLogic {
     const above = rectPrismTolerance(head, [face, box[1] - 0.1, box[2] + 0.204], [face + 0.1, box[1] + 0.1, box[2] + HOLE_Z + HOLE_HALF]);
     inPlace = hamacherProduct(inPlace, hamacherProduct(above, below));
     const lifted = tcpToObj < 0.08 && v.gripperOpening > 0 && obj[2] - 0.01 > this.graspInit[2];
-    const grasped = lifted ? 1 : this.caging(v, action, obj);
+    // _gripper_caging_reward(obj_radius 0.0075, pad_success_thresh 0.03, xz_thresh 0.005, high_density)
+    const grasped = lifted ? 1 : baseCaging(v, action, obj, this.graspInit, { objRadius: 0.0075, padThresh: 0.03, offThresh: 0.005, highDensity: true });
     let reward = hamacherProduct(grasped, inPlace);
     if (lifted) reward += 1 + 5 * inPlace;
     if (objToTarget <= 0.07) reward = 10;
     return { reward, success: objToTarget <= 0.07, nearObject: tcpToObj <= 0.03, objToTarget, graspReward: grasped, inPlaceReward: inPlace };
+  }
+}
+
+// ---------------------------------------------------------------- push-back-v2
+
+/** push-back-v2 variations: puck in [-0.1, 0.1] x [0.8, 0.85], goal in [-0.1, 0.1] x [0.6, 0.7] (z 0.02), >= 0.15 apart in xy. */
+export function samplePushBack(rng: Rng): ManipulationTask {
+  for (;;) {
+    const objPos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.8, 0.85), 0.02];
+    const goalPos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.6, 0.7), 0.02];
+    if (Math.hypot(objPos[0] - goalPos[0], objPos[1] - goalPos[1]) >= 0.15) return { objPos, goalPos };
+  }
+}
+
+/** push-back-v2 compute_reward (OBJ_RADIUS 0.007, TARGET_RADIUS 0.05, its own caging term); success |puck - goal| <= 0.07. */
+export class PushBackLogic extends PickPlaceLogic {
+  override caging(v: ManipulationView, action: ArrayLike<number>, obj: ArrayLike<number>): number {
+    const objRadius = 0.007;
+    const padMargin = 0.05;
+    const gripMargin = objRadius + 0.003;
+    const offMargin = 0.01;
+    const now = padsNow(v);
+    const init = this.initialPads;
+    const deltaPos = now.pos[0] - obj[0];
+    const deltaNeg = obj[0] - now.neg[0];
+    const posMargin = Math.abs(Math.abs(obj[0] - init.pos[0]) - padMargin);
+    const negMargin = Math.abs(Math.abs(obj[0] - init.neg[0]) - padMargin);
+    const padCaging = hamacherProduct(tolerance(deltaPos, objRadius, padMargin, posMargin), tolerance(deltaNeg, objRadius, padMargin, negMargin));
+    const padGripping = hamacherProduct(tolerance(deltaPos, objRadius, gripMargin, posMargin), tolerance(deltaNeg, objRadius, gripMargin, negMargin));
+    const o0 = v.task.objPos;
+    const offCaging = tolerance(offPad(v.tcp, obj), 0, offMargin, offPad(o0, v.initTcp) - offMargin);
+    void action;
+    const caging = hamacherProduct(padCaging, offCaging);
+    const gripping = caging > 0.95 ? padGripping : 0;
+    return (caging + gripping) / 2;
+  }
+  override reward(v: ManipulationView, action: ArrayLike<number>): ManipulationRewardTerms {
+    const R = 0.05;
+    const obj = this.objectPos(v);
+    const target = v.task.goalPos;
+    const o0 = v.task.objPos;
+    const tcpToObj = dist3(obj, v.tcp);
+    const toTarget = dist3(obj, target);
+    const toTargetInit = dist3(o0, target);
+    const inPlace = tolerance(toTarget, 0, R, toTargetInit);
+    const grasped = this.caging(v, action, obj);
+    let reward = hamacherProduct(grasped, inPlace);
+    const opening = v.gripperOpening;
+    if (tcpToObj < 0.01 && opening > 0 && opening < 0.55 && toTargetInit - toTarget > 0.01) reward += 1 + 5 * inPlace;
+    if (toTarget < R) reward = 10;
+    return { reward, success: toTarget <= 0.07, nearObject: tcpToObj <= 0.03, objToTarget: toTarget, graspReward: grasped, inPlaceReward: inPlace };
   }
 }

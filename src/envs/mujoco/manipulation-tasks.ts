@@ -27,7 +27,7 @@ import type { ManipulationRewardTerms, ManipulationTask, ManipulationView, Vec3 
 import type { MujocoCamera } from "./render.js";
 import { dist3, hamacherProduct, tolerance } from "./reward-utils.js";
 import { DOOR_XML, DoorLogic, sampleDoorClose, sampleDoorOpen } from "./manipulation-door.js";
-import { PEG_XML, PICK_PUCK_XML, PegInsertLogic, PickPlaceLogic, WALL_XML, pegTarget, samplePegInsert, samplePickPlace } from "./manipulation-grasp.js";
+import { PEG_XML, PICK_PUCK_XML, PegInsertLogic, PickPlaceLogic, PickPlaceWallLogic, PushBackLogic, WALL_XML, pegTarget, samplePegInsert, samplePickPlace, samplePushBack } from "./manipulation-grasp.js";
 
 /** The task names (Meta-World's, without the version). */
 export type ManipulationTaskName =
@@ -42,7 +42,10 @@ export type ManipulationTaskName =
   | "window-open"
   | "window-close"
   | "door-close"
-  | "pick-place-wall";
+  | "pick-place-wall"
+  | "reach-wall"
+  | "push-back"
+  | "button-press";
 
 /** What a task needs from the env while setting up an episode. */
 export interface ManipulationSetup {
@@ -289,6 +292,60 @@ class ButtonTopdownLogic implements ManipulationTaskLogic {
   }
 }
 
+// ---------------------------------------------------------------- button-press-v2 (the button faces the robot)
+
+/**
+ * A box 0.12 m deep and 0.23 m high whose front face is at the variation's position (x in
+ * [-0.1, 0.1], y in [0.85, 0.9], z 0.115, Meta-World's range), with a round button standing 6 cm
+ * out of it toward the robot on a spring (4 cm of travel). The observed object is the button's tip
+ * (Meta-World: the button body + (0, -0.193, 0), its tip); the target (the "hole" site) is the
+ * tip's position when pressed all the way.
+ */
+const BUTTON_FRONT_XML = `<body name="bbox" mocap="true" pos="0 0.9 0.115">
+      <geom name="bbox_geom" type="box" pos="0 0.06 0" size="0.06 0.06 0.115" rgba="0.3 0.3 0.36 1"/>
+      <body name="fbutton" pos="0 0 0" gravcomp="1">
+        <joint name="fbutton_slide" type="slide" axis="0 1 0" range="0 0.04" stiffness="100" damping="2"/>
+        <geom name="fbtnGeom" type="cylinder" fromto="0 -0.06 0 0 0 0" size="0.02" mass="0.05" rgba="0.85 0.15 0.15 1"/>
+        <site name="fbutton_tip" pos="0 -0.06 0" size="0.005"/>
+      </body>
+    </body>`;
+const FRONT_TIP = -0.06;
+
+class ButtonFrontLogic implements ManipulationTaskLogic {
+  private objToTargetInit = BUTTON_TRAVEL;
+  setup(env: ManipulationSetup, qpos: Float64Array, task: ManipulationTask): void {
+    env.setMocap("bbox", task.objPos);
+    env.setMocap("goal", task.goalPos);
+    qpos[env.jointAddress("fbutton_slide")] = 0;
+  }
+  begin(v: ManipulationView): void {
+    // Meta-World: |hole y - buttonStart y|.
+    this.objToTargetInit = Math.abs(v.task.goalPos[1] - this.objectPos(v)[1]);
+  }
+  objectPos(v: ManipulationView): Vec3 {
+    return v.sitePos("fbutton_tip");
+  }
+  objectQuat(v: ManipulationView): ArrayLike<number> {
+    return v.bodyQuat("fbutton");
+  }
+  goal(v: ManipulationView): ArrayLike<number> {
+    return v.task.goalPos;
+  }
+  reward(v: ManipulationView, _action: ArrayLike<number>): ManipulationRewardTerms {
+    // button-press-v2 compute_reward: 2 hamacher(obs[3], near) + 8 pressed once within 5 cm; success within 0.02 along y.
+    const obj = this.objectPos(v);
+    const tcp = v.tcp;
+    const tcpToObj = dist3(obj, tcp);
+    const tcpToObjInit = dist3(obj, v.initTcp);
+    const objToTarget = Math.abs(v.task.goalPos[1] - obj[1]);
+    const near = tolerance(tcpToObj, 0, 0.05, tcpToObjInit);
+    const pressed = tolerance(objToTarget, 0, 0.005, this.objToTargetInit);
+    let reward = 2 * hamacherProduct(Math.max(v.gripperOpening, 0), near);
+    if (tcpToObj <= 0.05) reward += 8 * pressed;
+    return { reward, success: objToTarget <= 0.02, nearObject: tcpToObj <= 0.05, objToTarget, graspReward: near, inPlaceReward: pressed };
+  }
+}
+
 // ---------------------------------------------------------------- window-open-v2, window-close-v2
 
 /**
@@ -467,7 +524,54 @@ export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, Manipulat
     camera: SIDE,
     defaultTask: { objPos: [0, 0.6, 0.02], goalPos: [0, 0.85, 0.2] },
     sample: (rng: Rng) => samplePickPlace(rng, true),
-    create: () => new PickPlaceLogic(),
+    create: () => new PickPlaceWallLogic(),
+  },
+  "reach-wall": {
+    name: "reach-wall",
+    metaWorld: "reach-wall-v2",
+    objectsXml: PUCK_XML + WALL_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [-0.05, 0.85, 0.2] },
+    // reach-wall-v2: puck in [-0.05, 0.05] x [0.6, 0.65], goal in [-0.05, 0.05] x [0.85, 0.9] x [0.05, 0.3] (beyond the wall), >= 0.15 apart in xy.
+    sample: (rng: Rng) => {
+      for (;;) {
+        const objPos: Vec3 = [rng.uniform(-0.05, 0.05), rng.uniform(0.6, 0.65), PUCK_Z];
+        const goalPos: Vec3 = [rng.uniform(-0.05, 0.05), rng.uniform(0.85, 0.9), rng.uniform(0.05, 0.3)];
+        if (Math.hypot(objPos[0] - goalPos[0], objPos[1] - goalPos[1]) >= 0.15) return { objPos, goalPos };
+      }
+    },
+    create: () => new PuckLogic(true),
+  },
+  "push-back": {
+    name: "push-back",
+    metaWorld: "push-back-v2",
+    objectsXml: PUCK_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0, 0.8, PUCK_Z], goalPos: [0, 0.6, PUCK_Z] },
+    sample: samplePushBack,
+    create: () => new PushBackLogic(),
+  },
+  "button-press": {
+    name: "button-press",
+    metaWorld: "button-press-v2",
+    objectsXml: BUTTON_FRONT_XML,
+    exclude: [["bbox", "fbutton"]],
+    handInit: [0, 0.4, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0, 0.9, 0.115], goalPos: [0, 0.9 + FRONT_TIP + BUTTON_TRAVEL, 0.115] },
+    sample: (rng: Rng) => {
+      const objPos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.85, 0.9), 0.115];
+      return { objPos, goalPos: add(objPos, [0, FRONT_TIP + BUTTON_TRAVEL, 0]) };
+    },
+    create: () => new ButtonFrontLogic(),
   },
 });
 

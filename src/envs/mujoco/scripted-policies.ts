@@ -67,12 +67,12 @@ function pickPlace(o: ArrayLike<number>, wall: boolean): Float32Array {
   return moveTo(o, goal, 20);
 }
 
-const POLICIES: Readonly<Record<ManipulationTaskName, ManipulationPolicy>> = Object.freeze({
-  // Straight to the goal.
-  reach: (o: ArrayLike<number>) => moveTo(o, [o[36], o[37], o[38]], 20),
-  // Above a point 6 cm behind the puck on the puck-goal line, down to table height, then through
-  // the puck toward the goal; realign (lifting first) whenever the hand leaves the line.
-  push: (o: ArrayLike<number>) => {
+/**
+ * Push the puck to the goal: above a point 6 cm behind the puck on the puck-goal line, down to
+ * table height, then through the puck toward the goal; realign (lifting first) whenever the hand
+ * leaves the line.
+ */
+function pushPuck(o: ArrayLike<number>): Float32Array {
     const n = Math.hypot(o[36] - o[4], o[37] - o[5]);
     const dx = (o[36] - o[4]) / n;
     const dy = (o[37] - o[5]) / n;
@@ -94,9 +94,27 @@ const POLICIES: Readonly<Record<ManipulationTaskName, ManipulationPolicy>> = Obj
       return a;
     }
     return moveTo(o, target, 20);
-  },
+}
+
+const POLICIES: Readonly<Record<ManipulationTaskName, ManipulationPolicy>> = Object.freeze({
+  // Straight to the goal.
+  reach: (o: ArrayLike<number>) => moveTo(o, [o[36], o[37], o[38]], 20),
+  push: (o: ArrayLike<number>) => pushPuck(o),
+  "push-back": (o: ArrayLike<number>) => pushPuck(o),
+
   "pick-place": (o: ArrayLike<number>) => pickPlace(o, false),
   "pick-place-wall": (o: ArrayLike<number>) => pickPlace(o, true),
+  // Up over the wall (top 0.12 m at y 0.75 m), then down to the goal.
+  "reach-wall": (o: ArrayLike<number>) => {
+    if (o[1] < 0.79) return moveTo(o, o[2] < 0.2 ? [o[0], o[1], 0.25] : [o[36], o[37], 0.25], 20);
+    return moveTo(o, [o[36], o[37], o[38]], 20);
+  },
+  // In front of the button tip at its height (pads centred on it), then push along +y past the pressed position.
+  "button-press": (o: ArrayLike<number>) => {
+    const front = [o[4], o[5] - 0.04, o[6] - 0.025];
+    if (Math.hypot(o[0] - front[0], o[2] - front[2]) > 0.01) return moveTo(o, [front[0], Math.min(o[1], front[1]), front[2]]);
+    return moveTo(o, [o[4], o[37] + 0.02, front[2]]);
+  },
   // Grasp the peg's grip block, lift, line the head up 8 cm outside the hole, then push it in along -x.
   "peg-insert-side": (o: ArrayLike<number>) => {
     const a = grasp(o, [o[4], o[5], o[6]], 0.01, 0.05);
