@@ -13,6 +13,18 @@
  * | button-press-topdown | button-press-topdown-v2 | box xy | button top within 0.024 of its pressed height |
  * | window-open | window-open-v2 | window xy | |handle x - target x| <= 0.05 (target 0.2 m along x) |
  * | window-close | window-close-v2 | window y | |handle x - target x| <= 0.05 |
+ * | pick-place | pick-place-v2 | puck xy, goal xyz | |puck - goal| <= 0.07 |
+ * | door-open | door-open-v2 | door xy | |handle x - target x| <= 0.08 (target door + (-0.3, -0.45, 0)) |
+ * | peg-insert-side | peg-insert-side-v2 | peg xy, box xy | |(peg head - target) * (1, 2, 2)| <= 0.07 |
+ * | door-close | door-close-v2 | door xy | |handle - target| <= 0.08 (target door + (0.2, -0.2, 0)) |
+ * | pick-place-wall | pick-place-wall-v2 | puck xy, goal xyz | |puck - goal| <= 0.07 |
+ * | reach-wall | reach-wall-v2 | puck xy, goal xyz | |hand - goal| <= 0.05 |
+ * | push-back | push-back-v2 | puck xy, goal xy | |puck - goal| <= 0.07 |
+ * | button-press | button-press-v2 | box xy | button tip within 0.02 (along y) of its pressed position |
+ *
+ * The first ten are Meta-World's MT10; the last five are the held-out classes of rlbook's ML10
+ * (benchmarks.ts). pick-place, peg-insert-side, push-back and pick-place-wall (manipulation-grasp.ts)
+ * and the door (manipulation-door.ts) live in their own files.
  *
  * Differences from Meta-World, by task (the rest is as in Meta-World):
  * - push: the gripper caging term (Sawyer pad geometry) is replaced by a reach-the-puck tolerance:
@@ -21,6 +33,11 @@
  * - the objects the observation reports are this scene's: the drawer handle (drawer-close in
  *   Meta-World reports a point 5 cm above its body's centre, which with Meta-World's drawer is the
  *   handle height; here the handle itself), the button's top, the window handle.
+ * - pick-place, peg-insert-side, push-back, pick-place-wall: Meta-World's gripper caging terms, with
+ *   the pad axis x (this hand's pads close along x; the Sawyer's along y).
+ * - peg-insert-side: the two "collision box" regions that damp in_place are the slabs in front of
+ *   the box's face below and above the hole (Meta-World's site corners belong to its mesh).
+ * - the wall of pick-place-wall / reach-wall is a 12 cm box across the table at y = 0.75.
  */
 import type { Rng } from "../../core/rng.js";
 import type { ManipulationRewardTerms, ManipulationTask, ManipulationView, Vec3 } from "./manipulation.js";

@@ -2,9 +2,10 @@
  * A Meta-World-style manipulation benchmark (Yu et al. 2019, "Meta-World: A Benchmark and
  * Evaluation for Multi-Task and Meta Reinforcement Learning"; v2 tasks) written here: a table
  * (top at z = 0), a two-finger hand driven by end-effector position deltas plus a grip command, and
- * per task the fixtures it needs (puck, drawer, button box, sliding window). The tasks'
- * geometry, reward and success live in manipulation-tasks.ts (one task object per Meta-World
- * task); this file holds the hand, the stepping and the observation shared by all of them.
+ * per task the fixtures it needs (puck, door on a hinge, drawer, button box, peg and a box with a
+ * hole, sliding window, wall). The tasks' geometry, reward and success live in
+ * manipulation-tasks.ts (one task object per Meta-World task: the ten of MT10 and five more);
+ * this file holds the hand, the stepping and the observation shared by all of them.
  *
  * As in Meta-World (metaworld/envs/mujoco/sawyer_xyz/sawyer_xyz_env.py):
  * - action Box(-1, 1, (4,)): the hand target moves by action[0:3] / 100 m per step (action_scale
@@ -13,8 +14,8 @@
  * - 5 physics steps of 2.5 ms per env step; episodes of 500 steps (max_path_length).
  * - observation (39): [hand xyz, gripper opening in [0, 1], object xyz, object quaternion, 7
  *   zeros] for this frame and the previous one, then the goal xyz. The object and its quaternion
- *   are the task's (`_get_pos_objects` / `_get_quat_objects`: a puck, a drawer handle, a button top,
- *   a window handle).
+ *   are the task's (`_get_pos_objects` / `_get_quat_objects`: a puck, a door or drawer handle, a
+ *   button top, the peg's grip point, a window handle).
  * - info: success (by the task's Meta-World v2 criterion), near_object, obj_to_target,
  *   grasp_reward, in_place_reward.
  *
