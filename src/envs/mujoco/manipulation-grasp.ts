@@ -277,7 +277,8 @@ export function samplePushBack(rng: Rng): ManipulationTask {
 
 /** push-back-v2 compute_reward (OBJ_RADIUS 0.007, TARGET_RADIUS 0.05, its own caging term); success |puck - goal| <= 0.07. */
 export class PushBackLogic extends PickPlaceLogic {
-  override caging(v: ManipulationView, action: ArrayLike<number>, obj: ArrayLike<number>): number {
+  /** push-back-v2's own _gripper_caging_reward: (caging + gripping) / 2, the grip effort unused. */
+  override caging(v: ManipulationView, _action: ArrayLike<number>, obj: ArrayLike<number>): number {
     const objRadius = 0.007;
     const padMargin = 0.05;
     const gripMargin = objRadius + 0.003;
@@ -292,7 +293,6 @@ export class PushBackLogic extends PickPlaceLogic {
     const padGripping = hamacherProduct(tolerance(deltaPos, objRadius, gripMargin, posMargin), tolerance(deltaNeg, objRadius, gripMargin, negMargin));
     const o0 = v.task.objPos;
     const offCaging = tolerance(offPad(v.tcp, obj), 0, offMargin, offPad(o0, v.initTcp) - offMargin);
-    void action;
     const caging = hamacherProduct(padCaging, offCaging);
     const gripping = caging > 0.95 ? padGripping : 0;
     return (caging + gripping) / 2;
