@@ -106,6 +106,8 @@ export async function benchMujoco(options: { budgetMs?: number; rounds?: number 
     data.delete();
     console.log(`${id.padEnd(33)} ${fmt(raw).padStart(9)} ${fmt(single).padStart(8)} ${(single / raw).toFixed(2).padStart(8)}  ${fmt(vector).padStart(9)} ${(vector / raw).toFixed(2).padStart(8)}`);
     env.close();
+    // Free the 16 envs' MuJoCo memory before the next task (the wasm heap is shared by every model).
+    vec.close();
   }
 }
 
