@@ -119,7 +119,33 @@ export function ml5(options: BenchmarkOptions = {}): ManipulationBenchmark {
   return mlBenchmark(["reach", "push", "drawer-open", "button-press-topdown", "window-open"], ["drawer-close", "window-close"], options);
 }
 
-/** The multi-task set of every task built so far (Meta-World's MT10 less pick-place, door-open and peg-insert-side). */
+/** The seven tasks of the first version of the scene (MT10 less pick-place, door-open and peg-insert-side). */
 export function mt7(options: BenchmarkOptions = {}): ManipulationBenchmark {
-  return mtBenchmark(MANIPULATION_TASK_NAMES, options);
+  return mtBenchmark(["reach", "push", "drawer-open", "drawer-close", "button-press-topdown", "window-open", "window-close"], options);
+}
+
+/** Meta-World's MT10 task list (Yu et al. 2019, section 4.3 / metaworld MT10_V2). */
+export const MT10_TASKS: readonly ManipulationTaskName[] = Object.freeze(["reach", "push", "pick-place", "door-open", "drawer-open", "drawer-close", "button-press-topdown", "peg-insert-side", "window-open", "window-close"]);
+
+/**
+ * The held-out test classes of {@link ml10}, chosen from further Meta-World tasks buildable on
+ * this scene: door-close (the door of door-open, shut it), pick-place-wall and reach-wall (a wall
+ * between start and goal), push-back (push the puck toward the robot) and button-press (the
+ * button faces the robot). Meta-World's own ML10 tests on drawer-open, door-close, shelf-place,
+ * sweep-into and lever-pull and trains on sweep and basketball, which this scene does not have.
+ */
+export const ML10_TEST_TASKS: readonly ManipulationTaskName[] = Object.freeze(["door-close", "pick-place-wall", "reach-wall", "push-back", "button-press"]);
+
+/** MT10: the ten MT10 classes, 50 variations each (the test set is the train set). */
+export function mt10(options: BenchmarkOptions = {}): ManipulationBenchmark {
+  return mtBenchmark(MT10_TASKS, options);
+}
+
+/**
+ * ML10 over this scene: meta-train on the ten MT10 classes (Meta-World's ML10 train list with
+ * sweep and basketball, which this scene lacks, replaced by drawer-open and window-close),
+ * meta-test on the five held-out classes of {@link ML10_TEST_TASKS} (50 variations each).
+ */
+export function ml10(options: BenchmarkOptions = {}): ManipulationBenchmark {
+  return mlBenchmark(MT10_TASKS, ML10_TEST_TASKS, options);
 }

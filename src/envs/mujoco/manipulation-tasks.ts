@@ -13,6 +13,18 @@
  * | button-press-topdown | button-press-topdown-v2 | box xy | button top within 0.024 of its pressed height |
  * | window-open | window-open-v2 | window xy | |handle x - target x| <= 0.05 (target 0.2 m along x) |
  * | window-close | window-close-v2 | window y | |handle x - target x| <= 0.05 |
+ * | pick-place | pick-place-v2 | puck xy, goal xyz | |puck - goal| <= 0.07 |
+ * | door-open | door-open-v2 | door xy | |handle x - target x| <= 0.08 (target door + (-0.3, -0.45, 0)) |
+ * | peg-insert-side | peg-insert-side-v2 | peg xy, box xy | |(peg head - target) * (1, 2, 2)| <= 0.07 |
+ * | door-close | door-close-v2 | door xy | |handle - target| <= 0.08 (target door + (0.2, -0.2, 0)) |
+ * | pick-place-wall | pick-place-wall-v2 | puck xy, goal xyz | |puck - goal| <= 0.07 |
+ * | reach-wall | reach-wall-v2 | puck xy, goal xyz | |hand - goal| <= 0.05 |
+ * | push-back | push-back-v2 | puck xy, goal xy | |puck - goal| <= 0.07 |
+ * | button-press | button-press-v2 | box xy | button tip within 0.02 (along y) of its pressed position |
+ *
+ * The first ten are Meta-World's MT10; the last five are the held-out classes of rlbook's ML10
+ * (benchmarks.ts). pick-place, peg-insert-side, push-back and pick-place-wall (manipulation-grasp.ts)
+ * and the door (manipulation-door.ts) live in their own files.
  *
  * Differences from Meta-World, by task (the rest is as in Meta-World):
  * - push: the gripper caging term (Sawyer pad geometry) is replaced by a reach-the-puck tolerance:
@@ -21,14 +33,36 @@
  * - the objects the observation reports are this scene's: the drawer handle (drawer-close in
  *   Meta-World reports a point 5 cm above its body's centre, which with Meta-World's drawer is the
  *   handle height; here the handle itself), the button's top, the window handle.
+ * - pick-place, peg-insert-side, push-back, pick-place-wall: Meta-World's gripper caging terms, with
+ *   the pad axis x (this hand's pads close along x; the Sawyer's along y).
+ * - peg-insert-side: the two "collision box" regions that damp in_place are the slabs in front of
+ *   the box's face below and above the hole (Meta-World's site corners belong to its mesh).
+ * - the wall of pick-place-wall / reach-wall is a 12 cm box across the table at y = 0.75.
  */
 import type { Rng } from "../../core/rng.js";
 import type { ManipulationRewardTerms, ManipulationTask, ManipulationView, Vec3 } from "./manipulation.js";
 import type { MujocoCamera } from "./render.js";
 import { dist3, hamacherProduct, tolerance } from "./reward-utils.js";
+import { DOOR_XML, DoorLogic, sampleDoorClose, sampleDoorOpen } from "./manipulation-door.js";
+import { PEG_XML, PICK_PUCK_XML, PegInsertLogic, PickPlaceLogic, PickPlaceWallLogic, PushBackLogic, WALL_XML, pegTarget, samplePegInsert, samplePickPlace, samplePushBack } from "./manipulation-grasp.js";
 
 /** The task names (Meta-World's, without the version). */
-export type ManipulationTaskName = "reach" | "push" | "drawer-open" | "drawer-close" | "button-press-topdown" | "window-open" | "window-close";
+export type ManipulationTaskName =
+  | "reach"
+  | "push"
+  | "pick-place"
+  | "door-open"
+  | "drawer-open"
+  | "drawer-close"
+  | "button-press-topdown"
+  | "peg-insert-side"
+  | "window-open"
+  | "window-close"
+  | "door-close"
+  | "pick-place-wall"
+  | "reach-wall"
+  | "push-back"
+  | "button-press";
 
 /** What a task needs from the env while setting up an episode. */
 export interface ManipulationSetup {
@@ -275,6 +309,60 @@ class ButtonTopdownLogic implements ManipulationTaskLogic {
   }
 }
 
+// ---------------------------------------------------------------- button-press-v2 (the button faces the robot)
+
+/**
+ * A box 0.12 m deep and 0.23 m high whose front face is at the variation's position (x in
+ * [-0.1, 0.1], y in [0.85, 0.9], z 0.115, Meta-World's range), with a round button standing 6 cm
+ * out of it toward the robot on a spring (4 cm of travel). The observed object is the button's tip
+ * (Meta-World: the button body + (0, -0.193, 0), its tip); the target (the "hole" site) is the
+ * tip's position when pressed all the way.
+ */
+const BUTTON_FRONT_XML = `<body name="bbox" mocap="true" pos="0 0.9 0.115">
+      <geom name="bbox_geom" type="box" pos="0 0.06 0" size="0.06 0.06 0.115" rgba="0.3 0.3 0.36 1"/>
+      <body name="fbutton" pos="0 0 0" gravcomp="1">
+        <joint name="fbutton_slide" type="slide" axis="0 1 0" range="0 0.04" stiffness="100" damping="2"/>
+        <geom name="fbtnGeom" type="cylinder" fromto="0 -0.06 0 0 0 0" size="0.02" mass="0.05" rgba="0.85 0.15 0.15 1"/>
+        <site name="fbutton_tip" pos="0 -0.06 0" size="0.005"/>
+      </body>
+    </body>`;
+const FRONT_TIP = -0.06;
+
+class ButtonFrontLogic implements ManipulationTaskLogic {
+  private objToTargetInit = BUTTON_TRAVEL;
+  setup(env: ManipulationSetup, qpos: Float64Array, task: ManipulationTask): void {
+    env.setMocap("bbox", task.objPos);
+    env.setMocap("goal", task.goalPos);
+    qpos[env.jointAddress("fbutton_slide")] = 0;
+  }
+  begin(v: ManipulationView): void {
+    // Meta-World: |hole y - buttonStart y|.
+    this.objToTargetInit = Math.abs(v.task.goalPos[1] - this.objectPos(v)[1]);
+  }
+  objectPos(v: ManipulationView): Vec3 {
+    return v.sitePos("fbutton_tip");
+  }
+  objectQuat(v: ManipulationView): ArrayLike<number> {
+    return v.bodyQuat("fbutton");
+  }
+  goal(v: ManipulationView): ArrayLike<number> {
+    return v.task.goalPos;
+  }
+  reward(v: ManipulationView, _action: ArrayLike<number>): ManipulationRewardTerms {
+    // button-press-v2 compute_reward: 2 hamacher(obs[3], near) + 8 pressed once within 5 cm; success within 0.02 along y.
+    const obj = this.objectPos(v);
+    const tcp = v.tcp;
+    const tcpToObj = dist3(obj, tcp);
+    const tcpToObjInit = dist3(obj, v.initTcp);
+    const objToTarget = Math.abs(v.task.goalPos[1] - obj[1]);
+    const near = tolerance(tcpToObj, 0, 0.05, tcpToObjInit);
+    const pressed = tolerance(objToTarget, 0, 0.005, this.objToTargetInit);
+    let reward = 2 * hamacherProduct(Math.max(v.gripperOpening, 0), near);
+    if (tcpToObj <= 0.05) reward += 8 * pressed;
+    return { reward, success: objToTarget <= 0.02, nearObject: tcpToObj <= 0.05, objToTarget, graspReward: near, inPlaceReward: pressed };
+  }
+}
+
 // ---------------------------------------------------------------- window-open-v2, window-close-v2
 
 /**
@@ -341,6 +429,31 @@ const HAND_HIGH: Vec3 = [0.5, 1.0, 0.5];
 export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, ManipulationTaskSpec>> = Object.freeze({
   reach: { name: "reach", metaWorld: "reach-v2", objectsXml: PUCK_XML, handInit: [0, 0.6, 0.2], handLow: HAND_LOW_PUCK, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [0.1, 0.8, 0.2] }, sample: (rng: Rng) => samplePuckTask(true, rng), create: () => new PuckLogic(true) },
   push: { name: "push", metaWorld: "push-v2", objectsXml: PUCK_XML, handInit: [0, 0.6, 0.2], handLow: HAND_LOW_PUCK, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [0.1, 0.8, PUCK_Z] }, sample: (rng: Rng) => samplePuckTask(false, rng), create: () => new PuckLogic(false) },
+  "pick-place": {
+    name: "pick-place",
+    metaWorld: "pick-place-v2",
+    objectsXml: PICK_PUCK_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, 0.02], goalPos: [0.1, 0.8, 0.2] },
+    sample: (rng: Rng) => samplePickPlace(rng),
+    create: () => new PickPlaceLogic(),
+  },
+  "door-open": {
+    name: "door-open",
+    metaWorld: "door-open-v2",
+    objectsXml: DOOR_XML,
+    exclude: [["door", "door_link"]],
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.95, 0.15], goalPos: [-0.2, 0.5, 0.15] },
+    sample: sampleDoorOpen,
+    create: () => new DoorLogic(true),
+  },
   "drawer-open": { name: "drawer-open", metaWorld: "drawer-open-v2", objectsXml: DRAWER_XML, exclude: [["drawer", "drawer_link"]], handInit: [0, 0.6, 0.2], handLow: HAND_LOW, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.9, 0], goalPos: drawerTarget([0, 0.9, 0], true) }, sample: (rng: Rng) => sampleDrawer(rng, true), create: () => new DrawerLogic(true) },
   "drawer-close": { name: "drawer-close", metaWorld: "drawer-close-v2", objectsXml: DRAWER_XML, exclude: [["drawer", "drawer_link"]], handInit: [0, 0.6, 0.2], handLow: HAND_LOW, handHigh: HAND_HIGH, camera: TOP, defaultTask: { objPos: [0, 0.9, 0], goalPos: drawerTarget([0, 0.9, 0], false) }, sample: (rng: Rng) => sampleDrawer(rng, false), create: () => new DrawerLogic(false) },
   "button-press-topdown": {
@@ -358,6 +471,18 @@ export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, Manipulat
       return { objPos, goalPos: add(objPos, [0, 0, BUTTON_TOP - BUTTON_TRAVEL]) };
     },
     create: () => new ButtonTopdownLogic(),
+  },
+  "peg-insert-side": {
+    name: "peg-insert-side",
+    metaWorld: "peg-insert-side-v2",
+    objectsXml: PEG_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.6, 0.015], goalPos: pegTarget([-0.3, 0.6, 0]) },
+    sample: samplePegInsert,
+    create: () => new PegInsertLogic(),
   },
   "window-open": {
     name: "window-open",
@@ -392,6 +517,78 @@ export const MANIPULATION_TASKS: Readonly<Record<ManipulationTaskName, Manipulat
       return { objPos, goalPos: add(objPos, WINDOW_HANDLE) };
     },
     create: () => new WindowLogic(false),
+  },
+  "door-close": {
+    name: "door-close",
+    metaWorld: "door-close-v2",
+    objectsXml: DOOR_XML,
+    exclude: [["door", "door_link"]],
+    handInit: [-0.5, 0.6, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0.1, 0.95, 0.15], goalPos: [0.3, 0.75, 0.15] },
+    sample: sampleDoorClose,
+    create: () => new DoorLogic(false),
+  },
+  "pick-place-wall": {
+    name: "pick-place-wall",
+    metaWorld: "pick-place-wall-v2",
+    objectsXml: PICK_PUCK_XML + WALL_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, 0.02], goalPos: [0, 0.85, 0.2] },
+    sample: (rng: Rng) => samplePickPlace(rng, true),
+    create: () => new PickPlaceWallLogic(),
+  },
+  "reach-wall": {
+    name: "reach-wall",
+    metaWorld: "reach-wall-v2",
+    objectsXml: PUCK_XML + WALL_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: SIDE,
+    defaultTask: { objPos: [0, 0.6, PUCK_Z], goalPos: [-0.05, 0.85, 0.2] },
+    // reach-wall-v2: puck in [-0.05, 0.05] x [0.6, 0.65], goal in [-0.05, 0.05] x [0.85, 0.9] x [0.05, 0.3] (beyond the wall), >= 0.15 apart in xy.
+    sample: (rng: Rng) => {
+      for (;;) {
+        const objPos: Vec3 = [rng.uniform(-0.05, 0.05), rng.uniform(0.6, 0.65), PUCK_Z];
+        const goalPos: Vec3 = [rng.uniform(-0.05, 0.05), rng.uniform(0.85, 0.9), rng.uniform(0.05, 0.3)];
+        if (Math.hypot(objPos[0] - goalPos[0], objPos[1] - goalPos[1]) >= 0.15) return { objPos, goalPos };
+      }
+    },
+    create: () => new PuckLogic(true),
+  },
+  "push-back": {
+    name: "push-back",
+    metaWorld: "push-back-v2",
+    objectsXml: PUCK_XML,
+    handInit: [0, 0.6, 0.2],
+    handLow: HAND_LOW_PUCK,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0, 0.8, PUCK_Z], goalPos: [0, 0.6, PUCK_Z] },
+    sample: samplePushBack,
+    create: () => new PushBackLogic(),
+  },
+  "button-press": {
+    name: "button-press",
+    metaWorld: "button-press-v2",
+    objectsXml: BUTTON_FRONT_XML,
+    exclude: [["bbox", "fbutton"]],
+    handInit: [0, 0.4, 0.2],
+    handLow: HAND_LOW,
+    handHigh: HAND_HIGH,
+    camera: TOP,
+    defaultTask: { objPos: [0, 0.9, 0.115], goalPos: [0, 0.9 + FRONT_TIP + BUTTON_TRAVEL, 0.115] },
+    sample: (rng: Rng) => {
+      const objPos: Vec3 = [rng.uniform(-0.1, 0.1), rng.uniform(0.85, 0.9), 0.115];
+      return { objPos, goalPos: add(objPos, [0, FRONT_TIP + BUTTON_TRAVEL, 0]) };
+    },
+    create: () => new ButtonFrontLogic(),
   },
 });
 

@@ -2,9 +2,10 @@
  * A Meta-World-style manipulation benchmark (Yu et al. 2019, "Meta-World: A Benchmark and
  * Evaluation for Multi-Task and Meta Reinforcement Learning"; v2 tasks) written here: a table
  * (top at z = 0), a two-finger hand driven by end-effector position deltas plus a grip command, and
- * per task the fixtures it needs (puck, drawer, button box, sliding window). The tasks'
- * geometry, reward and success live in manipulation-tasks.ts (one task object per Meta-World
- * task); this file holds the hand, the stepping and the observation shared by all of them.
+ * per task the fixtures it needs (puck, door on a hinge, drawer, button box, peg and a box with a
+ * hole, sliding window, wall). The tasks' geometry, reward and success live in
+ * manipulation-tasks.ts (one task object per Meta-World task: the ten of MT10 and five more);
+ * this file holds the hand, the stepping and the observation shared by all of them.
  *
  * As in Meta-World (metaworld/envs/mujoco/sawyer_xyz/sawyer_xyz_env.py):
  * - action Box(-1, 1, (4,)): the hand target moves by action[0:3] / 100 m per step (action_scale
@@ -13,8 +14,8 @@
  * - 5 physics steps of 2.5 ms per env step; episodes of 500 steps (max_path_length).
  * - observation (39): [hand xyz, gripper opening in [0, 1], object xyz, object quaternion, 7
  *   zeros] for this frame and the previous one, then the goal xyz. The object and its quaternion
- *   are the task's (`_get_pos_objects` / `_get_quat_objects`: a puck, a drawer handle, a button top,
- *   a window handle).
+ *   are the task's (`_get_pos_objects` / `_get_quat_objects`: a puck, a door or drawer handle, a
+ *   button top, the peg's grip point, a window handle).
  * - info: success (by the task's Meta-World v2 criterion), near_object, obj_to_target,
  *   grasp_reward, in_place_reward.
  *
@@ -118,8 +119,12 @@ export interface ManipulationView {
   bodyPos(name: string): [number, number, number];
   /** A body's world orientation (MuJoCo's w, x, y, z). */
   bodyQuat(name: string): [number, number, number, number];
+  /** A body's centre of mass in the world (Meta-World's get_body_com). */
+  bodyCom(name: string): [number, number, number];
   /** A joint's position (qpos of a 1-dof joint). */
   jointPos(name: string): number;
+  /** A site's world position. */
+  sitePos(name: string): [number, number, number];
 }
 
 /** The reward terms a task reports (Meta-World's evaluate_state info). */
@@ -147,6 +152,7 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
   private readonly prev = new Float64Array(18);
   private readonly bodies = new Map<string, number>();
   private readonly joints = new Map<string, number>();
+  private readonly sites = new Map<string, number>();
   private initTcpPos: Vec3 = [0, 0, 0];
   private lastAction = new Float32Array(4);
 
@@ -198,12 +204,12 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
     return Math.min(1, Math.max(0, (q[3] + q[4] + 0.016) / 0.1));
   }
 
-  private id(kind: "body" | "joint", name: string): number {
-    const cache = kind === "body" ? this.bodies : this.joints;
+  private id(kind: "body" | "joint" | "site", name: string): number {
+    const cache = kind === "body" ? this.bodies : kind === "joint" ? this.joints : this.sites;
     let id = cache.get(name);
     if (id === undefined) {
       const mj = mujoco();
-      id = mj.mj_name2id(this.model, kind === "body" ? mj.mjtObj.mjOBJ_BODY.value : mj.mjtObj.mjOBJ_JOINT.value, name);
+      id = mj.mj_name2id(this.model, kind === "body" ? mj.mjtObj.mjOBJ_BODY.value : kind === "joint" ? mj.mjtObj.mjOBJ_JOINT.value : mj.mjtObj.mjOBJ_SITE.value, name);
       if (id < 0) throw new Error(`${this.name}: the model has no ${kind} named "${name}"`);
       cache.set(name, id);
     }
@@ -213,6 +219,18 @@ export class ManipulationEnv extends MujocoEnv implements ManipulationView {
   bodyPos(name: string): [number, number, number] {
     const b = this.id("body", name);
     const x = this.xpos;
+    return [x[3 * b], x[3 * b + 1], x[3 * b + 2]];
+  }
+
+  sitePos(name: string): [number, number, number] {
+    const s = this.id("site", name);
+    const x = this.data.site_xpos as Float64Array;
+    return [x[3 * s], x[3 * s + 1], x[3 * s + 2]];
+  }
+
+  bodyCom(name: string): [number, number, number] {
+    const b = this.id("body", name);
+    const x = this.data.xipos as Float64Array;
     return [x[3 * b], x[3 * b + 1], x[3 * b + 2]];
   }
 

@@ -10,14 +10,34 @@
  * | Walker2d-v5 | {@link Walker2dEnv} | 1000 |
  * | Reacher-v5 | {@link ReacherEnv} | 50 |
  * | Ant-v5 | {@link AntEnv} | 1000 |
- * | ManipulationReach-v0, ManipulationPush-v0, ManipulationDrawerOpen-v0, ManipulationDrawerClose-v0, ManipulationButtonPressTopdown-v0, ManipulationWindowOpen-v0, ManipulationWindowClose-v0 | {@link ManipulationEnv} (a variation per reset) | 500 |
+ * | Manipulation<Task>-v0 for the 15 tasks (ManipulationReach-v0, ManipulationPickPlace-v0, ManipulationDoorOpen-v0, ManipulationPegInsertSide-v0, ...: MANIPULATION_IDS below) | {@link ManipulationEnv} (a variation per reset) | 500 |
  *
  * `make(id, options)` passes the options (e.g. `{ctrlCostWeight: 0.2, frameSkip: 2, xml}`) to the
  * env's constructor; `make(id, {numEnvs: 16})` gives a SyncVectorEnv of them.
  */
 import { register, registeredIds, type MakeOptions } from "../../core/registry.js";
 import { ManipulationEnv } from "./manipulation.js";
+import type { ManipulationTaskName } from "./manipulation-tasks.js";
 import { AntEnv, HalfCheetahEnv, HopperEnv, InvertedPendulumEnv, ReacherEnv, Walker2dEnv } from "./tasks.js";
+
+/** The manipulation ids: make(id) draws a task variation per reset. */
+const MANIPULATION_IDS: readonly (readonly [string, ManipulationTaskName, string])[] = [
+  ["ManipulationReach-v0", "reach", "hand to goal"],
+  ["ManipulationPush-v0", "push", "puck to goal"],
+  ["ManipulationPickPlace-v0", "pick-place", "lift the puck to a goal in the air"],
+  ["ManipulationDoorOpen-v0", "door-open", "pull a door open by its handle"],
+  ["ManipulationDrawerOpen-v0", "drawer-open", "pull a drawer open by its handle"],
+  ["ManipulationDrawerClose-v0", "drawer-close", "push an open drawer shut"],
+  ["ManipulationButtonPressTopdown-v0", "button-press-topdown", "press a button from above"],
+  ["ManipulationPegInsertSide-v0", "peg-insert-side", "insert a peg sideways into a hole"],
+  ["ManipulationWindowOpen-v0", "window-open", "slide a window open"],
+  ["ManipulationWindowClose-v0", "window-close", "slide a window shut"],
+  ["ManipulationDoorClose-v0", "door-close", "push an open door shut"],
+  ["ManipulationPickPlaceWall-v0", "pick-place-wall", "lift the puck over a wall to a goal"],
+  ["ManipulationReachWall-v0", "reach-wall", "hand over a wall to the goal"],
+  ["ManipulationPushBack-v0", "push-back", "push the puck back toward the robot"],
+  ["ManipulationButtonPress-v0", "button-press", "press a button that faces the robot"],
+];
 
 /** Registers the MuJoCo envs (done on import; safe to call again). */
 export function registerMujocoEnvs(): void {
@@ -32,13 +52,7 @@ export function registerMujocoEnvs(): void {
     "Walker2d-v5": walker,
     "Reacher-v5": [...model, "rewardDistWeight", "rewardControlWeight"],
     "Ant-v5": [...loco, "contactCostWeight", "healthyReward", "terminateWhenUnhealthy", "healthyZRange", "contactForceRange", "includeCfrcExtInObservation"],
-    "ManipulationReach-v0": ["frameSkip", "task"],
-    "ManipulationPush-v0": ["frameSkip", "task"],
-    "ManipulationDrawerOpen-v0": ["frameSkip", "task"],
-    "ManipulationDrawerClose-v0": ["frameSkip", "task"],
-    "ManipulationButtonPressTopdown-v0": ["frameSkip", "task"],
-    "ManipulationWindowOpen-v0": ["frameSkip", "task"],
-    "ManipulationWindowClose-v0": ["frameSkip", "task"],
+    ...Object.fromEntries(MANIPULATION_IDS.map(([id]) => [id, ["frameSkip", "task"]])),
   };
   const makeKeys = new Set(["maxEpisodeSteps", "numEnvs", "autoreset"]);
   /** The env's options from make's, refusing misspelled ones. */
@@ -53,13 +67,9 @@ export function registerMujocoEnvs(): void {
   register({ id: "Hopper-v5", create: (o) => new HopperEnv(opts(o, "Hopper-v5")), maxEpisodeSteps: 1000, rewardThreshold: 3800.0, description: "MuJoCo one-legged hopper (Gymnasium v5)" });
   register({ id: "Walker2d-v5", create: (o) => new Walker2dEnv(opts(o, "Walker2d-v5")), maxEpisodeSteps: 1000, description: "MuJoCo planar biped (Gymnasium v5)" });
   register({ id: "Reacher-v5", create: (o) => new ReacherEnv(opts(o, "Reacher-v5")), maxEpisodeSteps: 50, rewardThreshold: -3.75, description: "MuJoCo 2-link reacher (Gymnasium v5)" });
-  register({ id: "ManipulationReach-v0", create: (o) => new ManipulationEnv("reach", opts(o, "ManipulationReach-v0")), maxEpisodeSteps: 500, description: "Meta-World-style reach: hand to goal" });
-  register({ id: "ManipulationPush-v0", create: (o) => new ManipulationEnv("push", opts(o, "ManipulationPush-v0")), maxEpisodeSteps: 500, description: "Meta-World-style push: puck to goal" });
-  register({ id: "ManipulationDrawerOpen-v0", create: (o) => new ManipulationEnv("drawer-open", opts(o, "ManipulationDrawerOpen-v0")), maxEpisodeSteps: 500, description: "Meta-World-style drawer-open: pull a drawer open by its handle" });
-  register({ id: "ManipulationDrawerClose-v0", create: (o) => new ManipulationEnv("drawer-close", opts(o, "ManipulationDrawerClose-v0")), maxEpisodeSteps: 500, description: "Meta-World-style drawer-close: push an open drawer shut" });
-  register({ id: "ManipulationButtonPressTopdown-v0", create: (o) => new ManipulationEnv("button-press-topdown", opts(o, "ManipulationButtonPressTopdown-v0")), maxEpisodeSteps: 500, description: "Meta-World-style button-press-topdown: press a button from above" });
-  register({ id: "ManipulationWindowOpen-v0", create: (o) => new ManipulationEnv("window-open", opts(o, "ManipulationWindowOpen-v0")), maxEpisodeSteps: 500, description: "Meta-World-style window-open: slide a window open" });
-  register({ id: "ManipulationWindowClose-v0", create: (o) => new ManipulationEnv("window-close", opts(o, "ManipulationWindowClose-v0")), maxEpisodeSteps: 500, description: "Meta-World-style window-close: slide a window shut" });
+  for (const [id, task, description] of MANIPULATION_IDS) {
+    register({ id, create: (o) => new ManipulationEnv(task, opts(o, id)), maxEpisodeSteps: 500, description: `Meta-World-style ${task}: ${description}` });
+  }
   register({ id: "Ant-v5", create: (o) => new AntEnv(opts(o, "Ant-v5")), maxEpisodeSteps: 1000, rewardThreshold: 6000.0, description: "MuJoCo quadruped (Gymnasium v5)" });
 }
 
@@ -81,5 +91,13 @@ declare module "../../core/registry.js" {
     "ManipulationButtonPressTopdown-v0": ManipulationEnv;
     "ManipulationWindowOpen-v0": ManipulationEnv;
     "ManipulationWindowClose-v0": ManipulationEnv;
+    "ManipulationPickPlace-v0": ManipulationEnv;
+    "ManipulationDoorOpen-v0": ManipulationEnv;
+    "ManipulationPegInsertSide-v0": ManipulationEnv;
+    "ManipulationDoorClose-v0": ManipulationEnv;
+    "ManipulationPickPlaceWall-v0": ManipulationEnv;
+    "ManipulationReachWall-v0": ManipulationEnv;
+    "ManipulationPushBack-v0": ManipulationEnv;
+    "ManipulationButtonPress-v0": ManipulationEnv;
   }
 }

@@ -28,3 +28,19 @@ export function hamacherProduct(a: number, b: number): number {
 export function dist3(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
+
+/**
+ * Meta-World's rect_prism_tolerance: inside the axis-aligned box spanned by corners `zero` and
+ * `one`, the product of curr's fractional position from `zero` toward `one` along each axis (0 at
+ * `zero`, 1 at `one`); 1 outside the box.
+ */
+export function rectPrismTolerance(curr: ArrayLike<number>, zero: ArrayLike<number>, one: ArrayLike<number>): number {
+  let v = 1;
+  for (let i = 0; i < 3; i++) {
+    const lo = Math.min(zero[i], one[i]);
+    const hi = Math.max(zero[i], one[i]);
+    if (curr[i] < lo || curr[i] > hi) return 1;
+    v *= (curr[i] - zero[i]) / (one[i] - zero[i]);
+  }
+  return v;
+}
