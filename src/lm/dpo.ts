@@ -13,9 +13,11 @@
 import { tf, type Tensor } from "../nn/tf.js";
 import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/optimizers.js";
+import { CheckpointError } from "../nn/checkpoint.js";
 import { resolveConfig, type ConfigCheck, type IterationResult, type Trainable } from "../algos/base.js";
 import { LanguageModel } from "./model.js";
 import type { ImplicitPreferencePair, PreferencePair, PreferenceTask } from "./preference.js";
+import { TrainerCheckpoint, saveTrainer } from "./trainer-checkpoint.js";
 
 /** Which preference loss: DPO's logistic loss, or IPO's squared loss. */
 export type DpoLossType = "sigmoid" | "ipo";
@@ -126,7 +128,7 @@ export class DPO implements Trainable {
   private refCounts: Float32Array | undefined;
   private order: number[];
   private cursor = 0;
-  private readonly ownsReference: boolean;
+  private ownsReference: boolean;
 
   constructor(
     readonly policy: LanguageModel,
@@ -244,6 +246,51 @@ export class DPO implements Trainable {
     const v = await mean.data();
     tf.dispose([mean, ...stats]);
     return { steps: c.stepsPerIteration, episodes: [], losses: { loss: v[0], rewardAccuracy: v[1], margin: v[2], chosenReward: v[3], rejectedReward: v[4] } };
+  }
+
+  /**
+   * Writes a checkpoint: policy, frozen reference, Adam's moments and step, the minibatch order,
+   * its cursor and generator, and the step count, so that {@link DPO.load} continues the run
+   * exactly. The pairs are not stored (give them to load again).
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainer(dir, {
+      algo: this.algo,
+      config: this.config,
+      models: { policy: this.policy, reference: this.reference },
+      optimizers: { adam: this.opt },
+      rng: this.rng.state,
+      numTimesteps: this.numTimesteps,
+      extra: { order: this.order, cursor: this.cursor, pairs: this.pairs.length },
+    });
+  }
+
+  /**
+   * Resumes a run saved by {@link save} on the same `pairs` (and `options.task`, when the first
+   * run had one): the policy is `dpo.policy`, the reference the saved one. `overrides` change
+   * config fields.
+   */
+  static async load(dir: string, pairs: readonly (PreferencePair | ImplicitPreferencePair)[], options: { task?: PreferenceTask } = {}, overrides: Partial<DPOConfig> = {}): Promise<DPO> {
+    const ck = await TrainerCheckpoint.open(dir, "DPO");
+    const extra = ck.extra as { order: number[]; cursor: number; pairs: number };
+    if (!Array.isArray(pairs) || pairs.length !== extra.pairs) throw new CheckpointError(dir, `was trained on ${extra.pairs} preference pairs, but ${Array.isArray(pairs) ? pairs.length : "no array"} were given; pass the same pairs to resume`);
+    const policy = ck.model("policy");
+    const reference = ck.model("reference");
+    try {
+      const d = new DPO(policy, pairs, { ...(ck.config as Partial<DPOConfig>), ...overrides }, { reference, task: options.task });
+      d.ownsReference = true;
+      ck.restoreOptimizer("adam", d.opt);
+      if (overrides.learningRate !== undefined) d.opt.lr = d.config.learningRate;
+      d.rng.state = ck.rng;
+      d.order = [...extra.order];
+      d.cursor = extra.cursor;
+      d.numTimesteps = ck.numTimesteps;
+      return d;
+    } catch (e) {
+      policy.dispose();
+      reference.dispose();
+      throw e;
+    }
   }
 
   /** Releases the optimizer (and the reference when DPO made it). */
