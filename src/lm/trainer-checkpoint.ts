@@ -15,6 +15,7 @@
  */
 import { CheckpointError, checkpointArray, readCheckpoint, writeCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import type { Optimizer } from "../nn/optimizers.js";
+import { tf, type Variable } from "../nn/tf.js";
 import type { RngState } from "../core/rng.js";
 import { CharTokenizer, type CharTokenizerJSON } from "./tokenizer.js";
 import { LanguageModel, type LMConfig } from "./model.js";
@@ -27,6 +28,8 @@ export interface TrainerCheckpointContents {
   models: Record<string, LanguageModel>;
   /** Optimizers by role. */
   optimizers: Record<string, Optimizer>;
+  /** Other networks' weights by role (a value model, a reward model), restored into a network built from the config. */
+  weights?: Record<string, readonly Variable[]>;
   /** The trainer's generator state. */
   rng: RngState;
   numTimesteps: number;
@@ -48,6 +51,11 @@ export async function saveTrainer(dir: string, c: TrainerCheckpointContents): Pr
   for (const [role, m] of Object.entries(c.models)) {
     arrays[`model/${role}`] = await m.weights();
     models[role] = { tokenizer: m.tokenizer.toJSON(), config: { ...m.config }, frozen: m.frozen, numParams: m.numParams };
+  }
+  for (const [role, vars] of Object.entries(c.weights ?? {})) {
+    const flat = tf.tidy(() => tf.concat(vars.map((v) => tf.reshape(v, [-1]))));
+    arrays[`weights/${role}`] = (await flat.data()) as Float32Array;
+    flat.dispose();
   }
   const optimizers: Record<string, { kind: string; step: number; lr: number }> = {};
   for (const [role, opt] of Object.entries(c.optimizers)) {
@@ -111,6 +119,14 @@ export class TrainerCheckpoint {
       throw e;
     }
     return m;
+  }
+
+  /** Sets `vars` (same sizes, same order) to the weights saved under `role`. */
+  restoreWeights(role: string, vars: readonly Variable[]): void {
+    const n = vars.reduce((a, v) => a + v.size, 0);
+    const flat = checkpointArray<Float32Array>(this.dir, this.ck, `weights/${role}`, n);
+    let off = 0;
+    tf.tidy(() => vars.forEach((v) => v.assign(tf.tensor(flat.subarray(off, (off += v.size)), v.shape))));
   }
 
   /** Restores the optimizer saved under `role` into `opt` (same kind and size). */

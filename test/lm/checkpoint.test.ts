@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CharTokenizer, DPO, GRPO, LanguageModel, PreferenceTask, SFT, additionTask, backend, train } from "../../src/index.js";
+import { CharTokenizer, DPO, GRPO, LanguageModel, PreferenceTask, RewardModel, RLHFPPO, SFT, additionTask, backend, train } from "../../src/index.js";
 
 before(async () => {
   await backend("wasm");
@@ -93,6 +93,47 @@ test("DPO and GRPO: resumed runs equal uninterrupted ones (policy, reference, Ad
   gback.dispose();
   calc.dispose();
   gback.policy.dispose();
+});
+
+test("RLHF-PPO (policy, value model, adaptive KL coefficient) and the reward model resume exactly", async () => {
+  const task = new PreferenceTask({ promptLength: 2, completionLength: 3 });
+  const tok = new CharTokenizer(task.vocabulary);
+  const lm = new LanguageModel(tok, { contextLength: 8, dModel: 16, nHeads: 2, nLayers: 1, seed: 8 });
+  const reward = (p: readonly string[], c: readonly string[]) => p.map((q, i) => task.reward(q, c[i]));
+  const prompts = (rng: import("../../src/core/rng.js").Rng) => task.samplePrompt(rng);
+  const cfg = { batchSize: 8, miniBatchSize: 4, ppoEpochs: 1, valueDModel: 8, klTarget: 1, klHorizon: 16, seed: 9 };
+  const ppo = new RLHFPPO(lm, reward, prompts, cfg);
+  await train(ppo, { steps: 8 });
+  const dir = await tmp();
+  await ppo.save(dir);
+  await train(ppo, { steps: 16 });
+  const back = await RLHFPPO.load(dir, reward, prompts);
+  assert.equal(back.numTimesteps, 8);
+  await train(back, { steps: 16 });
+  assert.deepEqual(back.lastSamples!.completions, ppo.lastSamples!.completions);
+  assert.equal(back.kl.value, ppo.kl.value, "the adaptive KL coefficient continues");
+  assert.notEqual(back.kl.value, 0.2, "the coefficient moved from its initial value");
+  assert.equal(maxAbsDiff(await back.policy.weights(), await lm.weights()), 0);
+  for (const t of [ppo, back]) t.dispose();
+  lm.dispose();
+  back.policy.dispose();
+
+  const pairs = task.pairs(24, { seed: 2 });
+  const rm = new RewardModel(tok, { maxLength: 8, dModel: 8, nHeads: 2, nLayers: 1, batchSize: 8, seed: 3 }).setPairs(pairs);
+  await train(rm, { steps: 2 });
+  rm.offset = 0.25;
+  rm.scale = 2;
+  const rdir = await tmp();
+  await rm.save(rdir);
+  await train(rm, { steps: 4 });
+  const texts = pairs.map((p) => p.chosen);
+  const want = await rm.score(pairs.map((p) => p.prompt), texts);
+  const rback = await RewardModel.load(rdir, tok, pairs);
+  await train(rback, { steps: 4 });
+  assert.deepEqual(await rback.score(pairs.map((p) => p.prompt), texts), want);
+  await assert.rejects(RewardModel.load(rdir, tok, pairs.slice(2)), /was trained on 24 pairs, but 22 were given/);
+  rm.dispose();
+  rback.dispose();
 });
 
 test("bad input to the trainers is named: context, vocabulary, mismatched preference pairs", async () => {
