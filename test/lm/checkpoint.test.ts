@@ -151,6 +151,12 @@ test("bad input to the trainers is named: context, vocabulary, mismatched prefer
   assert.throws(() => new DPO(lm, [{ chosen: "abc:aaaaaa", rejected: "abd:aaaaaa" }], {}, { task }), /pair 0 compares completions of different prompts/);
   assert.throws(() => new DPO(lm, [{ prompt: "abc:", chosen: "aaaaaa", rejected: "aaa" }], {}, { task }), /pair 0 has completions of different lengths: chosen "aaaaaa" \(6\) and rejected "aaa" \(3\)/);
   assert.throws(() => new DPO(lm, [{ chosen: "abc:aaaaaa", rejected: "abc:bbbbbb" }]), /pair 0 should be \{prompt, chosen, rejected\} strings \(full texts \{chosen, rejected\} need options.task/);
+  // RLHF-PPO prompts that leave no room for a completion; reward-model texts too long or outside the alphabet.
+  assert.throws(() => new RLHFPPO(small, () => [0], ["abc:", "abcdefg:"]), /sequence 1 .*"abcdefg:".* takes 10 tokens with <bos> and <eos>, more than the context of 8/);
+  const rm = new RewardModel(tok, { maxLength: 10, dModel: 8, nHeads: 2, nLayers: 1 });
+  assert.throws(() => rm.setPairs([{ prompt: "abc:", chosen: "abcdefg", rejected: "abcdef" }]), /RewardModel.setPairs: text 0 "abc:abcdefg" has 11 tokens, more than maxLength 10/);
+  assert.throws(() => rm.setPairs([{ prompt: "abc:", chosen: "abcdef", rejected: "abcde?" }]), /text 1: .*"\?" at position 9/);
+  rm.dispose();
   // A GRPO task prompt that leaves no room in the context.
   const add = additionTask({ digits: 3 });
   const tiny = new LanguageModel(new CharTokenizer(add.alphabet), { contextLength: 8, dModel: 8, nHeads: 2, nLayers: 1 });

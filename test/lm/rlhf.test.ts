@@ -76,12 +76,12 @@ test("DPO (default config) raises the win rate against the reference under the h
     lm.dispose();
     return { win, valid, accuracy: h.at(-1)!.rewardAccuracy! };
   };
-  // Defaults: beta 0.1, lr 5e-4, rpoAlpha 1. Measured (seed 0, 200 steps, 256 prompts): win 0.59, valid 1.00;
-  // 0.60-0.62 from 50 to 800 steps (0.5 = no change; binomial standard error about 0.02 on 512 prompts).
+  // Defaults: beta 0.1, lr 5e-4, rpoAlpha 0.2. Measured (seed 0, 256 prompts): win 0.73 and 1.00 valid after
+  // 200 steps; 0.71-0.77 from 50 to 800 steps (0.5 = no change; binomial standard error about 0.02 on 512 prompts).
   const dflt = await run({});
   assert.ok(dflt.accuracy > 0.55, `implicit reward accuracy ${dflt.accuracy}`);
   assert.ok(dflt.valid >= 0.95, `valid completions ${dflt.valid}`);
-  assert.ok(dflt.win > 0.55, `win rate against the reference ${dflt.win}`);
+  assert.ok(dflt.win > 0.62, `win rate against the reference ${dflt.win}`);
   // Plain DPO (TRL's rpo_alpha 0) at the same settings: 0.71 after 50 steps, then likelihood displacement
   // onto <eos> empties the completions. Measured after 200 steps: win 0.01, valid 0.00.
   const plain = await run({ rpoAlpha: 0 });
