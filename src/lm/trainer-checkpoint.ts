@@ -14,6 +14,7 @@
  * dataset is to a resumed PyTorch run. Each trainer's `save` / `load` lists what it writes.
  */
 import { CheckpointError, checkpointArray, readCheckpoint, writeCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
+import { restoreOptimizer, saveOptimizer } from "../algos/checkpointing.js";
 import type { Optimizer } from "../nn/optimizers.js";
 import { tf, type Variable } from "../nn/tf.js";
 import type { RngState } from "../core/rng.js";
@@ -57,17 +58,13 @@ export async function saveTrainer(dir: string, c: TrainerCheckpointContents): Pr
     arrays[`weights/${role}`] = (await flat.data()) as Float32Array;
     flat.dispose();
   }
+  // Each optimizer's moments go to arrays "optimizer/<role>/m|v", its kind, step and lr to the metadata.
   const optimizers: Record<string, { kind: string; step: number; lr: number }> = {};
-  for (const [role, opt] of Object.entries(c.optimizers)) {
-    const s = await opt.getState();
-    arrays[`optimizer/${role}/m`] = s.m;
-    arrays[`optimizer/${role}/v`] = s.v;
-    optimizers[role] = { kind: opt.kind, step: s.step, lr: s.lr };
-  }
+  for (const [role, opt] of Object.entries(c.optimizers)) optimizers[`optimizer/${role}`] = await saveOptimizer(`optimizer/${role}`, opt, arrays);
   await writeCheckpoint(dir, {
     algo: c.algo,
     config: c.config,
-    meta: { models, optimizers, rng: c.rng, numTimesteps: c.numTimesteps, extra: c.extra ?? {} },
+    meta: { models, ...optimizers, rng: c.rng, numTimesteps: c.numTimesteps, extra: c.extra ?? {} },
     networks: {},
     arrays,
   });
@@ -84,8 +81,8 @@ export class TrainerCheckpoint {
   static async open(dir: string, algo: string): Promise<TrainerCheckpoint> {
     const ck = await readCheckpoint(dir);
     if (ck.algo !== algo) throw new CheckpointError(dir, `holds a ${ck.algo} checkpoint, not ${algo} (use ${ck.algo}.load${ck.algo === "LanguageModel" ? "" : " for it"})`);
-    const meta = ck.meta as { models?: unknown; optimizers?: unknown; rng?: unknown };
-    if (!meta.models || !meta.optimizers || !meta.rng) throw new CheckpointError(dir, `is not a trainer checkpoint (no models / optimizers / rng state in its metadata)`);
+    const meta = ck.meta as { models?: unknown; rng?: unknown };
+    if (!meta.models || !meta.rng) throw new CheckpointError(dir, `is not a trainer checkpoint (no models / rng state in its metadata)`);
     return new TrainerCheckpoint(dir, ck);
   }
 
@@ -131,9 +128,7 @@ export class TrainerCheckpoint {
 
   /** Restores the optimizer saved under `role` into `opt` (same kind and size). */
   restoreOptimizer(role: string, opt: Optimizer): void {
-    const s = (this.ck.meta.optimizers as Record<string, { kind: string; step: number; lr: number }>)[role];
-    if (!s) throw new CheckpointError(this.dir, `has no optimizer "${role}"`);
-    if (s.kind !== opt.kind) throw new CheckpointError(this.dir, `optimizer "${role}" is ${s.kind}, but the trainer uses ${opt.kind}`);
-    opt.setState({ step: s.step, lr: s.lr, m: checkpointArray(this.dir, this.ck, `optimizer/${role}/m`, opt.size), v: checkpointArray(this.dir, this.ck, `optimizer/${role}/v`, opt.size) });
+    if (!(`optimizer/${role}` in this.ck.meta)) throw new CheckpointError(this.dir, `has no optimizer "${role}"`);
+    restoreOptimizer(this.dir, this.ck, `optimizer/${role}`, opt);
   }
 }
