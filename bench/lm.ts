@@ -4,7 +4,9 @@
  * - generation of 64 sequences x 24 new tokens with the KV cache, beside the same generation
  *   without it (the baseline, measured in the same run: the ratio is the cache's speed-up);
  * - SFT training steps (batch 64 x 32 tokens);
- * on wasm and cpu (and webgpu when an adapter is present), each as a ratio to the wasm run.
+ * on wasm and cpu (tfjs's plain JavaScript backend), and webgpu when the adapter is a real GPU
+ * (a software adapter such as lavapipe / llvmpipe is skipped: its figures say nothing about GPUs),
+ * each as a ratio to the wasm run.
  *
  * Run: `npm run bench -- lm` or `node dist/bench/lm.js`.
  */
@@ -44,7 +46,11 @@ export async function benchLm(): Promise<void> {
   const wasm = { cached: 0, train: 0 };
   for (const name of backends) {
     try {
-      await backend(name);
+      const info = await backend(name);
+      if (info.software) {
+        console.log(`  ${name.padEnd(7)} skipped: the adapter is a software renderer (${info.adapter}), not a GPU`);
+        continue;
+      }
     } catch (e) {
       console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;

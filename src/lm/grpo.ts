@@ -32,6 +32,7 @@ import { tf, type Tensor } from "../nn/tf.js";
 import { klK1, klK3, maskedMean } from "./kl.js";
 import { LanguageModel, gatherLogProbs, tokenEntropy } from "./model.js";
 import type { RLTask } from "./tasks.js";
+import { TrainerCheckpoint, saveTrainer } from "./trainer-checkpoint.js";
 
 /** Hyperparameters of {@link GRPO}; defaults from DeepSeekMath / TRL's GRPOConfig unless noted. */
 export interface GRPOConfig {
@@ -135,7 +136,7 @@ export class GRPO implements Trainable {
   /** The last iteration's completions, rewards and advantages. */
   samples: GRPOSample[] = [];
   private readonly opt: Adam;
-  private readonly ownsReference: boolean;
+  private ownsReference: boolean;
 
   constructor(
     readonly policy: LanguageModel,
@@ -224,6 +225,37 @@ export class GRPO implements Trainable {
         completionLength: gens.reduce((a, g) => a + g.tokens.length, 0) / B,
       },
     };
+  }
+
+  /**
+   * Writes a checkpoint: policy, frozen reference, Adam's moments and step, the prompt / sampling
+   * generator and the iteration count, so that {@link GRPO.load} continues the run exactly.
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainer(dir, { algo: this.algo, config: this.config, models: { policy: this.policy, reference: this.reference }, optimizers: { adam: this.opt }, rng: this.rng.state, numTimesteps: this.numTimesteps });
+  }
+
+  /**
+   * Resumes a run saved by {@link save} on `task` (given again): the policy is `grpo.policy`, the
+   * reference the saved one. `overrides` change config fields.
+   */
+  static async load(dir: string, task: RLTask, overrides: Partial<GRPOConfig> = {}): Promise<GRPO> {
+    const ck = await TrainerCheckpoint.open(dir, "GRPO");
+    const policy = ck.model("policy");
+    const reference = ck.model("reference");
+    try {
+      const g = new GRPO(policy, task, { ...(ck.config as Partial<GRPOConfig>), ...overrides }, { reference });
+      g.ownsReference = true;
+      ck.restoreOptimizer("adam", g.opt);
+      if (overrides.learningRate !== undefined) g.opt.lr = g.config.learningRate;
+      g.rng.state = ck.rng;
+      g.numTimesteps = ck.numTimesteps;
+      return g;
+    } catch (e) {
+      policy.dispose();
+      reference.dispose();
+      throw e;
+    }
   }
 
   /** Releases the optimizer (and the reference GRPO made itself); the policy is the caller's. */

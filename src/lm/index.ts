@@ -12,3 +12,5 @@ export { DPO, DPO_DEFAULTS, dpoLoss, type DPOConfig, type DpoLossType, type DpoL
 export { RLHFPPO, RLHF_PPO_DEFAULTS, klShapedRewards, tokenGae, maskedWhiten, klPenaltyValue, FixedKlController, AdaptiveKlController, type RLHFPPOConfig, type KlController, type KlPenalty, type RewardFunction, type PromptSource, type RolloutSamples, type TokenSteps } from "./rlhf-ppo.js";
 export { bestOfN, bestOfNKl, type BestOfNResult, type BatchSampler, type BatchScorer } from "./best-of-n.js";
 export { rewardKlFrontier, overoptimizationChart, type KlPoint } from "./plots.js";
+export { LiveSamples, liveSamples, type LiveSamplesOptions, type SampleRow, type SampleSource } from "./live-samples.js";
+export { saveTrainer, TrainerCheckpoint, type TrainerCheckpointContents } from "./trainer-checkpoint.js";

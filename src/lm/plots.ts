@@ -6,7 +6,7 @@
  * falls).
  */
 import { lineChart, type ChartOptions } from "../plot/builders.js";
-import type { Chart } from "../plot/chart.js";
+import { Chart } from "../plot/chart.js";
 
 /** One measured policy: its method ("RLHF-PPO", "best-of-n", "DPO", ...), KL to the reference and scores. */
 export interface KlPoint {
@@ -28,13 +28,30 @@ function checkPoints(points: readonly KlPoint[], who: string): void {
   });
 }
 
+/** Height of one legend row at Vega's default 11 px label font (symbol and padding included). */
+const LEGEND_ROW_PX = 17;
+
+/**
+ * Series names here are long ("RLHF-PPO, klCoef 0.005: proxy (reward model)") and Vega cuts legend
+ * labels at 160 px by default ("RLHF-PPO, klCoef 0…"). The legend goes under the plot, one
+ * series a row, with no label limit; the chart grows by the legend's height unless a height was
+ * given, so the plot keeps its size.
+ */
+function fullLegend(chart: Chart, series: number, options: ChartOptions): Chart {
+  const spec = chart.spec as unknown as Record<string, unknown>;
+  const config = (spec.config ?? {}) as Record<string, unknown>;
+  const height = options.height ?? (spec.height as number) + (series > 1 ? 20 + series * LEGEND_ROW_PX : 0);
+  return new Chart({ ...spec, height, config: { ...config, legend: { labelLimit: 0, orient: "bottom", direction: "vertical", columns: 1, ...(config.legend as object | undefined) } } } as never);
+}
+
 /** True score against KL, one line per method (sorted by KL), points drawn. */
 export function rewardKlFrontier(points: readonly KlPoint[], options: ChartOptions = {}): Chart {
   checkPoints(points, "rewardKlFrontier");
-  return lineChart(
+  const chart = lineChart(
     points.map((p) => ({ kl: p.kl, trueScore: p.trueScore, method: p.method })),
     { x: "kl", y: "trueScore", color: "method", points: true, xTitle: "KL(policy || reference), nats", yTitle: "true (hidden) score", title: "Reward vs KL frontier", ...options },
   );
+  return fullLegend(chart, new Set(points.map((p) => p.method)).size, options);
 }
 
 /**
@@ -49,5 +66,6 @@ export function overoptimizationChart(points: readonly KlPoint[], options: Chart
     if (p.score !== undefined && Number.isFinite(p.score)) r.push({ d, value: p.score, series: `${p.method}: proxy (reward model)` });
     return r;
   });
-  return lineChart(rows, { x: "d", y: "value", color: "series", points: true, xTitle: "d = sqrt(KL), nats^0.5", yTitle: "score", title: "Reward model over-optimization", ...options });
+  const chart = lineChart(rows, { x: "d", y: "value", color: "series", points: true, xTitle: "d = sqrt(KL), nats^0.5", yTitle: "score", title: "Reward model over-optimization", ...options });
+  return fullLegend(chart, new Set(rows.map((r) => r.series)).size, options);
 }

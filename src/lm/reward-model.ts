@@ -13,6 +13,7 @@ import { Rng } from "../core/rng.js";
 import { resolveConfig, type IterationResult, type Trainable } from "../algos/base.js";
 import { encodeTexts, ScalarTransformer, type TokenEncoder } from "./scalar-head.js";
 import type { PreferencePair } from "./preference.js";
+import { TrainerCheckpoint, saveTrainer } from "./trainer-checkpoint.js";
 
 /** Mean Bradley-Terry loss of a batch: -log sigmoid(rChosen - rRejected), each [B]. */
 export function bradleyTerryLoss(rChosen: Tensor, rRejected: Tensor): Tensor {
@@ -105,6 +106,52 @@ export class RewardModel implements Trainable {
     this.rng = new Rng(c.seed);
     this.model = new ScalarTransformer({ vocabSize: tokenizer.vocabSize, maxLength: c.maxLength, dModel: c.dModel, nHeads: c.nHeads, nLayers: c.nLayers, rng: this.rng.split(), name: "reward_model" });
     this.optimizer = new Adam(this.model.variables, { lr: c.lr, maxGradNorm: c.maxGradNorm });
+  }
+
+  /**
+   * Writes a checkpoint: the network, Adam's moments and step, the normalization (offset, scale),
+   * the generator, minibatch order and cursor, so that {@link RewardModel.load} continues training
+   * exactly (the pairs are given to `load` again).
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainer(dir, {
+      algo: this.algo,
+      config: this.config,
+      models: {},
+      weights: { model: this.model.variables },
+      optimizers: { adam: this.optimizer },
+      rng: this.rng.state,
+      numTimesteps: this.numTimesteps,
+      extra: { offset: this.offset, scale: this.scale, order: this.order, cursor: this.cursor, pairs: this.pairs.length },
+    });
+  }
+
+  /**
+   * A reward model saved by {@link save}, with the tokenizer it was built with; `pairs` (the
+   * same training pairs) only to train it further.
+   */
+  static async load(dir: string, tokenizer: TokenEncoder, pairs?: readonly PreferencePair[]): Promise<RewardModel> {
+    const ck = await TrainerCheckpoint.open(dir, "RewardModel");
+    const extra = ck.extra as { offset: number; scale: number; order: number[]; cursor: number; pairs: number };
+    const rm = new RewardModel(tokenizer, ck.config as Partial<RewardModelConfig>);
+    try {
+      if (pairs !== undefined) {
+        if (pairs.length !== extra.pairs) throw new RangeError(`RewardModel.load: ${dir} was trained on ${extra.pairs} pairs, but ${pairs.length} were given; pass the same pairs to resume`);
+        rm.setPairs(pairs);
+        rm.order = [...extra.order];
+        rm.cursor = extra.cursor;
+      }
+      ck.restoreWeights("model", rm.model.variables);
+      ck.restoreOptimizer("adam", rm.optimizer);
+      rm.rng.state = ck.rng;
+      rm.offset = extra.offset;
+      rm.scale = extra.scale;
+      rm.numTimesteps = ck.numTimesteps;
+      return rm;
+    } catch (e) {
+      rm.dispose();
+      throw e;
+    }
   }
 
   /** Sets the training pairs (checked: strings whose tokens are in the vocabulary and fit maxLength). */

@@ -22,6 +22,7 @@ import { resolveConfig, type ConfigCheck, type IterationResult, type Trainable }
 import { LanguageModel, gatherLogProbs, tokenEntropy, type TokenBatch as LMTokenBatch } from "./model.js";
 import { ScalarTransformer } from "./scalar-head.js";
 import { maskedMean } from "./kl.js";
+import { TrainerCheckpoint, saveTrainer } from "./trainer-checkpoint.js";
 
 /**
  * How the per-token penalty is estimated from the sampled token's log-probs (TRL's kl_penalty):
@@ -313,7 +314,7 @@ export class RLHFPPO implements Trainable {
   lastSamples: RolloutSamples | undefined;
   private readonly rng: Rng;
   private readonly opt: Adam;
-  private readonly ownsReference: boolean;
+  private ownsReference: boolean;
   private readonly nextPrompt: (rng: Rng) => string;
 
   constructor(
@@ -342,6 +343,50 @@ export class RLHFPPO implements Trainable {
     this.value = new ScalarTransformer({ vocabSize: policy.vocabSize, maxLength: policy.config.contextLength, dModel: c.valueDModel, nHeads: c.valueHeads, nLayers: c.valueLayers, rng: this.rng.split(), name: "rlhf_value" });
     this.kl = c.adaptiveKl ? new AdaptiveKlController(c.klCoef, c.klTarget, c.klHorizon) : new FixedKlController(c.klCoef);
     this.opt = new Adam([...policy.variables, ...this.value.variables], { lr: c.learningRate, maxGradNorm: c.maxGradNorm ?? undefined });
+  }
+
+  /**
+   * Writes a checkpoint: policy, frozen reference, value model, the shared Adam's moments and
+   * step, the KL coefficient (adaptive or fixed), the generator and the completion count, so that
+   * {@link RLHFPPO.load} continues the run exactly. The reward function and prompts are not stored.
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainer(dir, {
+      algo: "RLHFPPO",
+      config: this.config,
+      models: { policy: this.policy, reference: this.reference },
+      weights: { value: this.value.variables },
+      optimizers: { adam: this.opt },
+      rng: this.rng.state,
+      numTimesteps: this.numTimesteps,
+      extra: { klCoef: this.kl.value },
+    });
+  }
+
+  /**
+   * Resumes a run saved by {@link save} with the same reward function and prompt source (given
+   * again); the policy is `ppo.policy`. `overrides` change config fields.
+   */
+  static async load(dir: string, reward: RewardFunction, prompts: PromptSource, options: { trueReward?: RewardFunction } = {}, overrides: Partial<RLHFPPOConfig> = {}): Promise<RLHFPPO> {
+    const ck = await TrainerCheckpoint.open(dir, "RLHFPPO");
+    const policy = ck.model("policy");
+    const reference = ck.model("reference");
+    try {
+      const p = new RLHFPPO(policy, reward, prompts, { ...(ck.config as Partial<RLHFPPOConfig>), ...overrides }, { ...options, reference });
+      p.ownsReference = true;
+      ck.restoreWeights("value", p.value.variables);
+      ck.restoreOptimizer("adam", p.opt);
+      if (overrides.learningRate !== undefined) p.opt.lr = p.config.learningRate;
+      // Both controllers keep their coefficient in a public field.
+      (p.kl as FixedKlController | AdaptiveKlController).value = (ck.extra as { klCoef: number }).klCoef;
+      p.rng.state = ck.rng;
+      p.numTimesteps = ck.numTimesteps;
+      return p;
+    } catch (e) {
+      policy.dispose();
+      reference.dispose();
+      throw e;
+    }
   }
 
   /** Called by train() before its first iteration. */

@@ -64,7 +64,12 @@ export class ScalarTransformer {
 export function encodeTexts(encoder: TokenEncoder, texts: readonly string[], maxLength: number, who: string): { ids: Int32Array; last: Float32Array; B: number; T: number; lengths: Int32Array } {
   const enc = texts.map((t, i) => {
     if (typeof t !== "string") throw new RangeError(`${who}: text ${i} is not a string (${typeof t})`);
-    const ids = encoder.encode(t);
+    let ids: number[];
+    try {
+      ids = encoder.encode(t);
+    } catch (e) {
+      throw new RangeError(`${who}: text ${i}: ${(e as Error).message}`);
+    }
     if (ids.length === 0) throw new RangeError(`${who}: text ${i} is empty`);
     if (ids.length > maxLength) throw new RangeError(`${who}: text ${i} ${JSON.stringify(t)} has ${ids.length} tokens, more than maxLength ${maxLength}; raise maxLength or shorten it`);
     for (const id of ids) {

@@ -18,6 +18,7 @@ import { Adam } from "../nn/optimizers.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { LanguageModel, gatherLogProbs } from "./model.js";
 import type { LMTask, TaskExample } from "./tasks.js";
+import { TrainerCheckpoint, saveTrainer } from "./trainer-checkpoint.js";
 
 /** Hyperparameters of {@link SFT}. */
 export interface SFTConfig {
@@ -140,6 +141,35 @@ export class SFT implements Trainable {
     const v = await mean.data();
     tf.dispose([mean, ...stats]);
     return { steps: this.config.stepsPerIteration, episodes: [], losses: { loss: v[0], tokenAccuracy: v[1] } };
+  }
+
+  /**
+   * Writes a checkpoint: the model, Adam's moments and step, the minibatch generator and the step
+   * count, so that {@link SFT.load} continues the run exactly as if it had not stopped.
+   */
+  async save(dir: string): Promise<void> {
+    await saveTrainer(dir, { algo: this.algo, config: this.config, models: { policy: this.lm }, optimizers: { adam: this.opt }, rng: this.rng.state, numTimesteps: this.numTimesteps });
+  }
+
+  /**
+   * Resumes a run saved by {@link save}: the model (as `sft.lm`), optimizer and generator come
+   * from the checkpoint; the data is given again. `overrides` change config fields (a new
+   * learning rate replaces the saved optimizer's).
+   */
+  static async load(dir: string, data: SFTData, overrides: Partial<SFTConfig> = {}): Promise<SFT> {
+    const ck = await TrainerCheckpoint.open(dir, "SFT");
+    const lm = ck.model("policy");
+    try {
+      const sft = new SFT(lm, data, { ...(ck.config as Partial<SFTConfig>), ...overrides });
+      ck.restoreOptimizer("adam", sft.opt);
+      if (overrides.learningRate !== undefined) sft.opt.lr = sft.config.learningRate;
+      sft.rng.state = ck.rng;
+      sft.numTimesteps = ck.numTimesteps;
+      return sft;
+    } catch (e) {
+      lm.dispose();
+      throw e;
+    }
   }
 
   /** Releases the optimizer's moments (the model is the caller's). */

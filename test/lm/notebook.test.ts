@@ -36,8 +36,18 @@ test("rl-for-lms.ipynb: GRPO on addition, reward model, RLHF-PPO, over-optimizat
   const ref = Number(/reference policy: mean true score (-?[\d.]+)/.exec(text)?.[1]);
   const after = /true score: reference (-?[\d.]+), DPO (-?[\d.]+) \(KL (-?[\d.]+)\), RLHF-PPO (-?[\d.]+)/.exec(text);
   assert.ok(after && Number(after[4]) > ref + 1 && Number(after[2]) > ref, `true scores in: ${text}`);
-  // The sample table (a data frame rendered as HTML) shows the four policies side by side.
+  // Over-optimization against the 300-pair proxy: the true score peaks and then falls while the proxy
+  // ends at least as high as at the peak (Gao et al. 2022). Measured (seed 2): true 2.52 at d = 1.0,
+  // then -12.0 (empty or cut completions, which the proxy scores well) at d = 2.7, proxy 0.91 -> 1.5.
+  const oo = /true score peaks at (-?[\d.]+) \(d = ([\d.]+), proxy (-?[\d.]+)\) and ends at (-?[\d.]+) \(d = ([\d.]+), proxy (-?[\d.]+)\)/.exec(text);
+  assert.ok(oo, `over-optimization line in: ${text}`);
+  const [peakTrue, peakD, peakProxy, endTrue, endD, endProxy] = oo.slice(1).map(Number);
+  assert.ok(peakTrue > endTrue + 1 && endD > peakD && endProxy >= peakProxy, `over-optimization: ${oo[0]}`);
+  // The sample table (a data frame rendered as HTML) shows the four policies side by side; the live
+  // sample tables of GRPO and RLHF-PPO end on their last iteration.
   const html = outputs.map((o) => joined(o.data?.["text/html"])).join("");
+  assert.match(html, /GRPO: sampled answers per iteration \(last 4 of \d+ steps\)/);
+  assert.match(html, /RLHF-PPO: sampled completions per rollout \(last 3 of 20 steps\)/);
   assert.match(html, /best-of-16/);
   assert.match(html, /RLHF-PPO/);
 });
