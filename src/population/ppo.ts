@@ -130,7 +130,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
       this.critic = StackedMLP.fromMLPs(agents.map((a) => a.critic));
       this.actingNet = new MLP(first.actor.inputDim, first.actor.outputDim, { ...first.actor.opts, rng: 0, name: "population_actor0" });
       this.actingNet.setHostWeights(first.actor.hostWeights);
-      this.logStd = first.logStd ? tf.variable(tf.tidy(() => tf.stack(agents.map((a) => a.logStd!))), true) : undefined;
+      this.logStd = first.logStd ? tf.tidy(() => tf.variable(tf.stack(agents.map((a) => a.logStd!)), true)) : undefined;
       if (this.logStd) this.hostLogStd = new Float32Array(this.actDim).fill(first.config.logStdInit);
       const vars = [...this.actor.variables, ...this.critic.variables, ...(this.logStd ? [this.logStd] : [])];
       this.optimizer = new StackedAdam(vars, this.size, { eps: agents.map((a) => a.config.adamEps), maxGradNorm: agents.map((a) => a.config.maxGradNorm) });
