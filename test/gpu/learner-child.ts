@@ -27,6 +27,11 @@ async function defaultLoad(dir: string, agent: Agent): Promise<GpuLearner> {
   const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<Agent & GpuLearner> };
   return Cls.load(dir, agent.env);
 }
+/** CPU time of this process (every thread: lavapipe's too) since `from`, in seconds: less sensitive than wall time to a busy machine. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
 const name = process.argv[2] as BackendName;
 const only = process.argv.slice(3);
 
@@ -47,6 +52,7 @@ try {
   for (const [learner, c] of Object.entries(GPU_LEARNERS)) {
     if (only.length && !only.includes(learner)) continue;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const tensorsBefore = tf.memory().numTensors;
     const agent = c.make(SEED);
     const hist = await train(agent, { steps: c.steps });
@@ -72,7 +78,7 @@ try {
     dispose(agent);
     if (loaded) dispose(loaded);
     const tensorsLeft = tf.memory().numTensors - tensorsBefore;
-    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns, loadedEvalReturns, numTensors, tensorsLeft, seconds: (performance.now() - t0) / 1000 };
+    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns, loadedEvalReturns, numTensors, tensorsLeft, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(cpu0) };
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -48,6 +48,11 @@ export interface GpuLearnerCase<T extends GpuLearner = GpuLearner> {
   dispose?: (learner: T) => void;
   /** Relative tolerance of the record comparison when the default (1e-3) does not fit; say why beside it. */
   relTol?: number;
+  /**
+   * The record keys that show an update ran on the backend (default: a loss, or the streaming
+   * learners' TD error); for learners that report no loss, what their update produced.
+   */
+  learned?: RegExp;
   /** Plain-JS learners (no tensors): records and evaluation must be equal, not just close. */
   exact?: boolean;
 }
@@ -216,12 +221,16 @@ export const GPU_LEARNERS: Record<string, GpuLearnerCase> = {
   Reptile: gpuCase<Reptile<unknown>>({
     steps: 2 * 2 * 2 * 2 * 20,
     make: (seed) => new Reptile(navigation, { ...metaSmall, seed }) as Reptile<unknown>,
+    // Reptile reports no loss: its post-adaptation return comes from inner SGD steps run on the backend.
+    learned: /^postReturn$/,
     evaluate: metaTest,
     load: (dir) => Reptile.load(dir, navigation) as Promise<Reptile<unknown>>,
   }),
   JointPretrain: gpuCase<JointPretrain<unknown>>({
     steps: 2 * 2 * 2 * 2 * 20,
     make: (seed) => new JointPretrain(navigation, { ...metaSmall, seed }) as JointPretrain<unknown>,
+    // No loss reported: the return of the last rollout follows the joint updates run on the backend.
+    learned: /^lastReturn$/,
     evaluate: metaTest,
     load: (dir) => JointPretrain.load(dir, navigation) as Promise<JointPretrain<unknown>>,
   }),
