@@ -3,10 +3,12 @@
  *
  *   npm run bench:gpu                          # refuses unless the WebGPU adapter is a real GPU
  *   npm run bench:gpu -- --allow-software --tiny   # a smoke run of the script on a software driver
- *   npm run bench:gpu -- --only ppo,sac        # some rows (ppo, sac, transformer)
+ *   npm run bench:gpu -- --only ppo,sac        # some rows (ppo, population, sac, transformer)
  *
  * Rows: PPO on CartPole-v1 with 16 to 4,096 envs (one iteration: a 16-step rollout of every env
- * and 4 epochs of 4 minibatches, in env steps per second), SAC on Pendulum-v1 (one iteration of
+ * and 4 epochs of 4 minibatches, in env steps per second), batched multi-seed PPO (PPOPopulation:
+ * 4 to 64 seeds of 16 CartPole envs each trained as one stacked program, env steps of all members
+ * per second), SAC on Pendulum-v1 (one iteration of
  * 200 env steps with one update each, at SB3's [256, 256] / batch 256 and at [1024, 1024] /
  * batch 1024), and one training step of a causal transformer at DPT's sizes (the fast and the
  * paper's bandit preset) and at miniature-LM sizes (tokens per second). Each figure is measured on
@@ -14,9 +16,6 @@
  * at least MIN_SECONDS; the ratio is webgpu's speed over wasm's (above 1: the GPU is faster). The
  * crossover is the smallest size of a family where webgpu wins. The whole run stays under 8
  * minutes (rows past the budget are reported as skipped).
- *
- * Batched multi-seed PPO (many agents as one program) is not in rlbook yet; its row belongs here
- * once it lands.
  */
 import { make } from "../src/core/registry.js";
 import "../src/envs/index.js";
@@ -28,13 +27,14 @@ import { tf } from "../src/nn/tf.js";
 import { PPO } from "../src/algos/ppo.js";
 import { SAC } from "../src/algos/sac.js";
 import type { Agent } from "../src/algos/base.js";
+import { PPOPopulation } from "../src/population/ppo.js";
 
 const MIN_SECONDS = 2;
 const BUDGET_SECONDS = 7 * 60;
 
 /** One measured case: `setup` builds it on the active backend and returns a unit of work (returning the work done: env steps, tokens). */
 interface Case {
-  family: "ppo" | "sac" | "transformer";
+  family: "ppo" | "population" | "sac" | "transformer";
   label: string;
   /** Sort key within the family (for the crossover). */
   size: number;
@@ -55,6 +55,24 @@ function ppoCase(numEnvs: number, nSteps = 16): Case {
   };
 }
 
+/** S PPO seeds on `numEnvs` CartPole envs each, as one batched program (the PPO rows' per-agent settings). */
+function populationCase(seeds: number, numEnvs: number, nSteps = 16): Case {
+  return {
+    family: "population",
+    label: `PPOPopulation CartPole-v1, ${seeds} seeds x ${numEnvs} envs`,
+    size: seeds * numEnvs,
+    unit: "env steps/s",
+    setup: async () => {
+      const pop = new PPOPopulation({
+        env: () => make("CartPole-v1", { numEnvs }),
+        seeds: Array.from({ length: seeds }, (_, k) => k + 1),
+        config: { nSteps, batchSize: Math.max(1, (nSteps * numEnvs) / 4), nEpochs: 4, netArch: [64, 64] },
+      });
+      return agentUnit(pop);
+    },
+  };
+}
+
 function sacCase(width: number, batch: number, tiny = false): Case {
   return {
     family: "sac",
@@ -68,15 +86,11 @@ function sacCase(width: number, batch: number, tiny = false): Case {
   };
 }
 
-/** One learnIteration per unit (train()'s unit of work), counting env steps. */
+/** One learnIteration per unit (train()'s unit of work), counting env steps (of every member, for a population). */
 function agentUnit(agent: Agent): { run: () => Promise<number>; dispose: () => void } {
   agent.beginTraining(1e9);
   return {
-    run: async () => {
-      const before = agent.numTimesteps;
-      await agent.learnIteration();
-      return agent.numTimesteps - before;
-    },
+    run: async () => (await agent.learnIteration()).steps,
     dispose: () => agent.dispose(),
   };
 }
@@ -135,6 +149,8 @@ function cases(tiny: boolean): Case[] {
     return [
       ppoCase(4, 8),
       ppoCase(16, 8),
+      populationCase(2, 4, 8),
+      populationCase(4, 4, 8),
       sacCase(16, 16, true),
       transformerCase({ name: "DPT-like (tiny)", dModel: 8, nLayers: 1, nHeads: 1, batch: 4, length: 8, inputDim: 11, outputDim: 5 }),
       transformerCase({ name: "LM-like (tiny)", dModel: 16, nLayers: 1, nHeads: 2, batch: 4, length: 16, inputDim: 65, outputDim: 65 }),
@@ -142,6 +158,7 @@ function cases(tiny: boolean): Case[] {
   }
   return [
     ...[16, 64, 256, 1024, 4096].map((n) => ppoCase(n)),
+    ...[4, 16, 64].map((s) => populationCase(s, 16)),
     sacCase(256, 256),
     sacCase(1024, 1024),
     // DPT's bandit presets (src/incontext/dpt.ts): "bandit/fast" (d32, 2 layers, 32 x 31) and the paper's (d32, 4 layers, 64 x 501);
@@ -227,7 +244,7 @@ export async function benchGpu(options: GpuBenchOptions = {}): Promise<number> {
     );
   }
   console.log("\ncrossover (smallest size where webgpu is faster than wasm):");
-  for (const fam of ["ppo", "sac", "transformer"] as const) {
+  for (const fam of ["ppo", "population", "sac", "transformer"] as const) {
     const fr = rows.filter((r) => r.c.family === fam && r.wasm && r.webgpu).sort((a, b) => a.c.size - b.c.size);
     if (!fr.length) continue;
     const win = fr.find((r) => r.webgpu! > r.wasm!);

@@ -63,7 +63,7 @@ export class SequenceModel {
       const nll = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1));
       return tf.div(tf.sum(tf.mul(nll, w)), Math.max(count, 1)) as tf.Scalar;
     }, this.net.variables);
-    this.opt.apply(this.net.variables.map((v) => grads[v.name]));
+    this.opt.apply(this.net.variables.map((v) => grads[v.name]))?.dispose();
     const stats = tf.tidy(() => {
       const hit = tf.mul(tf.cast(tf.equal(tf.argMax(logitsKept!, 1), labels), "float32"), w);
       return tf.stack([value, tf.div(tf.sum(hit), Math.max(count, 1))]) as tf.Tensor1D;

@@ -188,7 +188,7 @@ export class GRPO implements Trainable {
     const stats: Tensor[] = [];
     for (let u = 0; u < c.updatesPerIteration; u++) {
       let st: Tensor | undefined;
-      const { grads } = tf.variableGrads(() => {
+      const { value, grads } = tf.variableGrads(() => {
         const logits = this.policy.logits(input);
         const logp = gatherLogProbs(logits, target);
         const ratio = tf.exp(tf.sub(logp, oldLogp));
@@ -202,7 +202,7 @@ export class GRPO implements Trainable {
         return loss;
       }, this.policy.variables);
       const norm = this.opt.apply(this.policy.variables.map((v) => grads[v.name]));
-      tf.dispose([norm as Tensor, ...Object.values(grads)]);
+      tf.dispose([value, norm as Tensor, ...Object.values(grads)]);
       stats.push(st!);
     }
     const mean = tf.tidy(() => tf.mean(tf.stack(stats), 0));

@@ -117,7 +117,7 @@ export class SFT implements Trainable {
       mask = tf.tensor2d(m, [B, T - 1]);
     }
     let stats: Tensor | undefined;
-    const { grads } = tf.variableGrads(() => {
+    const { value, grads } = tf.variableGrads(() => {
       const input = tf.slice(ids, [0, 0], [B, T - 1]);
       const target = tf.slice(ids, [0, 1], [B, T - 1]);
       const logits = this.lm.logits(input);
@@ -128,7 +128,7 @@ export class SFT implements Trainable {
       return loss;
     }, this.lm.variables);
     const norm = this.opt.apply(this.lm.variables.map((v) => grads[v.name]));
-    tf.dispose([ids, mask, norm as Tensor, ...Object.values(grads)]);
+    tf.dispose([ids, mask, value, norm as Tensor, ...Object.values(grads)]);
     this.numTimesteps++;
     return stats!;
   }

@@ -40,6 +40,9 @@ export interface AdaptOptions {
  * would push zeros through all of it (measured: as slow as second order).
  */
 export function detach(x: Tensor): Tensor {
+  // The backend counts the second reference, so disposing either tensor leaves the other's data
+  // (and the engine's tensor count) intact.
+  tf.engine().backend.incRef(x.dataId);
   return tf.engine().makeTensorFromDataId(x.dataId, x.shape.slice(), x.dtype);
 }
 

@@ -49,11 +49,11 @@ export class GaussianPolicy {
       const bound = Math.sqrt(6 / (fanIn + fanOut));
       const w = new Float32Array(fanIn * fanOut);
       for (let i = 0; i < w.length; i++) w[i] = o.rng.uniform(-bound, bound);
-      this.variables.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true));
-      this.variables.push(tf.variable(tf.zeros([fanOut]), true));
+      this.variables.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true)));
+      this.variables.push(tf.tidy(() => tf.variable(tf.zeros([fanOut]), true)));
       this.host.push(w, new Float32Array(fanOut));
     }
-    this.variables.push(tf.variable(tf.fill([o.actDim], Math.log(o.initStd)), true));
+    this.variables.push(tf.tidy(() => tf.variable(tf.fill([o.actDim], Math.log(o.initStd)), true)));
     this.host.push(new Float32Array(o.actDim).fill(Math.log(o.initStd)));
   }
 

@@ -164,7 +164,7 @@ export class RL2<P> implements Agent {
       const w = new Float32Array(H * fanOut);
       const b = Math.sqrt(6 / (H + fanOut)) * gain;
       for (let i = 0; i < w.length; i++) w[i] = this.rng.uniform(-b, b);
-      return [tf.variable(tf.tensor2d(w, [H, fanOut]), true), tf.variable(tf.zeros([fanOut]), true)];
+      return tf.tidy(() => [tf.variable(tf.tensor2d(w, [H, fanOut]), true), tf.variable(tf.zeros([fanOut]), true)]);
     };
     // Small policy-head init (CleanRL's 0.01 gain) so the first trials explore uniformly.
     this.heads = [...dense(this.nActions, 0.01), ...dense(1, 1)];

@@ -130,7 +130,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
       this.critic = StackedMLP.fromMLPs(agents.map((a) => a.critic));
       this.actingNet = new MLP(first.actor.inputDim, first.actor.outputDim, { ...first.actor.opts, rng: 0, name: "population_actor0" });
       this.actingNet.setHostWeights(first.actor.hostWeights);
-      this.logStd = first.logStd ? tf.variable(tf.tidy(() => tf.stack(agents.map((a) => a.logStd!))), true) : undefined;
+      this.logStd = first.logStd ? tf.tidy(() => tf.variable(tf.stack(agents.map((a) => a.logStd!)), true)) : undefined;
       if (this.logStd) this.hostLogStd = new Float32Array(this.actDim).fill(first.config.logStdInit);
       const vars = [...this.actor.variables, ...this.critic.variables, ...(this.logStd ? [this.logStd] : [])];
       this.optimizer = new StackedAdam(vars, this.size, { eps: agents.map((a) => a.config.adamEps), maxGradNorm: agents.map((a) => a.config.maxGradNorm) });
@@ -401,7 +401,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
         running.forEach((r, k) => r && epochsDone[k]++);
         if (this.members.some((m, k) => running[k] && m.config.targetKl !== null) && epochStats.length) {
           // One read per epoch: each member's mean approximate KL over its minibatches of the epoch.
-          const [kl] = await readF32([tf.tidy(() => tf.stack(epochStats.map((e) => tf.slice(e.t, [0, 4], [S, 1]))))]);
+          const [kl] = (await readTensors([tf.tidy(() => tf.stack(epochStats.map((e) => tf.slice(e.t, [0, 4], [S, 1]))))], { dispose: true })) as Float32Array[];
           this.members.forEach((m, k) => {
             if (!running[k] || m.config.targetKl === null) return;
             let s = 0;
@@ -411,7 +411,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
           });
         }
       }
-      const all = stepStats.length ? (await readF32([tf.tidy(() => tf.stack(stepStats))]))[0] : new Float32Array(0);
+      const all = stepStats.length ? ((await readTensors([tf.tidy(() => tf.stack(stepStats))], { dispose: true }))[0] as Float32Array) : new Float32Array(0);
       const W = STAT_NAMES.length;
       return this.members.map((_, k) => {
         const sum = new Float64Array(W);

@@ -45,8 +45,8 @@ export class StackedMLP {
       }
     });
     const layers = first.layers.map((_, i) => ({
-      W: tf.variable(tf.tidy(() => tf.stack(nets.map((n) => n.layers[i].W))), true),
-      b: tf.variable(tf.tidy(() => tf.expandDims(tf.stack(nets.map((n) => n.layers[i].b)), 1)), true),
+      W: tf.tidy(() => tf.variable(tf.stack(nets.map((n) => n.layers[i].W)), true)),
+      b: tf.tidy(() => tf.variable(tf.expandDims(tf.stack(nets.map((n) => n.layers[i].b)), 1), true)),
     }));
     return new StackedMLP(nets.length, first.sizes, first.activation, layers);
   }
@@ -161,8 +161,8 @@ export class StackedAdam {
     this.clip = opts.maxGradNorm === undefined ? undefined : perCopy(opts.maxGradNorm);
     this.widths = variables.map((x) => x.size / copies);
     const P = this.widths.reduce((a, b) => a + b, 0);
-    this.m = tf.variable(tf.zeros([copies, P]), false);
-    this.v = tf.variable(tf.zeros([copies, P]), false);
+    this.m = tf.tidy(() => tf.variable(tf.zeros([copies, P]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([copies, P]), false));
     this.lr = new Float64Array(copies);
     this.steps = new Int32Array(copies);
   }

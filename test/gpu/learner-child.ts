@@ -10,9 +10,28 @@ import { make } from "../../src/core/registry.js";
 import { backend, releaseBackend, tf, type BackendName } from "../../src/nn/index.js";
 import { train } from "../../src/train/train.js";
 import { evaluate } from "../../src/train/evaluate.js";
-import { GPU_LEARNERS } from "./learners.js";
+import type { Agent } from "../../src/algos/base.js";
+import { GPU_LEARNERS, type GpuLearner } from "./learners.js";
 
 const SEED = 7;
+/** Record keys that measure time (they differ between runs), not what was learned. */
+const TIMING = /^(time|fps)$|PerSecond$|[sS]econds$/;
+
+/** Returns of 2 deterministic episodes on a fresh env of the agent's id. */
+async function defaultEvaluate(learner: GpuLearner): Promise<number[]> {
+  const agent = learner as unknown as Agent;
+  return (await evaluate(agent, make(agent.env.spec!.id as "CartPole-v1"), { episodes: 2, seed: 3 })).returns;
+}
+/** The agent class's static `load(dir, env)`. */
+async function defaultLoad(dir: string, agent: Agent): Promise<GpuLearner> {
+  const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<Agent & GpuLearner> };
+  return Cls.load(dir, agent.env);
+}
+/** CPU time of this process (every thread: lavapipe's too) since `from`, in seconds: less sensitive than wall time to a busy machine. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
 const name = process.argv[2] as BackendName;
 const only = process.argv.slice(3);
 
@@ -33,27 +52,33 @@ try {
   for (const [learner, c] of Object.entries(GPU_LEARNERS)) {
     if (only.length && !only.includes(learner)) continue;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const tensorsBefore = tf.memory().numTensors;
     const agent = c.make(SEED);
     const hist = await train(agent, { steps: c.steps });
     const records = hist.map((r) => {
       const o: Record<string, number> = {};
-      for (const [k, v] of Object.entries(r)) if (typeof v === "number" && !["time", "fps"].includes(k)) o[k] = v;
+      for (const [k, v] of Object.entries(r)) if (typeof v === "number" && !TIMING.test(k)) o[k] = v;
       return o;
     });
-    // Acting (host copy), evaluation and a checkpoint round trip on this backend.
-    const evalEnv = make(agent.env.spec!.id as "CartPole-v1");
-    const ev = await evaluate(agent, evalEnv, { episodes: 2, seed: 3 });
-    const ck = path.join(dir, learner.replace(/\W/g, "_"));
-    await agent.save(ck);
-    const Cls = agent.constructor as unknown as { load(dir: string, env: unknown): Promise<typeof agent> };
-    const loaded = c.load ? await c.load(ck, agent) : await Cls.load(ck, agent.env);
-    const ev2 = await evaluate(loaded, make(agent.env.spec!.id as "CartPole-v1"), { episodes: 2, seed: 3 });
+    // What the trained learner does (acting on its host copy, meta-testing, in-context
+    // deployment, generation), then a checkpoint round trip on this backend.
+    const run = c.evaluate ?? defaultEvaluate;
+    const evalReturns = await run(agent);
+    let loadedEvalReturns: number[] | null = null;
+    let loaded: GpuLearner | undefined;
+    if (c.load !== null) {
+      const ck = path.join(dir, learner.replace(/\W/g, "_"));
+      await (c.save ? c.save(agent, ck) : (agent as unknown as { save(d: string): Promise<void> }).save(ck));
+      loaded = c.load ? await c.load(ck, agent) : await defaultLoad(ck, agent as unknown as Agent);
+      loadedEvalReturns = await run(loaded);
+    }
     const numTensors = tf.memory().numTensors - tensorsBefore;
-    agent.dispose();
-    loaded.dispose();
+    const dispose = c.dispose ?? ((t: GpuLearner) => t.dispose());
+    dispose(agent);
+    if (loaded) dispose(loaded);
     const tensorsLeft = tf.memory().numTensors - tensorsBefore;
-    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns: ev.returns, loadedEvalReturns: ev2.returns, numTensors, tensorsLeft, seconds: (performance.now() - t0) / 1000 };
+    (out.learners as Record<string, unknown>)[learner] = { records, evalReturns, loadedEvalReturns, numTensors, tensorsLeft, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds(cpu0) };
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
