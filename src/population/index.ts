@@ -2,3 +2,4 @@
 export { PPOPopulation, defaultLayout, type PPOPopulationOptions, type PopulationLayout, type MemberRecord } from "./ppo.js";
 export { StackedMLP, StackedAdam, type StackedAdamOptions, type StackedCache } from "./stacked.js";
 export { seedCurves, seedBand, seedBandChart, tQuantile975, type SeedCurveRow, type SeedBandChartOptions, type HasCurves } from "./curves.js";
+export { DQNPopulation, type DQNPopulationOptions } from "./dqn.js";
