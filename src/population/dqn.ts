@@ -37,7 +37,7 @@ import { envSignature, readAgentCheckpoint, writeAgentCheckpoint } from "../algo
 import { randomActions } from "../algos/off-policy.js";
 import { DQN, dqnLoss, dqnTargets, type DQNConfig, type DQNPresetName } from "../algos/dqn.js";
 import { rateAt, TrainingProgress } from "../algos/schedules.js";
-import type { MemberRecord } from "./ppo.js";
+import { revive, type MemberRecord } from "./ppo.js";
 
 /** How to build a DQN population. */
 export interface DQNPopulationOptions<A = unknown> {
@@ -464,7 +464,7 @@ export class DQNPopulation<A = any> implements Agent<A> {
     pop.members.forEach((m, k) => {
       m.sinceTrain = meta.counters![k].sinceTrain;
       m.sinceTarget = meta.counters![k].sinceTarget;
-      pop.curves[k].push(...meta.curves![k]);
+      pop.curves[k].push(...meta.curves![k].map(revive));
     });
     return pop;
   }

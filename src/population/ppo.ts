@@ -133,6 +133,8 @@ interface Nets {
   sync(): Promise<void>;
   /** Writes the trained state into the member agents (their networks, log-std and Adam), for save / member. */
   toAgents(): Promise<void>;
+  /** Takes the member agents' optimizer state (a loaded population's). */
+  fromAgents(): Promise<void>;
   dispose(): void;
 }
 
@@ -205,6 +207,8 @@ class MemberNets implements Nets {
   }
 
   async toAgents() {}
+
+  async fromAgents() {}
 
   dispose() {}
 }
@@ -291,6 +295,24 @@ class StackedNets implements Nets {
       }
       const mv = vals.length - 2;
       (a.optimizer as Adam).setState({ step: this.optimizer.steps[k], lr: this.optimizer.lr[k], m: vals[mv].slice(k * P, (k + 1) * P), v: vals[mv + 1].slice(k * P, (k + 1) * P) });
+    });
+  }
+
+  async fromAgents() {
+    const states = await Promise.all(this.agents.map((a) => a.optimizer.getState()));
+    const P = this.optimizer.size;
+    const m = new Float32Array(this.agents.length * P);
+    const v = new Float32Array(this.agents.length * P);
+    states.forEach((st, k) => {
+      m.set(st.m, k * P);
+      v.set(st.v, k * P);
+      this.optimizer.steps[k] = st.step;
+      this.optimizer.lr[k] = st.lr;
+    });
+    const { m: mv, v: vv } = this.optimizer.moments;
+    tf.tidy(() => {
+      mv.assign(tf.tensor2d(m, mv.shape as [number, number]));
+      vv.assign(tf.tensor2d(v, vv.shape as [number, number]));
     });
   }
 
@@ -733,7 +755,8 @@ export class PPOPopulation<A = any> implements Agent<A> {
     }
     const pop = new PPOPopulation<A>({ env: options.env, seeds: meta.seeds, layout: options.layout }, agents);
     pop.numUpdates = meta.numUpdates ?? 0;
-    meta.curves.forEach((c, k) => pop.curves[k].push(...c));
+    meta.curves.forEach((c, k) => pop.curves[k].push(...c.map(revive)));
+    await pop.nets.fromAgents();
     await pop.syncActing();
     return pop;
   }
@@ -742,6 +765,13 @@ export class PPOPopulation<A = any> implements Agent<A> {
     this.nets.dispose();
     for (const m of this.members) m.agent.dispose();
   }
+}
+
+/** A record read back from JSON: NaN (no episode ended, no update) was written as null. */
+export function revive(r: MemberRecord): MemberRecord {
+  const out = { ...r };
+  for (const [k, v] of Object.entries(out)) if (v === null) out[k] = NaN;
+  return out;
 }
 
 /** Fisher-Yates with the member's generator, as algos/ppo.ts shuffles. */

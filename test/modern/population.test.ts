@@ -6,6 +6,9 @@
  * and weights equal to float32 rounding.
  */
 import { test } from "node:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import assert from "node:assert/strict";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
@@ -164,4 +167,37 @@ test("bad input: members with other network shapes, a shared env, normalization,
   assert.throws(() => new PPOPopulation({ env: (k) => make(k ? "Acrobot-v1" : "CartPole-v1", { numEnvs: 2 }), seeds: [0, 1], config: { nSteps: 16, batchSize: 32 } }), /env\(1\).*same spaces/);
   // A bad value in one member's config is PPO's own error.
   assert.throws(() => new PPOPopulation({ env, seeds: [0, 1], configs: [{}, { gamma: 2 }] }), (e: unknown) => e instanceof ConfigError && /gamma/.test(e.message));
+});
+
+test("population save / load: each member a PPO checkpoint, a loaded population resumes exactly, in either layout", async () => {
+  await backend("wasm");
+  const dir = await mkdtemp(path.join(tmpdir(), "ppo-pop-"));
+  try {
+    const env = () => make("Pendulum-v1", { numEnvs: 2 });
+    const config = { nSteps: 32, batchSize: 32, nEpochs: 2 };
+    for (const layout of ["members", "stacked"] as const) {
+      const a = new PPOPopulation({ env, seeds: [4, 9], config, configs: [{}, { learningRate: 1e-3 }], layout });
+      await train(a, { steps: 128 });
+      await a.save(dir);
+      const solo = await PPO.load(path.join(dir, "members", "1"), env());
+      assert.deepEqual(await readTensors([...solo.actor.variables, ...solo.critic.variables]), await a.memberWeights(1));
+      assert.equal(solo.config.learningRate, 1e-3);
+      solo.dispose();
+      const b = await PPOPopulation.load(dir, { env, layout });
+      assert.deepEqual(b.curves, a.curves);
+      await train(a, { steps: 128 });
+      await train(b, { steps: 128 });
+      assert.deepEqual(b.curves, a.curves, `${layout}: the resumed run's records equal the uninterrupted run's`);
+      for (let k = 0; k < 2; k++) assert.deepEqual(await b.memberWeights(k), await a.memberWeights(k), `${layout}: member ${k} weights`);
+      a.dispose();
+      b.dispose();
+    }
+    // A checkpoint written in one layout loads in the other.
+    const c = await PPOPopulation.load(dir, { env, layout: "members" });
+    assert.equal(c.layout, "members");
+    c.dispose();
+    await assert.rejects(PPOPopulation.load(path.join(dir, "members", "0"), { env }), /holds a PPO agent, not PPOPopulation/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
