@@ -596,9 +596,11 @@ export class PPOPopulation<A = any> implements Agent<A> {
           });
           const st = tf.tidy(() => {
             const at = isDiscrete ? tf.tensor2d(Int32Array.from(act), [S, B], "int32") : tf.tensor3d(act, [S, B, ad]);
-            const maskT = tf.tensor2d(mask, [S, B]);
-            const cnt = tf.tensor1d(count);
-            const mean = (t: Tensor) => tf.div(tf.sum(tf.mul(t, maskT), 1), cnt);
+            // A member with fewer rows than B (a short last minibatch) needs the masked mean; sitting-out members' rows do not count.
+            const padded = mbs.some((mb) => mb !== undefined && mb.length < B);
+            const maskT = padded ? tf.tensor2d(mask, [S, B]) : undefined;
+            const cnt = padded ? tf.tensor1d(count) : undefined;
+            const mean = (t: Tensor) => (maskT ? tf.div(tf.sum(tf.mul(t, maskT), 1), cnt!) : tf.mean(t, 1));
             const f = this.nets.forward(obs, B);
             const inputs = [f.heads, f.values, ...(f.logStd ? [f.logStd] : [])];
             let kept: Tensor[] = [];
