@@ -16,7 +16,6 @@
  * (see nn/mlp.ts) and one fused Adam step, with no read-back until the update's end (one awaited
  * read of the stats, one of the actor's weights for its host copy).
  */
-import type { Rng } from "../core/rng.js";
 import { gatherRows } from "../buffers/rollout.js";
 import { Adam } from "../nn/optimizers.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
@@ -24,7 +23,7 @@ import { mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { readFloats } from "../nn/read.js";
 import { meanStats, presetConfig, toVectorEnv, type AgentEnv, type ConfigCheck, type Presets } from "./base.js";
-import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, type OnPolicyConfig } from "./on-policy.js";
+import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, shuffleInPlace, type OnPolicyConfig } from "./on-policy.js";
 import { linearSchedule, rateAt, type Rate } from "./schedules.js";
 import { ppoLossPieces } from "./losses.js";
 
@@ -170,7 +169,7 @@ export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
     const stats: Tensor[] = [];
     let epochsDone = 0;
     for (let epoch = 0; epoch < c.nEpochs; epoch++) {
-      shuffle(idx, this.rng);
+      shuffleInPlace(idx, this.rng);
       const epochStats: Tensor[] = [];
       for (let start = 0; start < n; start += c.batchSize) {
         const mb = idx.subarray(start, Math.min(n, start + c.batchSize));
@@ -238,13 +237,4 @@ export function ppoLoss(a: { logp: Tensor; oldLogp: Tensor; adv: Tensor; value: 
   clipFraction: Tensor;
 } {
   return ppoLossPieces({ ...a, mean: (t) => tf.mean(t) });
-}
-
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
 }

@@ -29,6 +29,7 @@ import path from "node:path";
 import type { VectorEnv } from "../core/vector.js";
 import { NStepAdder } from "../buffers/nstep.js";
 import { tf, type Tensor } from "../nn/tf.js";
+import { Categorical } from "../nn/distributions.js";
 import { syncHostWeights, type MLPCache } from "../nn/mlp.js";
 import { readTensors } from "../nn/read.js";
 import { CheckpointError } from "../nn/checkpoint.js";
@@ -37,6 +38,7 @@ import { envSignature, readAgentCheckpoint, writeAgentCheckpoint } from "../algo
 import { randomActions } from "../algos/off-policy.js";
 import { DQN, dqnLoss, dqnTargets, type DQNConfig, type DQNPresetName } from "../algos/dqn.js";
 import { rateAt, TrainingProgress } from "../algos/schedules.js";
+import { checkMemberEnvs, checkPopulationOptions, PopulationMembers } from "./members.js";
 import { revive, type MemberRecord } from "./ppo.js";
 
 /** How to build a DQN population. */
@@ -71,13 +73,12 @@ interface Member {
 }
 
 /** S DQN agents trained as one program (see the module comment); `A` is the env's action type. */
-export class DQNPopulation<A = any> implements Agent<A> {
+export class DQNPopulation<A = any> extends PopulationMembers<DQNConfig, Member> implements Agent<A> {
   readonly algo = "DQNPopulation";
-  readonly size: number;
   readonly seeds: readonly number[];
   /** Every member's records, one per iteration: `curves[k][i]` is member k after iteration i (as its solo `train` record). */
   readonly curves: MemberRecord[][];
-  private readonly members: Member[];
+  protected readonly members: Member[];
   private readonly enc: ObsEncoder;
   private readonly spec: Extract<ActionSpec, { kind: "discrete" }>;
   private readonly nActions: number;
@@ -85,15 +86,9 @@ export class DQNPopulation<A = any> implements Agent<A> {
 
   /** Builds the members (`agents` is load's: members restored from their checkpoints). */
   constructor(options: DQNPopulationOptions<A>, agents?: DQN[]) {
+    super();
     const { seeds } = options;
-    if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
-      throw new ConfigError("DQNPopulation", "seeds", seeds, "a non-empty array of integer seeds >= 0, one per member (e.g. [0, 1, 2, 3])");
-    }
-    if (options.config && "seed" in options.config) throw new ConfigError("DQNPopulation", "config.seed", options.config.seed, "no seed in the shared config: the members' seeds are `seeds`");
-    if (options.configs !== undefined && (!Array.isArray(options.configs) || options.configs.length !== seeds.length)) {
-      throw new ConfigError("DQNPopulation", "configs", options.configs, `an array of ${seeds.length} per-member configs (one per seed), or undefined`);
-    }
-    this.size = seeds.length;
+    checkPopulationOptions("DQNPopulation", options);
     this.seeds = [...seeds];
     const built = agents ?? [];
     try {
@@ -132,13 +127,8 @@ export class DQNPopulation<A = any> implements Agent<A> {
 
   private checkMembers(agents: DQN[]): void {
     const first = agents[0];
-    const sig0 = envSignature(first.env);
+    checkMemberEnvs("DQNPopulation", agents);
     agents.forEach((a, k) => {
-      const sig = envSignature(a.env);
-      if (sig.obs !== sig0.obs || sig.act !== sig0.act || sig.numEnvs !== sig0.numEnvs) {
-        throw new ConfigError("DQNPopulation", `env(${k})`, `${sig.numEnvs} x obs ${sig.obs}, act ${sig.act}`, `the same spaces and env count as member 0's (${sig0.numEnvs} x obs ${sig0.obs}, act ${sig0.act})`);
-      }
-      if (k > 0 && a.env === first.env) throw new ConfigError("DQNPopulation", `env(${k})`, "the env of member 0", "a new env per member: env: (k) => make(id, {numEnvs})");
       for (const f of SHARED_FIELDS) {
         if (JSON.stringify(a.config[f]) !== JSON.stringify(first.config[f])) {
           throw new ConfigError("DQNPopulation", `configs[${k}].${f}`, a.config[f], `${JSON.stringify(first.config[f])}, member 0's value: members' losses are computed as one [members, batch] program, so network shapes and batchSize must match (train different shapes as separate populations)`);
@@ -149,35 +139,6 @@ export class DQNPopulation<A = any> implements Agent<A> {
     });
   }
 
-  /** The env of member 0 (every member has its own copy, `memberEnv(k)`). */
-  get env(): VectorEnv {
-    return this.members[0].env;
-  }
-
-  /** Member k's training env. */
-  memberEnv(k: number): VectorEnv {
-    return this.members[this.index(k)].env;
-  }
-
-  /** Member k's resolved config. */
-  memberConfig(k: number): Readonly<DQNConfig> {
-    return this.members[this.index(k)].config;
-  }
-
-  /** Member k's env steps. */
-  memberTimesteps(k: number): number {
-    return this.members[this.index(k)].numTimesteps;
-  }
-
-  /** The smallest member's env steps. */
-  get numTimesteps(): number {
-    return Math.min(...this.members.map((m) => m.numTimesteps));
-  }
-
-  private index(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k >= this.size) throw new RangeError(`DQNPopulation: member ${k} does not exist (members 0..${this.size - 1})`);
-    return k;
-  }
 
   /** Member k's exploration rate now (DQN.epsilon's linear schedule over its run). */
   epsilon(k: number): number {
@@ -309,17 +270,9 @@ export class DQNPopulation<A = any> implements Agent<A> {
     return real;
   }
 
-  /** Greedy actions on member m's host copy (first maximum, as argmax). */
+  /** Greedy actions on member m's host copy (the first maximum, as argmax: Categorical's deterministic choice, no draws). */
   private greedy(m: Member, x: Float32Array, k: number): Int32Array {
-    const q = m.agent.q.forwardHost(x, k);
-    const n = this.nActions;
-    const a = new Int32Array(k);
-    for (let i = 0; i < k; i++) {
-      let best = 0;
-      for (let j = 1; j < n; j++) if (q[i * n + j] > q[i * n + best]) best = j;
-      a[i] = best;
-    }
-    return a;
+    return Categorical.sample(m.agent.q.forwardHost(x, k), this.nActions, m.agent.rng, new Int32Array(k), true);
   }
 
   /** Epsilon-greedy in env numbering (DQN's draws: one uniform per env, a random action when it falls under epsilon); `eps` null: greedy, no draws. */

@@ -48,12 +48,13 @@ import { CheckpointError } from "../nn/checkpoint.js";
 import { ConfigError, EpisodeTracker, ObsEncoder, actionSpec, clipActions, obsRow, toVectorEnv, type ActOptions, type ActionOf, type ActionSpec, type Agent, type AgentEnv, type EpisodeRecord, type IterationResult } from "../algos/base.js";
 import { envSignature, readAgentCheckpoint, writeAgentCheckpoint } from "../algos/checkpointing.js";
 import { ppoLossPieces } from "../algos/losses.js";
-import { explainedVariance, normalizeInPlace } from "../algos/on-policy.js";
+import { explainedVariance, normalizeInPlace, shuffleInPlace } from "../algos/on-policy.js";
 import { PPO, type PPOConfig, type PPOPresetName } from "../algos/ppo.js";
 import { rateAt, TrainingProgress } from "../algos/schedules.js";
 import { readTensors } from "../nn/read.js";
 import { syncHostWeights, type MLPCache } from "../nn/mlp.js";
 import type { Adam } from "../nn/optimizers.js";
+import { checkMemberEnvs, checkPopulationOptions, PopulationMembers } from "./members.js";
 import { StackedAdam, StackedMLP, type StackedCache } from "./stacked.js";
 
 /** How a population lays out its members' networks (see the module comment). */
@@ -325,15 +326,14 @@ class StackedNets implements Nets {
 }
 
 /** S PPO agents trained as one batched program (see the module comment); `A` is the env's action type. */
-export class PPOPopulation<A = any> implements Agent<A> {
+export class PPOPopulation<A = any> extends PopulationMembers<PPOConfig, Member> implements Agent<A> {
   readonly algo = "PPOPopulation";
-  readonly size: number;
   readonly seeds: readonly number[];
   readonly layout: PopulationLayout;
   /** Every member's records, one per iteration: `curves[k][i]` is member k after iteration i. */
   readonly curves: MemberRecord[][];
   numUpdates = 0;
-  private readonly members: Member[];
+  protected readonly members: Member[];
   private readonly nets: Nets;
   private readonly enc: ObsEncoder;
   private readonly spec: ActionSpec;
@@ -341,18 +341,12 @@ export class PPOPopulation<A = any> implements Agent<A> {
 
   /** Builds the members (`agents` is load's: members restored from their checkpoints). */
   constructor(options: PPOPopulationOptions<A>, agents?: PPO[]) {
+    super();
     const { seeds } = options;
-    if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
-      throw new ConfigError("PPOPopulation", "seeds", seeds, "a non-empty array of integer seeds >= 0, one per member (e.g. [0, 1, 2, 3])");
-    }
-    if (options.config && "seed" in options.config) throw new ConfigError("PPOPopulation", "config.seed", options.config.seed, "no seed in the shared config: the members' seeds are `seeds`");
-    if (options.configs !== undefined && (!Array.isArray(options.configs) || options.configs.length !== seeds.length)) {
-      throw new ConfigError("PPOPopulation", "configs", options.configs, `an array of ${seeds.length} per-member configs (one per seed), or undefined`);
-    }
+    checkPopulationOptions("PPOPopulation", options);
     const layout = options.layout ?? defaultLayout();
     if (layout !== "members" && layout !== "stacked") throw new ConfigError("PPOPopulation", "layout", layout, '"members" (2-D ops per member: wasm, cpu) or "stacked" ([S, ...] tensors: a GPU)');
     this.layout = layout;
-    this.size = seeds.length;
     this.seeds = [...seeds];
     const built = agents ?? [];
     try {
@@ -393,13 +387,8 @@ export class PPOPopulation<A = any> implements Agent<A> {
   /** Members must share spaces, env counts and every shape-setting field; normalization is per-agent state the population does not carry. */
   private checkMembers(agents: PPO[]): void {
     const first = agents[0];
-    const sig0 = envSignature(first.env);
+    checkMemberEnvs("PPOPopulation", agents);
     agents.forEach((a, k) => {
-      const sig = envSignature(a.env);
-      if (sig.obs !== sig0.obs || sig.act !== sig0.act || sig.numEnvs !== sig0.numEnvs) {
-        throw new ConfigError("PPOPopulation", `env(${k})`, `${sig.numEnvs} x obs ${sig.obs}, act ${sig.act}`, `the same spaces and env count as member 0's (${sig0.numEnvs} x obs ${sig0.obs}, act ${sig0.act})`);
-      }
-      if (k > 0 && a.env === first.env) throw new ConfigError("PPOPopulation", `env(${k})`, "the env of member 0", "a new env per member: env: (k) => make(id, {numEnvs})");
       for (const f of SHARED_FIELDS) {
         const v = a.config[f];
         const v0 = first.config[f];
@@ -416,35 +405,6 @@ export class PPOPopulation<A = any> implements Agent<A> {
     });
   }
 
-  /** The env of member 0 (every member has its own copy, `memberEnv(k)`). */
-  get env(): VectorEnv {
-    return this.members[0].env;
-  }
-
-  /** Member k's training env. */
-  memberEnv(k: number): VectorEnv {
-    return this.members[this.index(k)].env;
-  }
-
-  /** Member k's resolved config. */
-  memberConfig(k: number): Readonly<PPOConfig> {
-    return this.members[this.index(k)].config;
-  }
-
-  /** Member k's env steps. */
-  memberTimesteps(k: number): number {
-    return this.members[this.index(k)].numTimesteps;
-  }
-
-  /** The smallest member's env steps (train runs until every member has its steps). */
-  get numTimesteps(): number {
-    return Math.min(...this.members.map((m) => m.numTimesteps));
-  }
-
-  private index(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k >= this.size) throw new RangeError(`PPOPopulation: member ${k} does not exist (members 0..${this.size - 1})`);
-    return k;
-  }
 
   beginTraining(steps: number): void {
     for (const m of this.members) {
@@ -560,7 +520,7 @@ export class PPOPopulation<A = any> implements Agent<A> {
     try {
       for (let epoch = 0; epoch < c0.nEpochs; epoch++) {
         if (!running.some((r) => r)) break;
-        this.members.forEach((m, k) => running[k] && shuffle(idx[k], m.rng));
+        this.members.forEach((m, k) => running[k] && shuffleInPlace(idx[k], m.rng));
         const epochStats: { t: Tensor; active: Uint8Array }[] = [];
         const steps = Math.max(...nb.map((n, k) => (running[k] ? n : 0)));
         for (let j = 0; j < steps; j++) {
@@ -774,14 +734,4 @@ export function revive(r: MemberRecord): MemberRecord {
   const out = { ...r };
   for (const [k, v] of Object.entries(out)) if (v === null) out[k] = NaN;
   return out;
-}
-
-/** Fisher-Yates with the member's generator, as algos/ppo.ts shuffles. */
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
 }
