@@ -326,10 +326,12 @@ export class DQNPopulation<A = any> extends PopulationMembers<DQNConfig, Member>
         const { grads } = tf.valueAndGrads((qAll: Tensor) => {
           const qa = tf.sum(tf.mul(qAll, oneHot), 2);
           const rowMean = (x: Tensor) => tf.mean(x, 1);
-          // Each member's own loss kind: mse or huber, chosen per row of [S, B].
-          const mse = dqnLoss(qa, y, w, "mse", rowMean);
-          const hub = dqnLoss(qa, y, w, "huber", rowMean);
-          const loss = tf.add(tf.mul(hub, huber), tf.mul(mse, tf.sub(1, huber)));
+          // Each member's own loss kind: one kind for all members, or mse / huber chosen per row of [S, B].
+          const kinds = new Set(this.members.map((m) => m.config.loss));
+          const loss =
+            kinds.size === 1
+              ? dqnLoss(qa, y, w, this.members[0].config.loss, rowMean)
+              : tf.add(tf.mul(dqnLoss(qa, y, w, "huber", rowMean), huber), tf.mul(dqnLoss(qa, y, w, "mse", rowMean), tf.sub(1, huber)));
           kept = [tf.keep(loss), tf.keep(tf.mean(qa, 1))];
           return tf.sum(loss) as tf.Scalar;
         })([tf.stack(fq.map((f) => f.out))]);
