@@ -1,9 +1,10 @@
 /**
  * Modern deep RL benchmark (issue 18), each figure beside a baseline measured in the same run:
- * 1. PPO CartPole-v1 populations of 1, 4, 16 (and 64 with `-- modern 64`) seeds trained as one
- *    batched program (PPOPopulation) against the same agents trained one after another
- *    (wall time for the same env steps per seed; the ratio sequential / batched: > 1 means the
- *    batch wins). Sequential runs of large populations are timed on 4 seeds and scaled.
+ * 1. PPO and DQN CartPole-v1 populations of 1, 4, 16 (and 64 with `-- modern 64`) seeds trained
+ *    as one program (PPOPopulation, DQNPopulation) against the same agents trained one after
+ *    another (wall time for the same env steps per seed; the ratio sequential / batched: > 1 means
+ *    the batch wins). Sequential runs of large populations are timed on 4 seeds and scaled. On
+ *    wasm / cpu the PPO rows also time the "stacked" layout (the GPU one) for comparison.
  * 2. Stream AC(lambda) env steps per second (one update per step), against a uniformly random
  *    policy stepping the same env (the env's own cost).
  * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size.
@@ -19,7 +20,9 @@ import { PPO } from "../src/algos/ppo.js";
 import { StreamAC } from "../src/algos/stream-ac.js";
 import { CrossQ } from "../src/algos/crossq.js";
 import { SAC } from "../src/algos/sac.js";
-import { PPOPopulation } from "../src/population/ppo.js";
+import { PPOPopulation, defaultLayout } from "../src/population/ppo.js";
+import { DQNPopulation } from "../src/population/dqn.js";
+import { DQN } from "../src/algos/dqn.js";
 import { train } from "../src/train/train.js";
 
 async function timed(f: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
@@ -32,11 +35,21 @@ async function timed(f: () => Promise<void>): Promise<{ wall: number; cpu: numbe
 
 const ppoConfig = { nSteps: 32, batchSize: 256, nEpochs: 10, gaeLambda: 0.8, gamma: 0.98, entCoef: 0, learningRate: 1e-3, clipRangeVf: null };
 
+const dqnConfig = { learningStarts: 500, trainFreq: 16, gradientSteps: 2, batchSize: 64, netArch: [64, 64], targetUpdateInterval: 250, bufferSize: 10_000, learningRate: 1e-3 };
+
+function row(S: number, batched: { wall: number; cpu: number }, seq: { wall: number; cpu: number }, timedSeeds: number): string {
+  const scale = S / timedSeeds;
+  return `  ${String(S).padStart(3)} seeds: batched ${batched.wall.toFixed(2)} s (cpu ${batched.cpu.toFixed(2)} s), sequential ${(seq.wall * scale).toFixed(2)} s (cpu ${(seq.cpu * scale).toFixed(2)} s)${scale > 1 ? ` [${timedSeeds} timed, x${scale}]` : ""}, ratio sequential/batched ${((seq.wall * scale) / batched.wall).toFixed(2)} (cpu ${((seq.cpu * scale) / batched.cpu).toFixed(2)})`;
+}
+
 export async function benchModern(): Promise<void> {
   await ensureBackend();
-  console.log(`backend: ${tf.getBackend()}`);
+  console.log(`backend: ${tf.getBackend()} (population layout "${defaultLayout()}")`);
   const sizes = [1, 4, 16, ...(process.argv.includes("64") ? [64] : [])];
   const steps = 2048;
+  // Warm-up: the first run of each program pays the backend's kernel setup.
+  await train(new PPOPopulation({ env: () => make("CartPole-v1", { numEnvs: 8 }), seeds: [0, 1], config: ppoConfig }), { steps: 256 });
+  await train(new PPO(make("CartPole-v1", { numEnvs: 8 }), { ...ppoConfig, seed: 0 }), { steps: 256 });
   console.log(`PPO CartPole-v1 (8 envs, ${steps} env steps per seed): batched population vs one after another`);
   for (const S of sizes) {
     const seeds = Array.from({ length: S }, (_, i) => i);
@@ -53,10 +66,35 @@ export async function benchModern(): Promise<void> {
         a.dispose();
       }
     });
-    const scale = S / timedSeeds;
-    console.log(
-      `  ${String(S).padStart(3)} seeds: batched ${batched.wall.toFixed(2)} s (cpu ${batched.cpu.toFixed(2)} s), sequential ${(seq.wall * scale).toFixed(2)} s (cpu ${(seq.cpu * scale).toFixed(2)} s)${scale > 1 ? ` [${timedSeeds} timed, x${scale}]` : ""}, ratio sequential/batched ${((seq.wall * scale) / batched.wall).toFixed(2)} (cpu ${((seq.cpu * scale) / batched.cpu).toFixed(2)})`,
-    );
+    console.log(row(S, batched, seq, timedSeeds));
+    if (S <= 16 && defaultLayout() !== "stacked") {
+      const stacked = await timed(async () => {
+        const pop = new PPOPopulation({ env: () => make("CartPole-v1", { numEnvs: 8 }), seeds, config: ppoConfig, layout: "stacked" });
+        await train(pop, { steps });
+        pop.dispose();
+      });
+      console.log(`       layout "stacked" (the GPU layout) on this backend: ${stacked.wall.toFixed(2)} s (cpu ${stacked.cpu.toFixed(2)} s), ratio sequential/stacked ${((seq.wall * S) / timedSeeds / stacked.wall).toFixed(2)} (cpu ${((seq.cpu * S) / timedSeeds / stacked.cpu).toFixed(2)})`);
+    }
+  }
+
+  const dqnSteps = 3000;
+  console.log(`DQN CartPole-v1 (4 envs, ${dqnSteps} env steps per seed, [64, 64], batch 64, 2 updates per 16 env steps): batched population vs one after another`);
+  for (const S of sizes) {
+    const seeds = Array.from({ length: S }, (_, i) => i);
+    const batched = await timed(async () => {
+      const pop = new DQNPopulation({ env: () => make("CartPole-v1", { numEnvs: 4 }), seeds, config: dqnConfig });
+      await train(pop, { steps: dqnSteps });
+      pop.dispose();
+    });
+    const timedSeeds = Math.min(S, 4);
+    const seq = await timed(async () => {
+      for (const seed of seeds.slice(0, timedSeeds)) {
+        const a = new DQN(make("CartPole-v1", { numEnvs: 4 }), { ...dqnConfig, seed });
+        await train(a, { steps: dqnSteps });
+        a.dispose();
+      }
+    });
+    console.log(row(S, batched, seq, timedSeeds));
   }
 
   const streamSteps = 10_000;

@@ -392,8 +392,8 @@ export function dqnTargets(target: MLP, online: MLP, next: Tensor, rewards: Tens
   });
 }
 
-/** Mean (importance-weighted) MSE or Huber (delta 1, SB3's smooth_l1_loss) of Q(s,a) - y. */
-export function dqnLoss(qa: Tensor, y: Tensor, weights: Tensor, kind: "mse" | "huber"): Tensor {
+/** Mean (importance-weighted) MSE or Huber (delta 1, SB3's smooth_l1_loss) of Q(s,a) - y; `mean` reduces the per-sample terms (a population: per member). */
+export function dqnLoss(qa: Tensor, y: Tensor, weights: Tensor, kind: "mse" | "huber", mean: (t: Tensor) => Tensor = (t) => tf.mean(t)): Tensor {
   const d = tf.sub(qa, y);
   let per: Tensor;
   if (kind === "mse") per = tf.square(d);
@@ -402,5 +402,5 @@ export function dqnLoss(qa: Tensor, y: Tensor, weights: Tensor, kind: "mse" | "h
     const quad = tf.minimum(a, 1);
     per = tf.add(tf.mul(tf.square(quad), 0.5), tf.sub(a, quad));
   }
-  return tf.mean(tf.mul(per, weights));
+  return mean(tf.mul(per, weights));
 }

@@ -443,3 +443,13 @@ export function normalizeInPlace(x: Float32Array): void {
   const sd = Math.sqrt(v / (n - 1));
   for (let i = 0; i < n; i++) x[i] = (x[i] - m) / (sd + 1e-8);
 }
+
+/** Fisher-Yates shuffle of minibatch indices in place with the agent's generator (PPO's epochs, a population's members). */
+export function shuffleInPlace(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.integer(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

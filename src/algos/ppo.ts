@@ -16,7 +16,6 @@
  * (see nn/mlp.ts) and one fused Adam step, with no read-back until the update's end (one awaited
  * read of the stats, one of the actor's weights for its host copy).
  */
-import type { Rng } from "../core/rng.js";
 import { gatherRows } from "../buffers/rollout.js";
 import { Adam } from "../nn/optimizers.js";
 import { Categorical, DiagGaussian } from "../nn/distributions.js";
@@ -24,8 +23,9 @@ import { mlpGrads } from "../nn/mlp.js";
 import { tf, type Tensor } from "../nn/tf.js";
 import { readFloats } from "../nn/read.js";
 import { meanStats, presetConfig, toVectorEnv, type AgentEnv, type ConfigCheck, type Presets } from "./base.js";
-import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, type OnPolicyConfig } from "./on-policy.js";
+import { OnPolicyAgent, loadOnPolicy, normalizeInPlace, shuffleInPlace, type OnPolicyConfig } from "./on-policy.js";
 import { linearSchedule, rateAt, type Rate } from "./schedules.js";
+import { ppoLossPieces } from "./losses.js";
 
 export interface PPOConfig extends OnPolicyConfig {
   /** Adam step size, a number or a schedule (CleanRL 2.5e-4 annealed to 0: `linearSchedule(2.5e-4, 0)`; SB3 3e-4 constant). */
@@ -169,7 +169,7 @@ export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
     const stats: Tensor[] = [];
     let epochsDone = 0;
     for (let epoch = 0; epoch < c.nEpochs; epoch++) {
-      shuffle(idx, this.rng);
+      shuffleInPlace(idx, this.rng);
       const epochStats: Tensor[] = [];
       for (let start = 0; start < n; start += c.batchSize) {
         const mb = idx.subarray(start, Math.min(n, start + c.batchSize));
@@ -229,36 +229,12 @@ export class PPO<A = any> extends OnPolicyAgent<PPOConfig, A> {
   }
 }
 
-/** The pieces of PPO's loss for a minibatch (all means over the batch). */
+/** The pieces of PPO's loss for a minibatch (all means over the batch; losses.ts's ppoLossPieces). */
 export function ppoLoss(a: { logp: Tensor; oldLogp: Tensor; adv: Tensor; value: Tensor; oldValue: Tensor; returns: Tensor; clip: number; clipVf: number | null }): {
   policyLoss: Tensor;
   valueLoss: Tensor;
   approxKl: Tensor;
   clipFraction: Tensor;
 } {
-  const logRatio = tf.sub(a.logp, a.oldLogp);
-  const ratio = tf.exp(logRatio);
-  const pg1 = tf.mul(tf.neg(a.adv), ratio);
-  const pg2 = tf.mul(tf.neg(a.adv), tf.clipByValue(ratio, 1 - a.clip, 1 + a.clip));
-  const policyLoss = tf.mean(tf.maximum(pg1, pg2));
-  let valueLoss: Tensor;
-  if (a.clipVf === null) {
-    valueLoss = tf.mean(tf.square(tf.sub(a.value, a.returns)));
-  } else {
-    const vClipped = tf.add(a.oldValue, tf.clipByValue(tf.sub(a.value, a.oldValue), -a.clipVf, a.clipVf));
-    valueLoss = tf.mean(tf.maximum(tf.square(tf.sub(a.value, a.returns)), tf.square(tf.sub(vClipped, a.returns))));
-  }
-  // Diagnostics (CleanRL's approx_kl, clipfrac); they are not part of the loss.
-  const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-  const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), a.clip), "float32"));
-  return { policyLoss, valueLoss, approxKl, clipFraction };
-}
-
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.integer(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
+  return ppoLossPieces({ ...a, mean: (t) => tf.mean(t) });
 }

@@ -135,13 +135,7 @@ export class MLP {
 
   /** Forward pass keeping the activations for {@link backward}. Call inside tf.tidy. */
   forward(x: Tensor): { out: Tensor; cache: MLPCache } {
-    const acts = [x];
-    let h = x;
-    for (let i = 0; i < this.layers.length; i++) {
-      h = this.layer(h, i);
-      acts.push(h);
-    }
-    return { out: h, cache: { acts } };
+    return forwardLayers(x, this.layers.length, (h, i) => this.layer(h, i));
   }
 
   /**
@@ -149,21 +143,7 @@ export class MLP {
    * order, and dL/dx when `inputGrad` is true. Call inside tf.tidy.
    */
   backward(cache: MLPCache, dOut: Tensor, inputGrad = false): { grads: Tensor[]; dx?: Tensor } {
-    const { acts } = cache;
-    const n = this.layers.length;
-    const grads: Tensor[] = new Array(2 * n);
-    let d = dOut;
-    for (let i = n - 1; i >= 0; i--) {
-      if (i < n - 1) {
-        const y = acts[i + 1];
-        d = this.activation === "tanh" ? tf.mul(d, tf.sub(1, tf.square(y))) : tf.mul(d, tf.step(y));
-      }
-      const x = acts[i];
-      grads[2 * i] = tf.matMul(tf.transpose(x), d);
-      grads[2 * i + 1] = tf.sum(d, 0);
-      if (i > 0 || inputGrad) d = tf.matMul(d, tf.transpose(this.layers[i].W));
-    }
-    return inputGrad ? { grads, dx: d } : { grads };
+    return denseBackward(cache, this.layers.map((l) => l.W), this.activation, dOut, inputGrad);
   }
 
   /** Copies every weight from `src` (same architecture): a hard target-network update. */
@@ -271,6 +251,42 @@ export class MLP {
   dispose(): void {
     for (const v of this.variables) v.dispose();
   }
+}
+
+/** Runs `n` layers on x, keeping the input and every layer's output for {@link denseBackward}. Call inside tf.tidy. */
+export function forwardLayers(x: Tensor, n: number, layer: (h: Tensor, i: number) => Tensor): { out: Tensor; cache: MLPCache } {
+  const acts = [x];
+  let h = x;
+  for (let i = 0; i < n; i++) {
+    h = layer(h, i);
+    acts.push(h);
+  }
+  return { out: h, cache: { acts } };
+}
+
+/**
+ * Back-propagates dL/dout through dense layers (weights `Ws`, hidden activation `activation`,
+ * linear output) from the activations {@link forwardLayers} kept: dL/dvariable in [W0, b0, ...]
+ * order, and dL/dx when `inputGrad` is true. With `stacked`, every tensor has a leading copy axis
+ * (activations [S, B, n], weights [S, in, out], biases [S, 1, out]; population/stacked.ts) and
+ * each copy's gradient depends only on its own rows. Call inside tf.tidy.
+ */
+export function denseBackward(cache: MLPCache, Ws: readonly Tensor[], activation: Activation, dOut: Tensor, inputGrad = false, stacked = false): { grads: Tensor[]; dx?: Tensor } {
+  const { acts } = cache;
+  const n = Ws.length;
+  const T = (t: Tensor) => (stacked ? tf.transpose(t, [0, 2, 1]) : tf.transpose(t));
+  const grads: Tensor[] = new Array(2 * n);
+  let d = dOut;
+  for (let i = n - 1; i >= 0; i--) {
+    if (i < n - 1) {
+      const y = acts[i + 1];
+      d = activation === "tanh" ? tf.mul(d, tf.sub(1, tf.square(y))) : tf.mul(d, tf.step(y));
+    }
+    grads[2 * i] = tf.matMul(T(acts[i]), d);
+    grads[2 * i + 1] = stacked ? tf.sum(d, 1, true) : tf.sum(d, 0);
+    if (i > 0 || inputGrad) d = tf.matMul(d, T(Ws[i]));
+  }
+  return inputGrad ? { grads, dx: d } : { grads };
 }
 
 /**

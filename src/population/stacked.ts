@@ -14,7 +14,7 @@
  * per copy: moments [S, P], one step count, learning rate and clip norm per copy, and copies can
  * sit out a step (their weights, moments and step count stay as they were).
  */
-import type { Activation, MLP } from "../nn/mlp.js";
+import { denseBackward, forwardLayers, type Activation, type MLP } from "../nn/mlp.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 
 /** What {@link StackedMLP.forward} keeps for the backward pass. */
@@ -84,31 +84,12 @@ export class StackedMLP {
 
   /** Forward pass keeping the activations for {@link backward}. Call inside tf.tidy. */
   forward(x: Tensor): { out: Tensor; cache: StackedCache } {
-    const acts = [x];
-    let h = x;
-    for (let i = 0; i < this.layers.length; i++) {
-      h = this.layer(h, i);
-      acts.push(h);
-    }
-    return { out: h, cache: { acts } };
+    return forwardLayers(x, this.layers.length, (h, i) => this.layer(h, i));
   }
 
-  /** dL/dvariable ({@link variables} order) from dL/dout [S, B, out]; each copy's gradient depends only on its own rows. Call inside tf.tidy. */
+  /** dL/dvariable ({@link variables} order) from dL/dout [S, B, out]; each copy's gradient depends only on its own rows (nn/mlp.ts's denseBackward). Call inside tf.tidy. */
   backward(cache: StackedCache, dOut: Tensor): Tensor[] {
-    const { acts } = cache;
-    const n = this.layers.length;
-    const grads: Tensor[] = new Array(2 * n);
-    let d = dOut;
-    for (let i = n - 1; i >= 0; i--) {
-      if (i < n - 1) {
-        const y = acts[i + 1];
-        d = this.activation === "tanh" ? tf.mul(d, tf.sub(1, tf.square(y))) : tf.mul(d, tf.step(y));
-      }
-      grads[2 * i] = tf.matMul(tf.transpose(acts[i], [0, 2, 1]), d);
-      grads[2 * i + 1] = tf.sum(d, 1, true);
-      if (i > 0) d = tf.matMul(d, tf.transpose(this.layers[i].W, [0, 2, 1]));
-    }
-    return grads;
+    return denseBackward(cache, this.layers.map((l) => l.W), this.activation, dOut, false, true).grads;
   }
 
   /** Copy k's weights as [in, out] / [out] tensors in MLP.variables order (new tensors; the caller disposes). */

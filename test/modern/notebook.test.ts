@@ -33,7 +33,7 @@ test("the modern deep RL notebook shows HER vs DQN, stream AC vs PPO, CrossQ vs 
   // Stream AC(lambda) learns from one sample at a time (a random policy averages about 22).
   const stream = Number(/stream AC\(lambda\) ([\d.]+)/.exec(text)?.[1]);
   assert.ok(stream >= 200, text);
-  // The seed band: 8 seeds listed with their last returns.
-  assert.equal((text.match(/seed \d+: return/g) ?? []).length, 8, text);
-  assert.ok(text.includes("8 seeds, mean and 95% CI"));
+  // The seed band: 16 seeds listed with their last returns.
+  assert.equal((text.match(/seed \d+: return/g) ?? []).length, 16, text);
+  assert.ok(text.includes("16 seeds, mean and 95% CI"));
 });

@@ -6,6 +6,9 @@
  * and weights equal to float32 rounding.
  */
 import { test } from "node:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import assert from "node:assert/strict";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
@@ -15,7 +18,8 @@ import { Rng } from "../../src/core/rng.js";
 import { PPO, ppoLoss, type PPOConfig } from "../../src/algos/ppo.js";
 import { ConfigError, type IterationResult } from "../../src/algos/base.js";
 import { readTensors } from "../../src/nn/read.js";
-import { PPOPopulation, maskedPpoLoss } from "../../src/population/ppo.js";
+import { PPOPopulation, type PopulationLayout } from "../../src/population/ppo.js";
+import { ppoLossPieces } from "../../src/algos/losses.js";
 import { seedBand, seedBandChart, seedCurves, tQuantile975 } from "../../src/population/curves.js";
 import { train } from "../../src/train/train.js";
 
@@ -23,14 +27,13 @@ function close(a: number, b: number, tol: number, what: string): void {
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
 }
 
-async function compareWithSolo(id: "CartPole-v1" | "Pendulum-v1", numEnvs: number, seeds: number[], shared: Partial<PPOConfig>, perMember: Partial<PPOConfig>[], iterations: number): Promise<void> {
+async function compareWithSolo(id: "CartPole-v1" | "Pendulum-v1", numEnvs: number, seeds: number[], shared: Partial<PPOConfig>, perMember: Partial<PPOConfig>[], iterations: number, layout: PopulationLayout): Promise<void> {
   await backend("wasm");
   const steps = 100_000;
-  const pop = new PPOPopulation({ env: () => make(id, { numEnvs }), seeds, config: shared, configs: perMember });
+  const pop = new PPOPopulation({ env: () => make(id, { numEnvs }), seeds, config: shared, configs: perMember, layout });
   pop.beginTraining(steps);
   const popIts: IterationResult[] = [];
   for (let i = 0; i < iterations; i++) popIts.push(await pop.learnIteration());
-  const popWeights = await readTensors([...pop.actor.variables, ...pop.critic.variables]);
   for (let k = 0; k < seeds.length; k++) {
     const solo = new PPO(make(id, { numEnvs }), { ...shared, ...perMember[k], seed: seeds[k] });
     solo.beginTraining(steps);
@@ -44,11 +47,11 @@ async function compareWithSolo(id: "CartPole-v1" | "Pendulum-v1", numEnvs: numbe
         close(rec[name], it.losses[name], 2e-3, `member ${k} iteration ${i}: ${name}`);
       }
     }
-    // The solo run's weights against slice k of the stacked ones.
+    // The solo run's weights against member k's.
     const soloW = await readTensors([...solo.actor.variables, ...solo.critic.variables]);
+    const popW = await pop.memberWeights(k);
     soloW.forEach((w, j) => {
-      const stacked = popWeights[j];
-      const part = stacked.subarray(k * w.length, (k + 1) * w.length);
+      const part = popW[j];
       let maxDiff = 0;
       for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(part[i] - w[i]));
       assert.ok(maxDiff < 1e-4, `member ${k} weight ${j}: max |difference| ${maxDiff}`);
@@ -66,14 +69,20 @@ test("member k of a PPO population equals a solo PPO run with seed k (CartPole, 
     { nSteps: 32, batchSize: 48, nEpochs: 3, gaeLambda: 0.9 },
     [{ learningRate: 1e-3 }, { learningRate: 3e-4, entCoef: 0.0 }, { clipRange: 0.1, targetKl: 0.001 }],
     3,
+    "members",
   );
 });
 
 test("member k of a PPO population equals a solo PPO run with seed k (Pendulum, Gaussian policy, clipped value loss)", async () => {
-  await compareWithSolo("Pendulum-v1", 2, [0, 5], { nSteps: 64, batchSize: 64, nEpochs: 2, clipRangeVf: 0.2 }, [{}, { learningRate: 1e-3 }], 2);
+  await compareWithSolo("Pendulum-v1", 2, [0, 5], { nSteps: 64, batchSize: 64, nEpochs: 2, clipRangeVf: 0.2 }, [{}, { learningRate: 1e-3 }], 2, "members");
 });
 
-test("maskedPpoLoss on padded rows equals ppoLoss on each member's own rows", () => {
+test("the stacked layout (one batched matmul per layer for all members, the GPU layout) gives the same members", async () => {
+  await compareWithSolo("Pendulum-v1", 2, [0, 5], { nSteps: 64, batchSize: 64, nEpochs: 2, clipRangeVf: 0.2 }, [{}, { learningRate: 1e-3 }], 2, "stacked");
+  await compareWithSolo("CartPole-v1", 4, [3, 11], { nSteps: 32, batchSize: 48, nEpochs: 2 }, [{ learningRate: 1e-3 }, { clipRange: 0.1, targetKl: 0.001 }], 2, "stacked");
+});
+
+test("ppoLossPieces with a masked mean on padded rows equals ppoLoss on each member's own rows", () => {
   const rng = new Rng(9);
   const S = 3;
   const B = 7;
@@ -87,7 +96,7 @@ test("maskedPpoLoss on padded rows equals ppoLoss on each member's own rows", ()
     const mask = tf.tensor2d(Array.from({ length: S * B }, (_, i) => (i % B < lens[Math.floor(i / B)] ? 1 : 0)), [S, B]);
     const cnt = tf.tensor1d(lens);
     const mean = (x: tf.Tensor) => tf.div(tf.sum(tf.mul(x, mask), 1), cnt);
-    const got = maskedPpoLoss({ logp: t((x) => x.logp), oldLogp: t((x) => x.old), adv: t((x) => x.adv), value: t((x) => x.v), oldValue: t((x) => x.oldV), returns: t((x) => x.ret), clip: tf.tensor2d(clips, [S, 1]), clipVf: tf.tensor2d(vfClips, [S, 1]), mean });
+    const got = ppoLossPieces({ logp: t((x) => x.logp), oldLogp: t((x) => x.old), adv: t((x) => x.adv), value: t((x) => x.v), oldValue: t((x) => x.oldV), returns: t((x) => x.ret), clip: tf.tensor2d(clips, [S, 1]), clipVf: tf.tensor2d(vfClips, [S, 1]), mean });
     for (let k = 0; k < S; k++) {
       const own = rows.slice(k * B, k * B + lens[k]);
       const v = (f: (x: (typeof rows)[0]) => number) => tf.tensor1d(own.map(f));
@@ -127,8 +136,8 @@ test("a population trains through train(): per-seed curves, mean and 95% CI band
   const obs = Float32Array.of(0.01, 0.02, -0.03, 0.04);
   const m2 = await pop.member(2, make("CartPole-v1", { numEnvs: 4 }));
   const w = await readTensors(m2.actor.variables);
-  const stacked = await readTensors(pop.actor.variables);
-  w.forEach((a, j) => assert.deepEqual(a, stacked[j].slice(2 * a.length, 3 * a.length)));
+  const own = await pop.memberWeights(2);
+  w.forEach((a, j) => assert.deepEqual(a, own[j]));
   assert.ok([0, 1].includes(pop.act(obs, { deterministic: true }) as number));
   m2.dispose();
   pop.dispose();
@@ -158,4 +167,37 @@ test("bad input: members with other network shapes, a shared env, normalization,
   assert.throws(() => new PPOPopulation({ env: (k) => make(k ? "Acrobot-v1" : "CartPole-v1", { numEnvs: 2 }), seeds: [0, 1], config: { nSteps: 16, batchSize: 32 } }), /env\(1\).*same spaces/);
   // A bad value in one member's config is PPO's own error.
   assert.throws(() => new PPOPopulation({ env, seeds: [0, 1], configs: [{}, { gamma: 2 }] }), (e: unknown) => e instanceof ConfigError && /gamma/.test(e.message));
+});
+
+test("population save / load: each member a PPO checkpoint, a loaded population resumes exactly, in either layout", async () => {
+  await backend("wasm");
+  const dir = await mkdtemp(path.join(tmpdir(), "ppo-pop-"));
+  try {
+    const env = () => make("Pendulum-v1", { numEnvs: 2 });
+    const config = { nSteps: 32, batchSize: 32, nEpochs: 2 };
+    for (const layout of ["members", "stacked"] as const) {
+      const a = new PPOPopulation({ env, seeds: [4, 9], config, configs: [{}, { learningRate: 1e-3 }], layout });
+      await train(a, { steps: 128 });
+      await a.save(dir);
+      const solo = await PPO.load(path.join(dir, "members", "1"), env());
+      assert.deepEqual(await readTensors([...solo.actor.variables, ...solo.critic.variables]), await a.memberWeights(1));
+      assert.equal(solo.config.learningRate, 1e-3);
+      solo.dispose();
+      const b = await PPOPopulation.load(dir, { env, layout });
+      assert.deepEqual(b.curves, a.curves);
+      await train(a, { steps: 128 });
+      await train(b, { steps: 128 });
+      assert.deepEqual(b.curves, a.curves, `${layout}: the resumed run's records equal the uninterrupted run's`);
+      for (let k = 0; k < 2; k++) assert.deepEqual(await b.memberWeights(k), await a.memberWeights(k), `${layout}: member ${k} weights`);
+      a.dispose();
+      b.dispose();
+    }
+    // A checkpoint written in one layout loads in the other.
+    const c = await PPOPopulation.load(dir, { env, layout: "members" });
+    assert.equal(c.layout, "members");
+    c.dispose();
+    await assert.rejects(PPOPopulation.load(path.join(dir, "members", "0"), { env }), /holds a PPO agent, not PPOPopulation/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
