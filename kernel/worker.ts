@@ -51,8 +51,26 @@ async function requestInput(prompt: string, password: boolean): Promise<string> 
 
 // ---- errors -----------------------------------------------------------------------------
 
-/** Each cell's source map, kept as text (a cell's function may throw many cells later) and parsed when a stack needs it. */
+/**
+ * Each cell's source map, kept as text and parsed when a stack needs it. A cell that defines
+ * functions or classes keeps its map for good (they may throw many cells later); the maps of
+ * other cells are needed only while they run and soon after (a rejection reported once the cell
+ * has returned), so only the last PLAIN_MAPS of them are kept: a long notebook of plain cells
+ * does not grow the executor by a map per cell.
+ */
 const cellScripts = new Map<string, { map: string; label: string }>();
+const plainCells: string[] = [];
+const PLAIN_MAPS = 32;
+function keepSourceMap(file: string, map: string, label: string, definesFunctions: boolean): void {
+  cellScripts.set(file, { map, label });
+  if (definesFunctions) return;
+  plainCells.push(file);
+  if (plainCells.length > PLAIN_MAPS) {
+    const dropped = plainCells.shift()!;
+    cellScripts.delete(dropped);
+    parsedMaps.delete(dropped);
+  }
+}
 const parsedMaps = new Map<string, SourceMap>();
 function sourceMapOf(file: string): SourceMap | undefined {
   const script = cellScripts.get(file);
@@ -187,10 +205,13 @@ async function runCell(request: ExecuteRequest, parent: Parent, interruption: Pr
   }
   const file = `rlbook-cell-${++scriptNumber}.js`;
   const compiled = kernelWork(() => compiledCell(request.code));
-  cellScripts.set(file, { map: compiled.sourceMap, label });
+  keepSourceMap(file, compiled.sourceMap, label, compiled.definesFunctions);
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
-  const cell = new vm.Script(compiled.js, { filename: file }).runInThisContext() as () => Promise<{ value: unknown } | undefined>;
+  // compileFunction, not vm.Script: V8 keeps every script it compiles in its compilation cache
+  // (about 1.2 KB a cell, never released); a compiled function body is not cached. "return " is
+  // on the first line, which holds only the wrapper and has no mappings, so positions are unchanged.
+  const cell = (vm.compileFunction(`return ${compiled.js}`, [], { filename: file }) as () => () => Promise<{ value: unknown } | undefined>)();
   kernelWork(() => lang().commit(request.code));
   const result = await Promise.race([cell(), interruption]);
   if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
