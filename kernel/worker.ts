@@ -10,7 +10,7 @@ import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { Output, kernelLog } from "./output.js";
 import { Comms } from "./comm.js";
 import { CellLanguage, isComplete, type CellDiagnostic } from "./language.js";
-import { compileCell, guardSource } from "./compile.js";
+import { compileCell, guardSource, type CompiledCell } from "./compile.js";
 import { SourceMap } from "./sourcemap.js";
 import { format } from "./format.js";
 import { contextOfPromise, currentContext, runInCell } from "./cell-context.js";
@@ -70,6 +70,8 @@ const PLAIN_MAPS = 32;
 function keepSourceMap(file: string, map: string, label: string, definesFunctions: boolean): void {
   cellScripts.set(file, { map, label });
   if (definesFunctions) return;
+  const earlier = plainCells.indexOf(file);
+  if (earlier >= 0) plainCells.splice(earlier, 1);
   plainCells.push(file);
   if (plainCells.length > PLAIN_MAPS) {
     const dropped = plainCells.shift()!;
@@ -188,14 +190,29 @@ function kernelWork<T>(work: () => T): T {
  * time (most of a small cell's executor time), and the output depends only on the code (the file
  * name appears only in the source map's `sources`, which is not read): cells run again reuse it.
  */
-const compiledCells = new Map<string, ReturnType<typeof compileCell>>();
-function compiledCell(code: string): ReturnType<typeof compileCell> {
-  let compiled = compiledCells.get(code);
-  if (compiled) compiledCells.delete(code);
-  else compiled = compileCell(code, "cell.ts");
-  compiledCells.set(code, compiled);
+type CellFunction = () => Promise<{ value: unknown } | undefined>;
+interface CachedCell {
+  compiled: CompiledCell;
+  /** The script's file name (what stacks show) and a function that makes a fresh cell function from the compiled script. */
+  file: string;
+  make: () => CellFunction;
+}
+const compiledCells = new Map<string, CachedCell>();
+function compiledCell(code: string): CachedCell {
+  let cached = compiledCells.get(code);
+  if (cached) compiledCells.delete(code);
+  else {
+    const compiled = compileCell(code, "cell.ts");
+    const file = `rlbook-cell-${++scriptNumber}.js`;
+    // compileFunction, not vm.Script: V8 keeps every script it compiles in its compilation cache
+    // (about 1.2 KB a cell, never released); a compiled function body is not cached. "return " is
+    // on the first line, which holds only the wrapper and has no mappings, so positions are unchanged.
+    const make = vm.compileFunction(`return ${compiled.js}`, [], { filename: file }) as () => CellFunction;
+    cached = { compiled, file, make };
+  }
+  compiledCells.set(code, cached);
   if (compiledCells.size > 64) compiledCells.delete(compiledCells.keys().next().value!);
-  return compiled;
+  return cached;
 }
 
 async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
@@ -209,21 +226,17 @@ async function runCell(request: ExecuteRequest, parent: Parent, interruption: Pr
     output.send("error", report, { parent });
     return { status: "error", ...report };
   }
-  const file = `rlbook-cell-${++scriptNumber}.js`;
-  const compiled = kernelWork(() => compiledCell(request.code));
+  // A cell run again reuses its compiled script (and file name, now labelled with this run's count).
+  const { compiled, file, make } = kernelWork(() => compiledCell(request.code));
   keepSourceMap(file, compiled.sourceMap, label, compiled.definesFunctions);
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
-  // compileFunction, not vm.Script: V8 keeps every script it compiles in its compilation cache
-  // (about 1.2 KB a cell, never released); a compiled function body is not cached. "return " is
-  // on the first line, which holds only the wrapper and has no mappings, so positions are unchanged.
-  const cell = (vm.compileFunction(`return ${compiled.js}`, [], { filename: file }) as () => () => Promise<{ value: unknown } | undefined>)();
+  const cell = make();
   kernelWork(() => lang().commit(request.code));
   const result = await Promise.race([cell(), interruption]);
   if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
   const formatted = await kernelWork(() => format(result.value));
-  output.send("execute_result", { execution_count: request.executionCount, data: formatted.data, metadata: formatted.metadata }, { parent });
-  return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? "") };
+  return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? ""), result: { data: formatted.data, metadata: formatted.metadata } };
 }
 
 async function execute(id: number, parent: Parent, request: ExecuteRequest): Promise<void> {
