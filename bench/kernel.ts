@@ -153,9 +153,10 @@ async function benchSoak(): Promise<void> {
   const row = (label: string, get: (b: SoakBlock) => number, unit: string) => {
     const a = growth(rlbook, get);
     const b = growth(ipykernel, get);
-    console.log(`${label.padEnd(40)}${`${a.toFixed(2)} ${unit}`.padStart(14)}${(Number.isNaN(b) ? "-" : `${b.toFixed(2)} ${unit}`).padStart(14)}`);
+    const ratio = Number.isFinite(a / b) && Math.abs(b) > 1e-9 ? (a / b).toFixed(2) : "-";
+    console.log(`${label.padEnd(40)}${`${a.toFixed(2)} ${unit}`.padStart(14)}${(Number.isNaN(b) ? "-" : `${b.toFixed(2)} ${unit}`).padStart(14)}${ratio.padStart(8)}`);
   };
-  console.log(`${"growth per 1,000 cells".padEnd(40)}${"rlbook".padStart(14)}${"ipykernel".padStart(14)}`);
+  console.log(`${"growth per 1,000 cells".padEnd(40)}${"rlbook".padStart(14)}${"ipykernel".padStart(14)}${"ratio".padStart(8)}`);
   row("RSS", (b) => b.rssMb, "MB");
   row("time per cell", (b) => b.msPerCell, "ms");
   row("executor heap (after a full GC)", (b) => b.heapMb, "MB");

@@ -19,6 +19,7 @@
  * maps runtime errors back to the cell's own line:col.
  */
 import ts from "typescript";
+import { transpile } from "./transpile.js";
 
 export const RUNTIME = "__rlbook";
 
@@ -31,24 +32,43 @@ export interface CompiledCell {
   declared: string[];
   /** Syntax errors found while transpiling (reported when type checking is off). */
   diagnostics: readonly ts.Diagnostic[];
+  /** Whether the cell defines functions, methods or classes: code that can run (and throw) after the cell has finished. */
+  definesFunctions: boolean;
 }
 
-export function compileCell(source: string, fileName: string): CompiledCell {
+const CELL_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  sourceMap: true,
+  verbatimModuleSyntax: true,
+  useDefineForClassFields: true,
+};
+
+/** `reference: true` transpiles with `ts.transpileModule` itself (the checker-less path of transpile.ts is tested against it). */
+export function compileCell(source: string, fileName: string, options: { reference?: boolean } = {}): CompiledCell {
   const declared = new Set<string>();
-  const output = ts.transpileModule(source, {
+  const output = (options.reference ? ts.transpileModule : transpile)(source, {
     fileName,
     reportDiagnostics: true,
     jsDocParsingMode: ts.JSDocParsingMode.ParseNone,
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      sourceMap: true,
-      verbatimModuleSyntax: true,
-      useDefineForClassFields: true,
-    },
+    compilerOptions: CELL_OPTIONS,
     transformers: { after: [cellTransformer(declared)] },
   });
-  return { js: output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), sourceMap: output.sourceMapText ?? "", declared: [...declared], diagnostics: output.diagnostics ?? [] };
+  return {
+    js: output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"),
+    sourceMap: output.sourceMapText ?? "",
+    declared: [...declared],
+    diagnostics: output.diagnostics ?? [],
+    definesFunctions: definesFunctions(source),
+  };
+}
+
+/** Whether code has a function, method, accessor, constructor or class (a quick scan first: most cells have none of the keywords or arrows). */
+function definesFunctions(source: string): boolean {
+  if (!/=>|\bfunction\b|\bclass\b|\(\s*[^)]*\)\s*\{|\b(get|set)\s/.test(source)) return false;
+  const file = ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const visit = (node: ts.Node): boolean => ts.isFunctionLike(node) || ts.isClassLike(node) || Boolean(ts.forEachChild(node, visit));
+  return Boolean(ts.forEachChild(file, visit));
 }
 
 /**

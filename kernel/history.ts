@@ -36,6 +36,7 @@ export function defaultHistoryPath(): string {
 export class History {
   #records: Record_[] | undefined;
   #session: number | undefined;
+  #folderMade = false;
 
   constructor(readonly path: string = defaultHistoryPath()) {}
 
@@ -49,7 +50,8 @@ export class History {
     const record: Record_ = { session: this.session, line, input, output: output ?? null };
     this.#records!.push(record);
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      if (!this.#folderMade) mkdirSync(dirname(this.path), { recursive: true });
+      this.#folderMade = true;
       appendFileSync(this.path, JSON.stringify(record) + "\n");
     } catch (error) {
       process.stderr.write(`rlbook kernel: cannot write history to ${this.path}: ${(error as Error).message}\n`);

@@ -381,8 +381,15 @@ export class Kernel {
     }
   }
 
+  /**
+   * One execute_request. The latency of a small cell is mostly hand-offs (client -> kernel ->
+   * executor -> kernel -> client), so nothing waits that need not: busy and execute_input are
+   * queued (the iopub queue keeps their order before anything the cell prints) while the executor
+   * already runs the cell, and execute_reply and idle are queued before the history is written.
+   */
   async #execute(message: Message): Promise<void> {
-    await this.#status(message.header, "busy");
+    const busy = this.#status(message.header, "busy");
+    let idle: Promise<void> | undefined;
     try {
       let request;
       try {
@@ -396,7 +403,7 @@ export class Kernel {
       if (storeHistory) this.#executionCount++;
       const count = this.#executionCount;
       this.#rememberIdentities(message);
-      if (!silent) await this.#publish({ msgType: "execute_input", content: { code, execution_count: count }, parent: message.header });
+      if (!silent) void this.#publish({ msgType: "execute_input", content: { code, execution_count: count }, parent: message.header });
       let outcome: ExecuteOutcome;
       try {
         outcome = await this.#call<ExecuteOutcome>({ kind: "execute", parent: message.header, request: { code, silent, storeHistory, allowStdin, executionCount: count } });
@@ -404,17 +411,25 @@ export class Kernel {
         const e = error as Error;
         const ename = e.name && e.name !== "Error" ? e.name : "KernelError";
         outcome = { status: "error", ename, evalue: e.message, traceback: [`\x1b[31m${ename}\x1b[0m: ${e.message}`] };
-        await this.#publish({ msgType: "error", content: { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback }, parent: message.header });
+        void this.#publish({ msgType: "error", content: { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback }, parent: message.header });
       }
-      if (storeHistory) this.#history.store(count, code, outcome.status === "ok" ? outcome.resultText : undefined);
+      if (outcome.status === "ok" && outcome.result) {
+        void this.#publish({ msgType: "execute_result", content: { execution_count: count, ...outcome.result }, parent: message.header });
+      }
       const reply =
         outcome.status === "ok"
           ? { status: "ok", execution_count: count, payload: outcome.payload, user_expressions: {} }
           : { status: "error", execution_count: count, ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback, user_expressions: {} };
-      await this.#reply("shell", message, "execute_reply", reply, { started: message.header.date, status: outcome.status });
-      if (outcome.status === "error" && stopOnError && !silent) await this.#abortQueuedExecutions();
+      const replied = this.#reply("shell", message, "execute_reply", reply, { started: message.header.date, status: outcome.status });
+      const abort = outcome.status === "error" && stopOnError && !silent;
+      // Idle right after the reply, unless queued requests are to be aborted first (their replies come before idle, as ipykernel's do).
+      if (!abort) idle = this.#status(message.header, "idle");
+      if (storeHistory) this.#history.store(count, code, outcome.status === "ok" ? outcome.resultText : undefined);
+      await replied;
+      if (abort) await this.#abortQueuedExecutions();
     } finally {
-      await this.#status(message.header, "idle");
+      await busy;
+      await (idle ?? this.#status(message.header, "idle"));
     }
   }
 

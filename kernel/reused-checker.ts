@@ -66,6 +66,7 @@ export class ReusedChecker {
   /** Set when a cell imports a file outside the program: that cell needs the full check. */
   #missingImport = false;
   #checked = 0;
+  #lastClean: { text: string; cellStart: number; check: ReusedCheck } | undefined;
 
   constructor(program: ts.Program, resolutionCache: ts.ModuleResolutionCache, directory: string, cellFile: string) {
     this.#program = program;
@@ -92,6 +93,15 @@ export class ReusedChecker {
 
   /** Parses `text`, and if it parses, binds it and checks the statements that end after `cellStart`. */
   check(text: string, cellStart: number): ReusedCheck {
+    // The same text (a cell run again, with the same earlier declarations) has the same answer from
+    // the same checker: a clean result is reused, and the checker keeps no new state for it.
+    if (this.#lastClean && this.#lastClean.text === text && this.#lastClean.cellStart === cellStart) return this.#lastClean.check;
+    const result = this.#check(text, cellStart);
+    this.#lastClean = result.clean ? { text, cellStart, check: result } : undefined;
+    return result;
+  }
+
+  #check(text: string, cellStart: number): ReusedCheck {
     const fileName = `${this.#directory}/__rlbook_cell_${++this.#checked}__.ts`;
     const file = ts.createSourceFile(fileName, text, this.#fileOptions, true, ts.ScriptKind.TS);
     // Sorted as a program sorts them (the full check's order).

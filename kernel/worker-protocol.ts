@@ -17,7 +17,13 @@ export interface ExecuteRequest {
 }
 
 export type ExecuteOutcome =
-  | { status: "ok"; payload: Record<string, unknown>[]; resultText?: string }
+  | {
+      status: "ok";
+      payload: Record<string, unknown>[];
+      resultText?: string;
+      /** The execute_result's data and metadata, sent with the reply (one hand-off fewer than an iopub message of its own); the kernel publishes it before the reply. */
+      result?: { data: Record<string, unknown>; metadata: Record<string, unknown> };
+    }
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
 
 export interface CompleteResult {

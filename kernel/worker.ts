@@ -10,13 +10,19 @@ import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { Output, kernelLog } from "./output.js";
 import { Comms } from "./comm.js";
 import { CellLanguage, isComplete, type CellDiagnostic } from "./language.js";
-import { compileCell, guardSource } from "./compile.js";
+import { compileCell, guardSource, type CompiledCell } from "./compile.js";
 import { SourceMap } from "./sourcemap.js";
 import { format } from "./format.js";
 import { contextOfPromise, currentContext, runInCell } from "./cell-context.js";
 import { installRuntime, KeyboardInterrupt } from "./runtime.js";
 import { configureCellImports } from "./cell-import.js";
 import type { ExecuteOutcome, ExecuteRequest, FromWorker, Parent, ToWorker, WorkerConfig } from "./worker-protocol.js";
+
+// V8 "pretenures" objects made where most objects lived long: the type checker's first program
+// (the standard library's syntax trees, kept for the session) teaches it that TypeScript's nodes
+// live long, and from then on every cell's short-lived trees and checker state go straight to the
+// old generation, which only a full collection frees (measured: ~150 KB a cell, 1.3 KB without).
+setFlagsFromString("--no-allocation-site-pretenuring");
 
 const config = workerData as WorkerConfig;
 const port = parentPort!;
@@ -51,8 +57,28 @@ async function requestInput(prompt: string, password: boolean): Promise<string> 
 
 // ---- errors -----------------------------------------------------------------------------
 
-/** Each cell's source map, kept as text (a cell's function may throw many cells later) and parsed when a stack needs it. */
+/**
+ * Each cell's source map, kept as text and parsed when a stack needs it. A cell that defines
+ * functions or classes keeps its map for good (they may throw many cells later); the maps of
+ * other cells are needed only while they run and soon after (a rejection reported once the cell
+ * has returned), so only the last PLAIN_MAPS of them are kept: a long notebook of plain cells
+ * does not grow the executor by a map per cell.
+ */
 const cellScripts = new Map<string, { map: string; label: string }>();
+const plainCells: string[] = [];
+const PLAIN_MAPS = 32;
+function keepSourceMap(file: string, map: string, label: string, definesFunctions: boolean): void {
+  cellScripts.set(file, { map, label });
+  if (definesFunctions) return;
+  const earlier = plainCells.indexOf(file);
+  if (earlier >= 0) plainCells.splice(earlier, 1);
+  plainCells.push(file);
+  if (plainCells.length > PLAIN_MAPS) {
+    const dropped = plainCells.shift()!;
+    cellScripts.delete(dropped);
+    parsedMaps.delete(dropped);
+  }
+}
 const parsedMaps = new Map<string, SourceMap>();
 function sourceMapOf(file: string): SourceMap | undefined {
   const script = cellScripts.get(file);
@@ -164,14 +190,29 @@ function kernelWork<T>(work: () => T): T {
  * time (most of a small cell's executor time), and the output depends only on the code (the file
  * name appears only in the source map's `sources`, which is not read): cells run again reuse it.
  */
-const compiledCells = new Map<string, ReturnType<typeof compileCell>>();
-function compiledCell(code: string): ReturnType<typeof compileCell> {
-  let compiled = compiledCells.get(code);
-  if (compiled) compiledCells.delete(code);
-  else compiled = compileCell(code, "cell.ts");
-  compiledCells.set(code, compiled);
+type CellFunction = () => Promise<{ value: unknown } | undefined>;
+interface CachedCell {
+  compiled: CompiledCell;
+  /** The script's file name (what stacks show) and a function that makes a fresh cell function from the compiled script. */
+  file: string;
+  make: () => CellFunction;
+}
+const compiledCells = new Map<string, CachedCell>();
+function compiledCell(code: string): CachedCell {
+  let cached = compiledCells.get(code);
+  if (cached) compiledCells.delete(code);
+  else {
+    const compiled = compileCell(code, "cell.ts");
+    const file = `rlbook-cell-${++scriptNumber}.js`;
+    // compileFunction, not vm.Script: V8 keeps every script it compiles in its compilation cache
+    // (about 1.2 KB a cell, never released); a compiled function body is not cached. "return " is
+    // on the first line, which holds only the wrapper and has no mappings, so positions are unchanged.
+    const make = vm.compileFunction(`return ${compiled.js}`, [], { filename: file }) as () => CellFunction;
+    cached = { compiled, file, make };
+  }
+  compiledCells.set(code, cached);
   if (compiledCells.size > 64) compiledCells.delete(compiledCells.keys().next().value!);
-  return compiled;
+  return cached;
 }
 
 async function runCell(request: ExecuteRequest, parent: Parent, interruption: Promise<never>): Promise<ExecuteOutcome> {
@@ -185,18 +226,17 @@ async function runCell(request: ExecuteRequest, parent: Parent, interruption: Pr
     output.send("error", report, { parent });
     return { status: "error", ...report };
   }
-  const file = `rlbook-cell-${++scriptNumber}.js`;
-  const compiled = kernelWork(() => compiledCell(request.code));
-  cellScripts.set(file, { map: compiled.sourceMap, label });
+  // A cell run again reuses its compiled script (and file name, now labelled with this run's count).
+  const { compiled, file, make } = kernelWork(() => compiledCell(request.code));
+  keepSourceMap(file, compiled.sourceMap, label, compiled.definesFunctions);
   const globals = globalThis as Record<string, unknown>;
   for (const name of compiled.declared) if (!(name in globals)) globals[name] = undefined;
-  const cell = new vm.Script(compiled.js, { filename: file }).runInThisContext() as () => Promise<{ value: unknown } | undefined>;
+  const cell = make();
   kernelWork(() => lang().commit(request.code));
   const result = await Promise.race([cell(), interruption]);
   if (!result || result.value === undefined || request.silent) return { status: "ok", payload: [] };
   const formatted = await kernelWork(() => format(result.value));
-  output.send("execute_result", { execution_count: request.executionCount, data: formatted.data, metadata: formatted.metadata }, { parent });
-  return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? "") };
+  return { status: "ok", payload: [], resultText: String(formatted.data["text/plain"] ?? ""), result: { data: formatted.data, metadata: formatted.metadata } };
 }
 
 async function execute(id: number, parent: Parent, request: ExecuteRequest): Promise<void> {
@@ -231,15 +271,16 @@ async function execute(id: number, parent: Parent, request: ExecuteRequest): Pro
 // ---- memory between cells ---------------------------------------------------------------
 
 /**
- * Each cell leaves garbage behind in the executor (the type checker's files and types for it, the
- * transpiler's program): a few hundred KB that lives long enough to reach V8's old generation. V8
- * collects the old generation only once it has grown to up to 4x its live size, and keeps the
- * emptied pages for reuse, so over a long notebook the executor's resident memory climbs to 4x
- * what it holds (the soak: +140 MB per 1,000 cells). So once the heap has grown by
- * RLBOOK_GC_STEP_MB (default 64) since the last full collection, the executor collects between
- * cells, after the reply is sent (never while a cell runs; 0 turns this off).
+ * Each cell leaves garbage in the executor's old generation: the reused checker's state for the
+ * cells it checked, the emit pipeline's closures (~50 KB a cell since cells transpile without a
+ * checker, ~270 KB before; transpile.ts) and a full program every 200 cells. V8 collects the old
+ * generation only once it has grown to up to 4x its live size, and keeps the emptied pages, so
+ * over a long notebook the executor's resident memory would climb to 4x what it holds. So once
+ * the heap has grown by RLBOOK_GC_STEP_MB (default 32) since the last full collection, the
+ * executor collects between cells, after the reply is sent (never while a cell runs; 0 turns
+ * this off): about one collection per 600 plain cells.
  */
-const GC_STEP_BYTES = Number(process.env.RLBOOK_GC_STEP_MB ?? 64) * 2 ** 20;
+const GC_STEP_BYTES = Number(process.env.RLBOOK_GC_STEP_MB ?? 32) * 2 ** 20;
 setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
 setFlagsFromString("--no-expose-gc");

@@ -57,6 +57,21 @@ describe("execution", () => {
     assert.doesNotMatch(traceback, /rlbook-cell|dist\/kernel/);
   });
 
+  test("a function from an early cell still points at its cell after many plain cells; a cell run again is labelled with its new count", async () => {
+    const defining = await kernel.execute("const early = 1;\nfunction thrower(): never {\n  throw new Error('from an early cell');\n}");
+    const definedIn = defining.reply.content.execution_count as number;
+    // More plain cells than the kernel keeps plain cells' source maps for (32): the function's cell keeps its map.
+    for (let i = 0; i < 40; i++) await kernel.execute(`const plain${i} = ${i};`);
+    const late = await kernel.execute("thrower()");
+    const traceback = (late.reply.content.traceback as string[]).join("\n");
+    assert.match(traceback, new RegExp(`Cell In\\[${definedIn}\\]:3:9`));
+    // The same code twice: its compiled script is reused, and its frames carry the count of the run that failed.
+    const code = "const again = 0;\nif (again === 0) throw new TypeError('again');";
+    await kernel.execute(code);
+    const second = await kernel.execute(code);
+    assert.match((second.reply.content.traceback as string[]).join("\n"), new RegExp(`Cell In\\[${second.reply.content.execution_count}\\]:2:24`));
+  });
+
   test("the last expression is the result; promises show as promises; undefined shows nothing", async () => {
     assert.equal(resultText(await kernel.execute("Promise.resolve(7)")), "Promise { 7 }");
     assert.equal(resultText(await kernel.execute("undefined")), undefined);

@@ -27,14 +27,15 @@ test("300 cells declaring 3,000 names: per-cell time and the executor's heap sta
 });
 
 /**
- * Memory between garbage collections. Each cell leaves a few hundred KB of type checker and
- * transpiler garbage in the executor's old generation; left to V8's defaults the heap grows to up
- * to 4x what it holds before a full collection (measured: 263 MB committed around cell 250 with
- * 70 MB live), and the emptied pages stay resident, so a long notebook's memory climbs. The
- * executor now collects between cells once its heap has grown by 64 MB (RLBOOK_GC_STEP_MB). The
- * bound: the committed heap, sampled every 20 cells over 400 cells, stays within the live heap
- * plus 100 MB (the step and room for fragmentation and the young generation; before: 200 MB peak for
- * 70 MB live, after: 136 MB). One
+ * Memory between garbage collections. Each cell leaves some garbage in the executor's old
+ * generation (the reused checker's state, the emit pipeline's closures); left to V8's defaults the
+ * heap grows to up to 4x what it holds before a full collection (measured: 263 MB committed around
+ * cell 250 with 70 MB live), and the emptied pages stay resident, so a long notebook's memory
+ * climbs. The executor collects between cells once its heap has grown by RLBOOK_GC_STEP_MB (32
+ * MB), and cells no longer leave a type checker's worth of garbage each (transpile.ts) nor go to
+ * the old generation directly (no allocation-site pretenuring). The bound: the committed heap,
+ * sampled every 20 cells over 400 cells, stays within the live heap plus 100 MB (the step and room
+ * for fragmentation and the young generation; with V8's defaults: 200 MB peak for 70 MB live). One
  * block, so the only forced collection is the live-heap probe at the end.
  */
 test("400 new names: the executor's committed heap stays within its live heap plus 100 MB", { timeout: 300_000 }, async () => {
