@@ -106,7 +106,7 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
    * after 30 pulls DPT online 7.7 +- 0.3, offline (argmax) 5.3 +- 0.4; Gaussian TS 5.9 +- 0.3,
    * UCB1 6.9 +- 0.2, greedy 4.4 +- 0.3, uniform ~10.
    */
-  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, model: SMALL, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
+  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
   linearBandit: { task: "linearBandit", numActions: lb.arms, horizon: lb.horizon, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 800_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 1_250_000, seed: 1 },
   "linearBandit/fast": { task: "linearBandit", numActions: lb.arms, horizon: 50, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 600, seed: 1 },
   darkRoom: { task: "darkRoom", numActions: 5, horizon: DARK_ROOM_DPT.horizon, noiseVariance: 0, dim: 0, roomSize: DARK_ROOM_DPT.size, pretrainTasks: 80_000, model: PAPER, lr: 1e-3, batchSize: 64, steps: 250_000, seed: 1 },
