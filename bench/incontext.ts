@@ -49,7 +49,7 @@ export async function benchIncontext(): Promise<void> {
   const policyDpt = DPT.preset("bandit/fast");
   const dptTasks = sampleBanditTasks("dpt", { tasks: 1000, seed: 0, horizon: policyDpt.config.horizon });
   const dptPps = await pullsPerSecond(policyDpt.banditPolicy(), dptTasks);
-  console.log(`  ${"DPT (online)".padEnd(16)} ${(dptPps / 1e6).toFixed(2).padStart(6)} M pulls/s  ${(dptPps / base).toFixed(4)}x baseline  (1,000 tasks x ${dptTasks.horizon} pulls, KV cache, wasm)`);
+  console.log(`  ${"DPT (online)".padEnd(16)} ${(dptPps / 1e3).toFixed(1).padStart(6)} K pulls/s  ${(dptPps / base).toFixed(4)}x baseline  (1,000 tasks x ${dptTasks.horizon} pulls, KV cache, wasm)`);
   policyDpt.dispose();
   console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
   let wasm = 0;
