@@ -7,13 +7,15 @@
  * Measured with these seeds (preset seed 1, tasks seed 2024, runner seed 7; 400 tasks, regret after
  * 30 pulls, mean ± standard error): DPT online 6.33 ± 0.16, offline (argmax) 4.31 ± 0.19, Gaussian
  * Thompson sampling 5.72 ± 0.13, UCB1 6.83 ± 0.12, greedy 4.27 ± 0.17. Paired per task (same tasks,
- * same noise stream): DPT online minus Thompson 0.61 ± 0.16. Without Thompson-sampling contexts in
+ * same noise stream): DPT online minus Thompson 0.61 ± 0.16, minus UCB1 -0.51 ± 0.15, minus uniform
+ * -3.54 ± 0.18; offline minus UCB1 -2.52 ± 0.21. Pretraining took 139 s of CPU (17.6 min of wall time
+ * on a heavily loaded 2-core box). Without Thompson-sampling contexts in
  * the pretraining data (thompsonFraction 0, DPT's own data policy only) DPT online scored 7.59 ± 0.22
  * on 200 of these tasks, behind UCB1.
  *
  * What is asserted, one-sided, each at a stated number of standard errors of a paired difference:
- * DPT online beats uniform play (4 SE) and UCB1 (2 SE: about a 2% chance of passing were they
- * equal), and its extra regret over Thompson sampling is below 20% of Thompson's regret (mean plus
+ * DPT online beats uniform play (4 SE) and UCB1 (3 SE: about a 0.1% chance of passing were they
+ * equal; measured 3.4 SE), and its extra regret over Thompson sampling is below 20% of Thompson's regret (mean plus
  * 2 SE). Greedy is not a fair bar at 30 pulls: on this preset greedy beats Thompson sampling itself
  * until about 150 pulls (2,000 tasks: after 30 pulls greedy 4.42 ± 0.08, TS 5.56 ± 0.06; after 200,
  * 16.51 ± 0.53 vs 14.80 ± 0.17; after 500, 36.9 ± 1.4 vs 21.1 ± 0.3), and pretraining a transformer
@@ -57,7 +59,7 @@ test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 
   const last = (online.meanRegret[H - 1] - online.meanRegret[H - 1 - third]) / third;
   assert.ok(last < 0.8 / 3, `DPT's per-pull regret over the last third: ${last.toFixed(3)} (uniform: 0.333)`);
   // Online (sampling) DPT beats UCB1 and stays close to Thompson sampling (see the module comment).
-  assert.ok(vsUcb.mean < -2 * vsUcb.se, `DPT online minus UCB1: ${vsUcb.mean.toFixed(2)} ± ${vsUcb.se.toFixed(2)}`);
+  assert.ok(vsUcb.mean < -3 * vsUcb.se, `DPT online minus UCB1: ${vsUcb.mean.toFixed(2)} ± ${vsUcb.se.toFixed(2)}`);
   const tsRegret = ts.meanRegret[H - 1];
   assert.ok(vsTs.mean + 2 * vsTs.se < 0.2 * tsRegret, `DPT online minus TS: ${vsTs.mean.toFixed(2)} ± ${vsTs.se.toFixed(2)} (TS regret ${tsRegret.toFixed(2)})`);
   // Acting on its argmax, DPT beats UCB1 by far (4 SE).
