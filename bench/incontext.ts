@@ -4,6 +4,7 @@
  *   1,000 tasks x 500 pulls of DPT's 5-arm bandit (Bernoulli for the Beta-based ones, the linear
  *   preset for LinUCB / LinTS), beside a baseline measured in the same run: a uniformly random
  *   policy, which costs only the runner's own bookkeeping and reward draws;
+ * - the same for a DPT policy acting online (bandit/fast model, KV-cached, wasm);
  * - DPT pretraining throughput (tokens per second) of the bandit/fast model on wasm and cpu (and
  *   webgpu when a real GPU adapter is present), as a ratio to the wasm run.
  *
@@ -42,6 +43,14 @@ export async function benchIncontext(): Promise<void> {
     const pps = await pullsPerSecond(p, t);
     console.log(`  ${p.name.padEnd(16)} ${(pps / 1e6).toFixed(2).padStart(6)} M pulls/s  ${(pps / base).toFixed(2)}x baseline  (${((t.numTasks * t.horizon) / pps).toFixed(2)} s per run, ${t.kind})`);
   }
+  // A DPT policy (untrained weights: the cost does not depend on them) acting online over 1,000
+  // tasks for its preset's horizon, one cached transformer position per pull (wasm).
+  await backend("wasm");
+  const policyDpt = DPT.preset("bandit/fast");
+  const dptTasks = sampleBanditTasks("dpt", { tasks: 1000, seed: 0, horizon: policyDpt.config.horizon });
+  const dptPps = await pullsPerSecond(policyDpt.banditPolicy(), dptTasks);
+  console.log(`  ${"DPT (online)".padEnd(16)} ${(dptPps / 1e3).toFixed(1).padStart(6)} K pulls/s  ${(dptPps / base).toFixed(4)}x baseline  (1,000 tasks x ${dptTasks.horizon} pulls, KV cache, wasm)`);
+  policyDpt.dispose();
   console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
   let wasm = 0;
   const backends: BackendName[] = ["wasm", "cpu", "webgpu"];

@@ -47,6 +47,8 @@ export interface BanditPolicy {
   selectArms(t: number, out: Int32Array): void | Promise<void>;
   /** Observes the rewards of the arms just chosen (`arms[task]`, `rewards[task]`). */
   update(arms: Int32Array, rewards: Float64Array): void;
+  /** Called once the run is over (after the last pull, or when it throws): frees what the policy holds (a model's cache). */
+  finish?(): void;
 }
 
 /** Throws unless `x` is a finite number in [lo, hi] (names the option and the fix). */

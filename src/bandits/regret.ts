@@ -228,35 +228,39 @@ export async function simulateBandit(policy: BanditPolicy, tasks: BanditTasks, o
   };
   if (!tasks.contextual) recomputeBest();
   const sd = tasks.noiseStd;
-  for (let t = 0; t < H; t++) {
-    if (tasks.contextual) {
-      const s = 1 / Math.sqrt(tasks.dim!);
-      for (let j = 0; j < features!.length; j++) features![j] = contextRng.normal(0, s);
-      linearMeans(view);
-      recomputeBest();
+  try {
+    for (let t = 0; t < H; t++) {
+      if (tasks.contextual) {
+        const s = 1 / Math.sqrt(tasks.dim!);
+        for (let j = 0; j < features!.length; j++) features![j] = contextRng.normal(0, s);
+        linearMeans(view);
+        recomputeBest();
+      }
+      arms.fill(-1);
+      await policy.selectArms(t, arms);
+      let sum = 0;
+      let sumSq = 0;
+      let opt = 0;
+      for (let i = 0; i < N; i++) {
+        const a = arms[i];
+        if (a < 0 || a >= k) throw new RangeError(`policy "${policy.name}" chose arm ${a} for task ${i} at pull ${t}; arms are 0..${k - 1} (the bandit has ${k} arms)`);
+        const mu = means[i * k + a];
+        rewards[i] = tasks.kind === "bernoulli" ? (noiseRng.random() < mu ? 1 : 0) : mu + sd * noiseRng.normal();
+        const gap = best[i] - mu;
+        if (gap <= 1e-12) opt++;
+        cum[i] += gap;
+        sum += cum[i];
+        sumSq += cum[i] * cum[i];
+      }
+      const mean = sum / N;
+      meanRegret[t] = mean;
+      seRegret[t] = N > 1 ? Math.sqrt(Math.max(sumSq / N - mean * mean, 0) * (N / (N - 1)) / N) : 0;
+      optimalRate[t] = opt / N;
+      policy.update(arms, rewards);
+      options.onPull?.(t, arms, rewards);
     }
-    arms.fill(-1);
-    await policy.selectArms(t, arms);
-    let sum = 0;
-    let sumSq = 0;
-    let opt = 0;
-    for (let i = 0; i < N; i++) {
-      const a = arms[i];
-      if (a < 0 || a >= k) throw new RangeError(`policy "${policy.name}" chose arm ${a} for task ${i} at pull ${t}; arms are 0..${k - 1} (the bandit has ${k} arms)`);
-      const mu = means[i * k + a];
-      rewards[i] = tasks.kind === "bernoulli" ? (noiseRng.random() < mu ? 1 : 0) : mu + sd * noiseRng.normal();
-      const gap = best[i] - mu;
-      if (gap <= 1e-12) opt++;
-      cum[i] += gap;
-      sum += cum[i];
-      sumSq += cum[i] * cum[i];
-    }
-    const mean = sum / N;
-    meanRegret[t] = mean;
-    seRegret[t] = N > 1 ? Math.sqrt(Math.max(sumSq / N - mean * mean, 0) * (N / (N - 1)) / N) : 0;
-    optimalRate[t] = opt / N;
-    policy.update(arms, rewards);
-    options.onPull?.(t, arms, rewards);
+  } finally {
+    policy.finish?.();
   }
   return { policy: policy.name, meanRegret, seRegret, finalRegret: cum, optimalRate };
 }

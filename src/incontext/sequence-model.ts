@@ -5,7 +5,7 @@
 import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/optimizers.js";
 import { CheckpointError, readCheckpoint, writeCheckpoint } from "../nn/checkpoint.js";
-import { CausalTransformer } from "../nn/modules.js";
+import { CausalTransformer, type KVCache } from "../nn/modules.js";
 import { tf } from "../nn/tf.js";
 
 /** Transformer size. */
@@ -99,6 +99,27 @@ export class SequenceModel {
     return v;
   }
 
+  /**
+   * Incremental inference with a KV cache: `tokens` [B, n, F] continue the positions held in
+   * `cache` (none: they start the sequences); returns the logits of the last new position of each
+   * sequence [B, A] (one awaited read) and the extended cache. The old cache is disposed; the
+   * caller disposes the last one with {@link disposeCache}. Acting pull by pull this costs one
+   * position per pull instead of the whole prefix, with the same logits as {@link logits}.
+   */
+  async stepLogits(tokens: Float32Array, batch: number, n: number, cache?: KVCache): Promise<{ logits: Float32Array; cache: KVCache }> {
+    const length = (cache?.length ?? 0) + n;
+    if (length > this.maxLength) throw new RangeError(`the context holds ${length} tokens but the model was pretrained for at most ${this.maxLength}; pretrain with a longer horizon or pass a shorter context`);
+    const A = this.numActions;
+    const x = tf.tensor3d(tokens, [batch, n, this.inputDim]);
+    const r = this.net.applyCached(x, { past: cache });
+    const last = tf.tidy(() => tf.reshape(tf.slice(r.logits, [0, n - 1, 0], [batch, 1, A]), [batch, A]));
+    tf.dispose([x, r.logits]);
+    if (cache) disposeCache(cache);
+    const v = (await last.data()) as Float32Array;
+    last.dispose();
+    return { logits: v, cache: r.cache };
+  }
+
   /** Writes the weights (and `config`, `meta`) as an rlbook checkpoint. */
   async save(dir: string, algo: string, config: unknown, meta: Record<string, unknown>): Promise<void> {
     const arrays: Record<string, Float32Array> = {};
@@ -122,6 +143,11 @@ export class SequenceModel {
     this.net.dispose();
     this.opt?.dispose();
   }
+}
+
+/** Frees the tensors of a KV cache. */
+export function disposeCache(cache: KVCache): void {
+  tf.dispose([...cache.keys, ...cache.values]);
 }
 
 /** Reads a checkpoint and checks that it was written by `algo`. */

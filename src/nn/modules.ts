@@ -427,13 +427,29 @@ export class CausalTransformer extends Module {
    */
   applyTokens(ids: Tensor, options: TokenStepOptions = {}): { logits: Tensor; cache: KVCache } {
     const [B, Tn] = ids.shape as [number, number];
+    return this.applyEmbeddedCached(() => tf.oneHot(tf.reshape(tf.cast(ids, "int32"), [B * Tn]), this.opts.inputDim), B, Tn, options);
+  }
+
+  /**
+   * Feature rows x [B, Tn, inputDim] that continue a cached sequence (KV cache), as
+   * {@link applyTokens} for ids: with `past`, only the Tn new positions are computed, so acting
+   * step by step from a growing history costs one position per step instead of the whole
+   * prefix. The same logits as `apply` on the concatenated sequence. The caller disposes both.
+   */
+  applyCached(x: Tensor, options: TokenStepOptions = {}): { logits: Tensor; cache: KVCache } {
+    const [B, Tn, f] = x.shape as [number, number, number];
+    return this.applyEmbeddedCached(() => tf.reshape(x, [B * Tn, f]), B, Tn, options);
+  }
+
+  /** The shared body of applyTokens / applyCached on input rows [B * Tn, inputDim] (made by `rows`). */
+  private applyEmbeddedCached(rows: () => Tensor, B: number, Tn: number, options: TokenStepOptions): { logits: Tensor; cache: KVCache } {
     const Tp = options.past?.length ?? 0;
     if (Tp + Tn > this.opts.maxLength) throw new RangeError(`CausalTransformer: sequence length ${Tp + Tn} exceeds maxLength ${this.opts.maxLength}`);
     if (options.past && options.past.keys.length !== this.blocks.length) throw new RangeError(`CausalTransformer: the cache holds ${options.past.keys.length} layers, the model has ${this.blocks.length}`);
     return tf.tidy(() => {
+      const x = rows();
       const d = this.opts.dModel;
       const L = this.opts.maxLength;
-      const x = tf.oneHot(tf.reshape(tf.cast(ids, "int32"), [B * Tn]), this.opts.inputDim);
       let h = tf.add(tf.matMul(x, this.embed), this.embedB);
       if (options.positions) {
         h = tf.add(h, tf.matMul(tf.oneHot(tf.reshape(tf.cast(options.positions, "int32"), [B * Tn]), L), this.pos));

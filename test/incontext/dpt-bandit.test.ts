@@ -1,44 +1,68 @@
 /**
- * DPT `bandit/fast` learns in context: pretrained once (about 2 minutes on 2 cores), it plays
- * 200 unseen 5-arm tasks with no weight update, and its regret is well below uniform play's
- * and its per-pull regret falls as its history grows. Measured with these seeds (reported, not
- * asserted beyond what is robust): regret after 30 pulls on 200 unseen tasks, DPT online 7.59 +- 0.22,
- * offline (argmax) 4.77 +- 0.30, Gaussian TS 5.77, UCB1 7.05, greedy 4.29, uniform 9.89.
+ * DPT `bandit/fast` learns in context: pretrained once (1,500 steps, about 2.5 minutes of one CPU
+ * core), it plays 400 unseen 5-arm tasks for 30 pulls with no weight update. Online it samples
+ * each pull from its predicted distribution of the optimal arm (the paper's online deployment);
+ * offline it takes the argmax.
+ *
+ * Measured with these seeds (preset seed 1, tasks seed 2024, runner seed 7; 400 tasks, regret after
+ * 30 pulls, mean ± standard error): DPT online 6.33 ± 0.16, offline (argmax) 4.31 ± 0.19, Gaussian
+ * Thompson sampling 5.72 ± 0.13, UCB1 6.83 ± 0.12, greedy 4.27 ± 0.17. Paired per task (same tasks,
+ * same noise stream): DPT online minus Thompson 0.61 ± 0.16, minus UCB1 -0.51 ± 0.15, minus uniform
+ * -3.54 ± 0.18; offline minus UCB1 -2.52 ± 0.21. Pretraining took 139 s of CPU (17.6 min of wall time
+ * on a heavily loaded 2-core box). Without Thompson-sampling contexts in
+ * the pretraining data (thompsonFraction 0, DPT's own data policy only) DPT online scored 7.59 ± 0.22
+ * on 200 of these tasks, behind UCB1.
+ *
+ * What is asserted, one-sided, each at a stated number of standard errors of a paired difference:
+ * DPT online beats uniform play (4 SE) and UCB1 (3 SE: about a 0.1% chance of passing were they
+ * equal; measured 3.4 SE), and its extra regret over Thompson sampling is below 20% of Thompson's regret (mean plus
+ * 2 SE). Greedy is not a fair bar at 30 pulls: on this preset greedy beats Thompson sampling itself
+ * until about 150 pulls (2,000 tasks: after 30 pulls greedy 4.42 ± 0.08, TS 5.56 ± 0.06; after 200,
+ * 16.51 ± 0.53 vs 14.80 ± 0.17; after 500, 36.9 ± 1.4 vs 21.1 ± 0.3), and pretraining a transformer
+ * on 200+ pull contexts does not fit in minutes of a CPU core.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DPT, GaussianThompson, Greedy, UCB1, backend, functionPolicy, sampleBanditTasks, simulateBandit } from "../../src/index.js";
 
+/** Mean and standard error of the per-task difference a - b. */
+function paired(a: Float64Array, b: Float64Array): { mean: number; se: number } {
+  const d = Array.from(a, (v, i) => v - b[i]);
+  const mean = d.reduce((s, x) => s + x, 0) / d.length;
+  return { mean, se: Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1) / d.length) };
+}
+
 test("DPT bandit/fast: in-context regret on unseen tasks", { timeout: 1_500_000 }, async () => {
   await backend("wasm");
   const dpt = DPT.preset("bandit/fast");
   await dpt.pretrain();
-  const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 200, seed: 2024 });
+  const tasks = sampleBanditTasks(dpt.banditFamily(), { tasks: 400, seed: 2024 });
   const H = dpt.config.horizon;
   const run = (p: Parameters<typeof simulateBandit>[0]) => simulateBandit(p, tasks, { seed: 7 });
   const online = await run(dpt.banditPolicy());
   const offline = await run(dpt.banditPolicy({ mode: "offline" }));
   const uniform = await run(functionPolicy("uniform", ({ numArms, rng }) => rng.integer(numArms)));
-  const report = { "DPT online": online, "DPT offline": offline, UCB1: await run(new UCB1()), Greedy: await run(new Greedy()), TS: await run(new GaussianThompson()), uniform };
+  const ucb = await run(new UCB1());
+  const ts = await run(new GaussianThompson());
+  const report = { "DPT online": online, "DPT offline": offline, UCB1: ucb, Greedy: await run(new Greedy()), TS: ts, uniform };
   for (const [name, r] of Object.entries(report)) console.log(`# ${name}: regret after ${H} pulls ${r.meanRegret[H - 1].toFixed(2)} ± ${r.seRegret[H - 1].toFixed(2)}`);
+  const vsUniform = paired(online.finalRegret, uniform.finalRegret);
+  const vsUcb = paired(online.finalRegret, ucb.finalRegret);
+  const vsTs = paired(online.finalRegret, ts.finalRegret);
+  const offUcb = paired(offline.finalRegret, ucb.finalRegret);
+  console.log(`# paired: online - uniform ${vsUniform.mean.toFixed(2)} ± ${vsUniform.se.toFixed(2)}, online - UCB1 ${vsUcb.mean.toFixed(2)} ± ${vsUcb.se.toFixed(2)}, online - TS ${vsTs.mean.toFixed(2)} ± ${vsTs.se.toFixed(2)}, offline - UCB1 ${offUcb.mean.toFixed(2)} ± ${offUcb.se.toFixed(2)}`);
   // Far below uniform play (which no history can improve).
-  const gap = uniform.meanRegret[H - 1] - online.meanRegret[H - 1];
-  assert.ok(gap > 4 * Math.hypot(uniform.seRegret[H - 1], online.seRegret[H - 1]), `DPT online ${online.meanRegret[H - 1]} vs uniform ${uniform.meanRegret[H - 1]}`);
+  assert.ok(vsUniform.mean < -4 * vsUniform.se, `DPT online minus uniform: ${vsUniform.mean} ± ${vsUniform.se}`);
   // In-context improvement: once it has a history, DPT's regret per pull (over the last third of
   // the pulls) is well below uniform play's, 1/3 per pull (E[max of 5 U(0,1)] - 1/2 = 5/6 - 1/2).
-  // Measured in the notebook (other tasks): 0.29 per pull over the first third, 0.23 over the last.
   const third = Math.floor(H / 3);
   const last = (online.meanRegret[H - 1] - online.meanRegret[H - 1 - third]) / third;
   assert.ok(last < 0.8 / 3, `DPT's per-pull regret over the last third: ${last.toFixed(3)} (uniform: 0.333)`);
-  // Acting on its argmax, DPT beats UCB1 at this horizon (previous session: 4.77 +- 0.30 vs 7.05):
-  // the per-task paired difference (same tasks, same noise stream) is 4 standard errors below 0.
-  // Not asserted against greedy (4.29 +- 0.3 at H = 30: greedy's linear regret only shows over the
-  // paper's 500 pulls) nor for the sampling (online) mode, which at this size trails UCB1.
-  const ucb = report.UCB1.finalRegret;
-  const d = Array.from(offline.finalRegret, (v, i) => v - ucb[i]);
-  const md = d.reduce((a, b) => a + b, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((a, x) => a + (x - md) ** 2, 0) / (d.length - 1) / d.length);
-  console.log(`# DPT (argmax) minus UCB1: ${md.toFixed(2)} ± ${sd.toFixed(2)}`);
-  assert.ok(md < -4 * sd, `DPT (argmax) minus UCB1 regret: ${md.toFixed(2)} ± ${sd.toFixed(2)}`);
+  // Online (sampling) DPT beats UCB1 and stays close to Thompson sampling (see the module comment).
+  assert.ok(vsUcb.mean < -3 * vsUcb.se, `DPT online minus UCB1: ${vsUcb.mean.toFixed(2)} ± ${vsUcb.se.toFixed(2)}`);
+  const tsRegret = ts.meanRegret[H - 1];
+  assert.ok(vsTs.mean + 2 * vsTs.se < 0.2 * tsRegret, `DPT online minus TS: ${vsTs.mean.toFixed(2)} ± ${vsTs.se.toFixed(2)} (TS regret ${tsRegret.toFixed(2)})`);
+  // Acting on its argmax, DPT beats UCB1 by far (4 SE).
+  assert.ok(offUcb.mean < -4 * offUcb.se, `DPT (argmax) minus UCB1: ${offUcb.mean.toFixed(2)} ± ${offUcb.se.toFixed(2)}`);
   dpt.dispose();
 });

@@ -53,6 +53,23 @@ test("bandit data: one-hot actions, reward in its arm's slot, label = best arm's
   assert.ok(agree >= 34, `labels agree with empirical best arms in ${agree}/40 tasks`);
 });
 
+test("thompsonFraction: Thompson-sampling contexts pile their pulls on the best arm; the Dirichlet mix does not", () => {
+  // Share of the last 100 of 200 pulls on the labelled (best) arm. The Dirichlet-mix policy ignores
+  // the rewards, so by symmetry between arms its expected share is exactly 1/5; Thompson sampling
+  // concentrates on the best arm as its posterior sharpens.
+  const share = (thompsonFraction: number) => {
+    const d = DPT.preset("bandit/fast", { ...tiny, horizon: 200, thompsonFraction }).generateData({ tasks: 100, seed: 6 });
+    const F = 12;
+    let hits = 0;
+    for (let i = 0; i < 100; i++) for (let j = 101; j <= 200; j++) hits += d.tokens[(i * 201 + j) * F + 1 + d.labels[i]];
+    return hits / 100 / 100;
+  };
+  const dirichlet = share(0);
+  const thompson = share(1);
+  assert.ok(Math.abs(dirichlet - 0.2) < 0.08, `Dirichlet mix: ${dirichlet}`);
+  assert.ok(thompson > 0.6, `Thompson: ${thompson}`);
+});
+
 test("Dark Room data follows DarkRoomEnv's dynamics and reward; labels are shortest-path moves", async () => {
   const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 30 });
   const d = dpt.generateData({ tasks: 20, seed: 5 });
@@ -121,6 +138,41 @@ test("checkpoint: save, load, same predictions; corruption and wrong shapes are 
   back.dispose();
 });
 
+test("online acting with a KV cache gives the logits of the full forward pass on the whole prefix", async () => {
+  await backend("wasm");
+  const dpt = DPT.preset("bandit/fast", tiny);
+  await dpt.pretrain({ steps: 2 });
+  const { tokens } = dpt.generateData({ tasks: 3, seed: 5 });
+  const T = tiny.horizon + 1;
+  const F = dpt.tokenDim;
+  const A = 5;
+  // Reference: one forward pass over each whole prefix (no cache), the last position's logits.
+  const full = await dpt.model.logits(tokens, 3, T);
+  let cache: Awaited<ReturnType<typeof dpt.model.stepLogits>>["cache"] | undefined;
+  for (let t = 1; t < T; t++) {
+    // Feed position t of every sequence on top of the cache (positions 0 and 1 together first).
+    const n = t === 1 ? 2 : 1;
+    const x = new Float32Array(3 * n * F);
+    for (let i = 0; i < 3; i++) x.set(tokens.subarray((i * T + t + 1 - n) * F, (i * T + t + 1) * F), i * n * F);
+    const r = await dpt.model.stepLogits(x, 3, n, cache);
+    cache = r.cache;
+    for (let i = 0; i < 3; i++) for (let a = 0; a < A; a++) assert.ok(Math.abs(r.logits[i * A + a] - full[(i * T + t) * A + a]) < 1e-4, `task ${i}, position ${t}, arm ${a}`);
+  }
+  assert.equal(cache!.length, T);
+  await assert.rejects(dpt.model.stepLogits(new Float32Array(3 * F), 3, 1, cache), /holds 14 tokens but the model was pretrained for at most 13/);
+  // The policy (cache inside) and offlineBanditPicks (one full pass) pick the same arms.
+  const tasks = sampleBanditTasks("dpt", { tasks: 4, seed: 3, horizon: tiny.horizon });
+  const arms = new Int32Array(4 * tiny.horizon);
+  const rewards = new Float64Array(4 * tiny.horizon);
+  await simulateBandit(dpt.banditPolicy({ mode: "offline" }), tasks, {
+    seed: 4,
+    onPull: (t, a, r) => a.forEach((arm, i) => ((arms[i * tiny.horizon + t] = arm), (rewards[i * tiny.horizon + t] = r[i]))),
+  });
+  const picks = await dpt.offlineBanditPicks(arms, rewards, 4);
+  for (let i = 0; i < 4; i++) for (let t = 0; t < tiny.horizon; t++) assert.equal(picks[i * T + t], arms[i * tiny.horizon + t], `task ${i}, pull ${t}`);
+  dpt.dispose();
+});
+
 test("bad input names the thing and the fix", async () => {
   await backend("wasm");
   assert.throws(() => DPT.preset("bandits/fast"), /DPT preset "bandits\/fast" does not exist; presets are "bandit", "bandit\/fast"/);
@@ -132,6 +184,7 @@ test("bad input names the thing and the fix", async () => {
   await assert.rejects(async () => await dpt.offlineBanditPicks(new Int32Array(2 * 20), new Float64Array(2 * 20), 2), /20 pulls is longer than the 12/);
   assert.throws(() => DPT.preset("darkRoom/fast", tiny).banditPolicy(), /pretrained on Dark Room; use a "bandit" or "linearBandit" preset/);
   assert.throws(() => DPT.preset("bandit/fast", { ...tiny, steps: 0 }), /config.steps must be a positive integer/);
+  assert.throws(() => DPT.preset("bandit/fast", { ...tiny, thompsonFraction: 2 }), /config.thompsonFraction must be in \[0, 1\]/);
   // A policy returning an arm outside the action space: the runner names it.
   await assert.rejects(async () => await simulateBandit({ name: "wild", reset() {}, selectArms: (_t, out) => void out.fill(9), update() {} }, long), /policy "wild" chose arm 9 for task 0 at pull 0; arms are 0..4/);
   dpt.dispose();
