@@ -252,6 +252,8 @@ export interface TaskAdaptation<P> {
   /** Fraction of the pre- / post-adaptation episodes that succeeded (undefined: the family reports no success). */
   preSuccess: number | undefined;
   postSuccess: number | undefined;
+  /** Mean return after 0, 1, ..., innerSteps inner steps (the adaptation curve; first = preReturn, last = postReturn). */
+  stepReturns: number[];
 }
 
 /** A meta-test over tasks: per task, and the means. */
@@ -262,6 +264,10 @@ export interface MetaTestResult<P> {
   /** Success rate over all tasks' episodes before / after adaptation (Meta-World's metric; undefined when the family reports no `success`). */
   preSuccess: number | undefined;
   postSuccess: number | undefined;
+  /** Mean over tasks of the return after 0, 1, ..., innerSteps inner steps (MAML's Figure 5 adaptation curve). */
+  stepReturns: number[];
+  /** Success rate after 0, 1, ..., innerSteps inner steps (undefined entries when the family reports no success). */
+  stepSuccess: (number | undefined)[];
 }
 
 /** Fraction of a step's episodes (over all tasks) that succeeded; undefined when no task reports success. */
@@ -323,6 +329,7 @@ export async function adaptAndEvaluate<P>(family: TaskFamily<P>, tasks: readonly
     postTrajectories: post[i].trajectories,
     preSuccess: successRate([pre[i]]),
     postSuccess: successRate([post[i]]),
+    stepReturns: batches.map((step) => meanOf(step[i].returns)),
   }));
   return {
     tasks: res,
@@ -330,6 +337,8 @@ export async function adaptAndEvaluate<P>(family: TaskFamily<P>, tasks: readonly
     postReturn: meanOf(res.map((r) => r.postReturn)),
     preSuccess: successRate(pre),
     postSuccess: successRate(post),
+    stepReturns: batches.map((_, s) => meanOf(res.map((r) => r.stepReturns[s]))),
+    stepSuccess: batches.map((step) => successRate(step)),
   };
 }
 

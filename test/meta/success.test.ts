@@ -54,6 +54,13 @@ test("meta-test success rates equal a recount from the visited positions; famili
   }
   assert.ok(Math.abs(r.preSuccess! - all / tasks.length) < 1e-12, "equal episodes per task: the overall rate is the mean of the tasks'");
   assert.ok(r.tasks.some((t) => t.preSuccess! > 0) && r.tasks.some((t) => t.preSuccess! < 1), `the toy has both outcomes: ${r.tasks.map((t) => t.preSuccess).join(", ")}`);
+  // The adaptation curve: the mean return after 0, 1, 2 inner steps, its ends the pre / post returns.
+  const curve = await maml.metaTest(tasks, { seed: 3, innerSteps: 2 });
+  assert.equal(curve.stepReturns.length, 3);
+  assert.equal(curve.stepReturns[0], curve.preReturn);
+  assert.ok(Math.abs(curve.stepReturns[2] - curve.postReturn) < 1e-9);
+  assert.equal(curve.stepSuccess[2], curve.postSuccess);
+  assert.deepEqual(curve.tasks[1].stepReturns.length, 3);
   maml.dispose();
   const bare = new Reptile(nav, { metaBatchSize: 2, episodesPerTask: 2, netArch: [8], seed: 2 });
   const b = await bare.metaTest(tasks, { seed: 3 });
