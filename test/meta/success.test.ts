@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { MAML, Reptile, Rng, Wrapper, loadMujoco, ml1, navigation2DFamily, train, type Env, type MetricRecord, type TaskFamily } from "../../src/index.js";
+import { MAML, Reptile, Rng, Wrapper, loadMujoco, ml1, ml5, navigation2DFamily, train, type Env, type MetricRecord, type TaskFamily } from "../../src/index.js";
 
 const nav = navigation2DFamily();
 type Goal = ReturnType<typeof nav.sample>;
@@ -104,4 +104,19 @@ test("MAML on ML1 reach through train(): pre/post returns and success rates on t
     await rm(dir, { recursive: true, force: true });
   }
   maml.dispose();
+});
+
+test("Reptile on the ML10-shaped split (ml5: five train classes, two held-out classes): success rates on held-out classes", { timeout: 600_000 }, async () => {
+  await loadMujoco();
+  const bench = ml5({ seed: 0, variations: 2 });
+  const family = { ...bench.family, maxEpisodeSteps: 15 };
+  const testTasks = [bench.testTasks[0], bench.testTasks[bench.testTasks.length - 1]];
+  assert.deepEqual(testTasks.map((t) => t.name), ["drawer-close", "window-close"]);
+  const rep = new Reptile(family, { metaBatchSize: 2, episodesPerTask: 2, innerSteps: 1, netArch: [16], seed: 0, testEvery: 1 }, { trainTasks: bench.trainTasks, testTasks });
+  const [r] = await train(rep, { steps: 1 });
+  for (const k of ["preSuccess", "postSuccess", "testPreSuccess", "testPostSuccess", "trainPreSuccess", "trainPostSuccess"]) assert.ok(r[k]! >= 0 && r[k]! <= 1, `${k} = ${r[k]}`);
+  const t = await rep.metaTest(testTasks, { seed: 2, episodesPerTask: 2 });
+  assert.deepEqual(t.tasks.map((x) => x.task.name), ["drawer-close", "window-close"]);
+  assert.ok(t.tasks.every((x) => x.preSuccess !== undefined && x.postSuccess !== undefined));
+  rep.dispose();
 });
