@@ -12,10 +12,11 @@
  * The outer step is the paper's when `outerOptimizer: "trpo"`: TRPO on the post-adaptation
  * surrogate (importance ratio of the adapted policies times the advantages), with the mean KL of
  * the adapted policies within `maxKl` = 0.01, conjugate gradient on Fisher-vector products taken
- * by finite differences of the KL's gradient ("to avoid computing third derivatives", sec. 5.3),
+ * by finite differences of the KL's gradient (as the paper does, sec. 5.3: no third derivatives),
  * and rllab's backtracking line search. The default, `outerOptimizer: "adam"`, is a vanilla
  * policy-gradient outer loop (the REINFORCE surrogate's meta-gradient, one Adam step), as
- * learn2learn's `maml_vpg` example: about 10x cheaper per iteration (no CG, no line search),
+ * learn2learn's `maml_vpg` example: about 4x cheaper per iteration on 2D navigation (bench/meta.ts;
+ * no CG, no line search),
  * and what the tests and notebook use. With `firstOrder: true` the inner gradient is held
  * constant in the outer derivative (first-order MAML, sec. 5.2); otherwise tfjs differentiates
  * through it (the Hessian-vector term). As in the paper's code, the outer derivative flows

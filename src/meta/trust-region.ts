@@ -105,8 +105,8 @@ export async function trustRegionStep(
 /**
  * The Hessian-vector product H v of a function whose gradient is `gradAt`, by a forward finite
  * difference: (grad(theta + r v) - grad(theta)) / r with r = eps / |v| (rllab's
- * FiniteDifferenceHvp, which MAML's RL experiments use for TRPO's Fisher-vector products
- * "to avoid computing third derivatives"). `g0` is grad(theta).
+ * FiniteDifferenceHvp, which MAML's RL experiments use for TRPO's Fisher-vector products so
+ * that no third derivatives are taken through the inner step). `g0` is grad(theta).
  */
 export async function finiteDifferenceHvp(gradAt: (params: Float64Array) => Promise<Float64Array>, theta: Float64Array, g0: Float64Array, v: Float64Array, eps = 1e-3): Promise<Float64Array> {
   const norm = Math.sqrt(dot(v, v));
