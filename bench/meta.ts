@@ -6,7 +6,9 @@
  *    first order only), tfjs autodiff of the functional policy, and the second-order
  *    meta-gradient of one task (inner step + outer loss, differentiated through the inner step).
  * 2. Whole MAML meta-iterations per second on 2D navigation: first- vs second-order with the
- *    VPG + Adam outer step, and second-order with the paper's TRPO outer step.
+ *    VPG + Adam outer step, and second-order with the paper's TRPO outer step (measured 2026-12
+ *    on a 2-core box at load ~30, so only the ratios mean much: second-order 1.26x the time of
+ *    first-order per meta-iteration, TRPO 4.4x second-order Adam; one meta-gradient alone: 2.4x).
  * 3. The paper's comparison on 2D navigation (held-out goals, one inner step, inner lr 0.1): MAML
  *    against a policy pretrained on the mixture of tasks with the same optimizer and env steps,
  *    then adapted the same way; per seed (60 meta-iterations of 10 tasks x 10 episodes, a 32-32
