@@ -26,7 +26,7 @@ test("the meta-RL notebook meta-trains MAML, Reptile and RL^2, shows adaptation,
   assert.ok(Number(maml[2]) > Number(maml[1]), `MAML post ${maml[2]} > pre ${maml[1]} on held-out goals`);
   assert.ok(Number(maml[3]) >= 6);
   // The adaptation curves: MAML after one step beats the untrained policy after three (the paper's Figure 5 claim).
-  const curveChart = outputs.find((o) => String((data(o)["application/vnd.vegalite.v5+json"] as { title?: unknown } | undefined)?.title ?? "").includes("after k inner gradient steps"));
+  const curveChart = outputs.find((o) => data(o)["application/vnd.vegalite.v5+json"] && join_(data(o)["text/plain"]).includes("after k inner gradient steps"));
   assert.ok(curveChart, "the adaptation-curve chart is drawn");
   // lineChart's rows: x = inner steps, y = mean return, series = learner.
   const rows = (data(curveChart)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
