@@ -5,12 +5,15 @@
  *    one task's 20 episodes of 100 steps): rlbook's hand-written MLP backward pass (the baseline,
  *    first order only), tfjs autodiff of the functional policy, and the second-order
  *    meta-gradient of one task (inner step + outer loss, differentiated through the inner step).
- * 2. Whole MAML meta-iterations per second on 2D navigation, first- vs second-order.
+ * 2. Whole MAML meta-iterations per second on 2D navigation: first- vs second-order with the
+ *    VPG + Adam outer step, and second-order with the paper's TRPO outer step (measured 2026-12
+ *    on a 2-core box at load ~30, so only the ratios mean much: second-order 1.26x the time of
+ *    first-order per meta-iteration, TRPO 4.4x second-order Adam; one meta-gradient alone: 2.4x).
  * 3. The paper's comparison on 2D navigation (held-out goals, one inner step, inner lr 0.1): MAML
  *    against a policy pretrained on the mixture of tasks with the same optimizer and env steps,
  *    then adapted the same way; per seed (60 meta-iterations of 10 tasks x 10 episodes, a 32-32
- *    policy; measured 2026-12: MAML post -21.8 / -18.5, pretrained post -39.9 / -39.4 over
- *    seeds 1 / 2, both starting near -41).
+ *    policy; measured 2026-12 over seeds 1 / 2 / 3: MAML post -21.8 / -18.5 / -19.7, pretrained
+ *    post -39.9 / -39.4 / -38.9, both starting near -41).
  *
  * Run: `npm run bench -- meta` or `node dist/bench/meta.js`.
  */
@@ -70,24 +73,30 @@ export async function benchMeta(): Promise<void> {
 
   const family = navigation2DFamily();
   const its: Record<string, number> = {};
-  for (const firstOrder of [true, false]) {
-    const maml = new MAML(family, { metaBatchSize: 10, episodesPerTask: 10, firstOrder, seed: 0 });
+  const variants = [
+    ["first", { firstOrder: true }],
+    ["second", { firstOrder: false }],
+    ["trpo", { firstOrder: false, outerOptimizer: "trpo" }],
+  ] as const;
+  for (const [name, opts] of variants) {
+    const maml = new MAML(family, { metaBatchSize: 10, episodesPerTask: 10, ...opts, seed: 0 });
     await maml.learnIteration();
-    const n = 3;
+    const n = name === "trpo" ? 1 : 3;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) await maml.learnIteration();
-    its[firstOrder ? "first" : "second"] = n / ((performance.now() - t0) / 1000);
+    its[name] = n / ((performance.now() - t0) / 1000);
     maml.dispose();
   }
   console.log(`MAML on 2D navigation ([100, 100] policy, 10 tasks x 10 episodes x 100 steps, pre + post):`);
-  console.log(`  first-order  ${its.first.toFixed(2)} meta-iterations/s`);
-  console.log(`  second-order ${its.second.toFixed(2)} meta-iterations/s  (${(its.first / its.second).toFixed(2)}x the time of first-order)`);
+  console.log(`  first-order, Adam outer step   ${its.first.toFixed(3)} meta-iterations/s  (baseline, 1.00x)`);
+  console.log(`  second-order, Adam outer step  ${its.second.toFixed(3)} meta-iterations/s  (${(its.first / its.second).toFixed(2)}x the time of first-order: the second-order term's cost)`);
+  console.log(`  second-order, TRPO outer step  ${its.trpo.toFixed(3)} meta-iterations/s  (${(its.first / its.trpo).toFixed(2)}x; ${(its.second / its.trpo).toFixed(2)}x second-order Adam: CG with finite-difference Fisher products + line search)`);
   const split = new Rng(2024);
   const testTasks = Array.from({ length: 20 }, () => family.sample(split));
   const fast = { metaBatchSize: 10, episodesPerTask: 10, netArch: [32, 32] };
   const ITERS = Number(process.env.META_BENCH_ITERS ?? 60);
   console.log(`2D navigation, ${testTasks.length} held-out goals, ${ITERS} meta-iterations, mean return before -> after one inner step:`);
-  for (const seed of [1, 2]) {
+  for (const seed of [1, 2, 3]) {
     const maml = new MAML(family, { ...fast, seed });
     for (let i = 0; i < ITERS; i++) await maml.learnIteration();
     const m = await maml.metaTest(testTasks, { seed: 7 });

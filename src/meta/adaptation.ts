@@ -25,6 +25,12 @@ export interface TaskBatch {
   returns: number[];
   /** Positions visited (the observation rows) per episode, for pictures. */
   trajectories: Float32Array[];
+  /**
+   * Per episode, 1 when the env reported `info.success` truthy at some step (Meta-World's
+   * convention: an episode succeeds if the task was solved at any time), else 0; undefined when
+   * the env never reports a `success` field (families without a success criterion).
+   */
+  successes: number[] | undefined;
 }
 
 /** Checks that a family is one these learners handle and returns its spaces. */
@@ -55,6 +61,8 @@ export function sampleTasks<P>(family: TaskFamily<P>, tasks: readonly P[], param
     const obsRows: number[][] = envs.map(() => []);
     const actRows: number[][] = envs.map(() => []);
     const rewards: number[][] = envs.map(() => []);
+    const succeeded = envs.map(() => 0);
+    let reportsSuccess = false;
     const cur = new Float32Array(episodes * dO);
     const alive = envs.map(() => true);
     envs.forEach((e, k) => cur.set(e.reset({ seed: rng.integer(2 ** 31) }).obs as Float32Array, k * dO));
@@ -70,15 +78,22 @@ export function sampleTasks<P>(family: TaskFamily<P>, tasks: readonly P[], param
         for (let j = 0; j < dA; j++) actRows[k].push(a[j]);
         const r = envs[k].step(clipped);
         rewards[k].push(r.reward);
+        const info = r.info as Record<string, unknown> | undefined;
+        if (info && "success" in info) {
+          reportsSuccess = true;
+          if (info.success) succeeded[k] = 1;
+        }
         cur.set(r.obs as Float32Array, k * dO);
         if (r.terminated || r.truncated) alive[k] = false;
       }
     }
-    return finishBatch(obsRows, actRows, rewards, dO, gamma);
+    // MuJoCo envs hold wasm memory until closed.
+    for (const e of envs) e.close();
+    return finishBatch(obsRows, actRows, rewards, dO, gamma, reportsSuccess ? succeeded : undefined);
   });
 }
 
-function finishBatch(obsRows: number[][], actRows: number[][], rewards: number[][], dO: number, gamma: number): TaskBatch {
+function finishBatch(obsRows: number[][], actRows: number[][], rewards: number[][], dO: number, gamma: number, successes: number[] | undefined): TaskBatch {
   const n = rewards.reduce((a, r) => a + r.length, 0);
   const obs = Float32Array.from(obsRows.flat());
   const actions = Float32Array.from(actRows.flat());
@@ -110,6 +125,7 @@ function finishBatch(obsRows: number[][], actRows: number[][], rewards: number[]
     n,
     returns: rewards.map((r) => r.reduce((a, b) => a + b, 0)),
     trajectories: obsRows.map((r) => Float32Array.from(r)),
+    successes,
   };
 }
 
@@ -233,6 +249,11 @@ export interface TaskAdaptation<P> {
   /** Pre- and post-adaptation trajectories (observation rows per episode). */
   preTrajectories: Float32Array[];
   postTrajectories: Float32Array[];
+  /** Fraction of the pre- / post-adaptation episodes that succeeded (undefined: the family reports no success). */
+  preSuccess: number | undefined;
+  postSuccess: number | undefined;
+  /** Mean return after 0, 1, ..., innerSteps inner steps (the adaptation curve; first = preReturn, last = postReturn). */
+  stepReturns: number[];
 }
 
 /** A meta-test over tasks: per task, and the means. */
@@ -240,6 +261,20 @@ export interface MetaTestResult<P> {
   tasks: TaskAdaptation<P>[];
   preReturn: number;
   postReturn: number;
+  /** Success rate over all tasks' episodes before / after adaptation (Meta-World's metric; undefined when the family reports no `success`). */
+  preSuccess: number | undefined;
+  postSuccess: number | undefined;
+  /** Mean over tasks of the return after 0, 1, ..., innerSteps inner steps (MAML's Figure 5 adaptation curve). */
+  stepReturns: number[];
+  /** Success rate after 0, 1, ..., innerSteps inner steps (undefined entries when the family reports no success). */
+  stepSuccess: (number | undefined)[];
+}
+
+/** Fraction of a step's episodes (over all tasks) that succeeded; undefined when no task reports success. */
+export function successRate(batches: readonly TaskBatch[]): number | undefined {
+  if (!batches.length || batches.some((b) => b.successes === undefined)) return undefined;
+  const all = batches.flatMap((b) => b.successes!);
+  return meanOf(all);
 }
 
 export interface AdaptSettings {
@@ -292,8 +327,19 @@ export async function adaptAndEvaluate<P>(family: TaskFamily<P>, tasks: readonly
     postReturn: meanOf(post[i].returns),
     preTrajectories: pre[i].trajectories,
     postTrajectories: post[i].trajectories,
+    preSuccess: successRate([pre[i]]),
+    postSuccess: successRate([post[i]]),
+    stepReturns: batches.map((step) => meanOf(step[i].returns)),
   }));
-  return { tasks: res, preReturn: meanOf(res.map((r) => r.preReturn)), postReturn: meanOf(res.map((r) => r.postReturn)) };
+  return {
+    tasks: res,
+    preReturn: meanOf(res.map((r) => r.preReturn)),
+    postReturn: meanOf(res.map((r) => r.postReturn)),
+    preSuccess: successRate(pre),
+    postSuccess: successRate(post),
+    stepReturns: batches.map((_, s) => meanOf(res.map((r) => r.stepReturns[s]))),
+    stepSuccess: batches.map((step) => successRate(step)),
+  };
 }
 
 /** Mean of a list (NaN when empty). */

@@ -6,7 +6,7 @@
  * (reported as `testPreReturn` / `testPostReturn` in the metric records, so live curves show
  * them), acts with the meta-parameters, and saves / loads checkpoints.
  */
-import type { ActOptions, Agent, IterationResult } from "../algos/base.js";
+import type { ActOptions, Agent, EpisodeRecord, IterationResult } from "../algos/base.js";
 import { ConfigCheck, ConfigError, agentRng, resolveConfig } from "../algos/base.js";
 import { checkpointArray, writeCheckpoint, type LoadedCheckpoint } from "../nn/checkpoint.js";
 import { restoreOptimizer, saveOptimizer, type CheckpointArrays } from "../algos/checkpointing.js";
@@ -15,7 +15,7 @@ import { Rng, type RngState } from "../core/rng.js";
 import { SyncVectorEnv, type VectorEnv } from "../core/vector.js";
 import { Adam } from "../nn/optimizers.js";
 import { tf } from "../nn/tf.js";
-import { adaptAndEvaluate, checkInnerLr, familySpaces, type AdaptSettings, type MetaTestResult } from "./adaptation.js";
+import { adaptAndEvaluate, checkInnerLr, familySpaces, meanOf, successRate, type AdaptSettings, type MetaTestResult, type TaskBatch } from "./adaptation.js";
 import { GaussianPolicy, type MetaActivation } from "./policy.js";
 
 /** Settings every gradient-based meta-learner has. */
@@ -43,11 +43,64 @@ export interface GradientMetaConfig {
   seed: number | undefined;
 }
 
+/**
+ * The settings of MAML's 2D-navigation experiment (Finn et al. 2017, sec. 5.3 and appendix A.2;
+ * rllab's maml code) that every gradient-based meta-learner here starts from, so MAML, Reptile
+ * and the pretrained baseline compare on the same policy, batch sizes and adaptation.
+ */
+export const NAVIGATION_META_SETTINGS: Readonly<GradientMetaConfig> = Object.freeze({
+  /** 20 tasks per meta-batch (2D navigation). */
+  metaBatchSize: 20,
+  /** K = 20 trajectories per task and gradient step. */
+  episodesPerTask: 20,
+  /** alpha = 0.1, one inner step. */
+  innerLr: 0.1,
+  innerSteps: 1,
+  /** rllab's discount. */
+  gamma: 0.99,
+  /** Two hidden layers of 100 ReLU units. */
+  netArch: [100, 100],
+  activation: "relu",
+  /** rllab GaussianMLPPolicy's init_std. */
+  initStd: 1,
+  /** The outer step (each learner says what it means). */
+  outerLr: 0.01,
+  testEvery: 0,
+  seed: undefined,
+});
+
+/**
+ * What a meta-iteration reports to train(): env steps of all its batches, the episodes of the
+ * last step (the curve train() draws: for MAML and Reptile the post-adaptation return), and
+ * the mean return (and success rate, when the family reports one) of the first and last step.
+ * `names` are the metric names of the first and last step (e.g. preReturn / postReturn).
+ */
+export function metaIterationResult(batches: readonly TaskBatch[][], obsDim: number, names: readonly [string, string], extra: Record<string, number> = {}): IterationResult {
+  const first = batches[0];
+  const last = batches[batches.length - 1];
+  const episodes: EpisodeRecord[] = last.flatMap((b) => b.returns.map((r, k) => ({ return: r, length: b.trajectories[k].length / obsDim })));
+  const losses: Record<string, number> = {
+    [names[0]]: meanOf(first.map((b) => meanOf(b.returns))),
+    [names[1]]: meanOf(last.map((b) => meanOf(b.returns))),
+  };
+  const s0 = successRate(first);
+  const s1 = successRate(last);
+  if (s0 !== undefined && s1 !== undefined) {
+    losses[names[0].replace(/Return$/, "Success")] = s0;
+    losses[names[1].replace(/Return$/, "Success")] = s1;
+  }
+  return { steps: batches.reduce((a, step) => a + step.reduce((b, x) => b + x.n, 0), 0), episodes, losses: { ...losses, ...extra } };
+}
+
 /** The task split a meta-learner trains and tests on. */
 export interface MetaTasks<P> {
   /** Tasks to draw meta-batches from (default: fresh draws from the family each iteration). */
   trainTasks?: readonly P[];
-  /** Held-out tasks for meta-testing during training (`testEvery`). */
+  /**
+   * Held-out tasks for meta-testing during training (`testEvery`). When `trainTasks` is given
+   * too, the same number of train tasks (the first ones) is meta-tested alongside, so the
+   * records show the generalization gap (trainPreReturn / trainPostReturn beside testPre... ).
+   */
   testTasks?: readonly P[];
 }
 
@@ -148,16 +201,25 @@ export abstract class GradientMetaAgent<P, C extends GradientMetaConfig> impleme
     this.numTimesteps += res.steps;
     this.iterations++;
     if (this.config.testEvery > 0 && this.iterations % this.config.testEvery === 0) {
-      const t = await this.metaTest(this.testTasks!);
-      res.losses.testPreReturn = t.preReturn;
-      res.losses.testPostReturn = t.postReturn;
+      const record = (prefix: string, t: MetaTestResult<P>) => {
+        res.losses[`${prefix}PreReturn`] = t.preReturn;
+        res.losses[`${prefix}PostReturn`] = t.postReturn;
+        if (t.preSuccess !== undefined && t.postSuccess !== undefined) {
+          res.losses[`${prefix}PreSuccess`] = t.preSuccess;
+          res.losses[`${prefix}PostSuccess`] = t.postSuccess;
+        }
+      };
+      record("test", await this.metaTest(this.testTasks!));
+      if (this.trainTasks) record("train", await this.metaTest(this.trainTasks.slice(0, this.testTasks!.length)));
     }
     return res;
   }
 
   /**
    * Meta-testing: per task, the return of the meta-parameters (pre-adaptation) and after
-   * `innerSteps` VPG steps of adaptation from them (post-adaptation).
+   * `innerSteps` VPG steps of adaptation from them (post-adaptation), and the success rates
+   * when the family's envs report `info.success` (Meta-World-style tasks). Give train or
+   * held-out test tasks.
    */
   async metaTest(tasks: readonly P[], options: MetaTestOptions = {}): Promise<MetaTestResult<P>> {
     const s = { ...this.adaptSettings };

@@ -6,3 +6,4 @@ export * from "./maml.js";
 export * from "./reptile.js";
 export * from "./rl2.js";
 export * from "./pretrain.js";
+export * from "./trust-region.js";

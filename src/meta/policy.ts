@@ -83,6 +83,19 @@ export class GaussianPolicy {
   }
 
   /**
+   * Mean over the rows of KL(old || pi_params) between diagonal Gaussians, differentiable to any
+   * order in `params`: per dimension log(s1/s0) + (s0^2 + (m0 - m1)^2) / (2 s1^2) - 1/2, summed
+   * over the action dimensions. `oldMean` [B, actDim] and `oldLogStd` [actDim] are constants.
+   */
+  meanKl(params: readonly Tensor[], obs: Tensor, oldMean: Tensor, oldLogStd: Tensor): Tensor {
+    const logStd = params[params.length - 1];
+    const invVar = diffExp(tf.mul(logStd, -2));
+    const num = tf.add(tf.exp(tf.mul(oldLogStd, 2)), tf.square(tf.sub(oldMean, this.mean(params, obs))));
+    const perDim = tf.sub(tf.add(tf.sub(logStd, oldLogStd), tf.mul(tf.mul(num, invVar), 0.5)), 0.5);
+    return tf.mean(tf.sum(perDim, -1));
+  }
+
+  /**
    * Samples actions for `k` observation rows with parameter arrays `p` (a snapshot) into `out`
    * (the mean when `deterministic`).
    */

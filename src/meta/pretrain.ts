@@ -16,26 +16,13 @@ import type { IterationResult } from "../algos/base.js";
 import { readAgentCheckpoint } from "../algos/checkpointing.js";
 import type { TaskFamily } from "../core/registry.js";
 import { tf } from "../nn/tf.js";
-import { batchTensors, meanOf, sampleTasks, vpgSurrogate, type TaskBatch } from "./adaptation.js";
-import { GradientMetaAgent, checkGradientMetaConfig, resolveMetaConfig, type GradientMetaConfig, type MetaTasks } from "./gradient-agent.js";
+import { batchTensors, sampleTasks, vpgSurrogate, type TaskBatch } from "./adaptation.js";
+import { GradientMetaAgent, NAVIGATION_META_SETTINGS, checkGradientMetaConfig, metaIterationResult, resolveMetaConfig, type GradientMetaConfig, type MetaTasks } from "./gradient-agent.js";
 
 export type JointPretrainConfig = GradientMetaConfig;
 
-/** MAML_DEFAULTS' values (2D navigation, sec. 5.3 of the paper): the comparison uses the same policy, batch sizes and adaptation. */
-export const JOINT_PRETRAIN_DEFAULTS: Readonly<JointPretrainConfig> = Object.freeze({
-  metaBatchSize: 20,
-  episodesPerTask: 20,
-  innerLr: 0.1,
-  innerSteps: 1,
-  gamma: 0.99,
-  netArch: [100, 100],
-  activation: "relu",
-  initStd: 1,
-  /** Adam on the joint policy gradient, at MAML's outer learning rate. */
-  outerLr: 0.01,
-  testEvery: 0,
-  seed: undefined,
-});
+/** MAML's 2D-navigation settings (sec. 5.3 of the paper): the comparison uses the same policy, batch sizes and adaptation; Adam on the joint policy gradient at MAML's outer learning rate. */
+export const JOINT_PRETRAIN_DEFAULTS: Readonly<JointPretrainConfig> = NAVIGATION_META_SETTINGS;
 
 export class JointPretrain<P> extends GradientMetaAgent<P, JointPretrainConfig> {
   readonly algo = "JointPretrain";
@@ -64,13 +51,7 @@ export class JointPretrain<P> extends GradientMetaAgent<P, JointPretrainConfig> 
       }
       await policy.syncHost();
     }
-    const first = batches[0];
-    const last = batches[batches.length - 1];
-    return {
-      steps: batches.reduce((a, step) => a + step.reduce((b, x) => b + x.n, 0), 0),
-      episodes: last.flatMap((b) => b.returns.map((r, k) => ({ return: r, length: b.trajectories[k].length / policy.obsDim }))),
-      losses: { firstReturn: meanOf(first.map((b) => meanOf(b.returns))), lastReturn: meanOf(last.map((b) => meanOf(b.returns))) },
-    };
+    return metaIterationResult(batches, policy.obsDim, ["firstReturn", "lastReturn"]);
   }
 
   /** Loads a JointPretrain agent saved with `save` (give the same family and task split). */

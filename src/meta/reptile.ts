@@ -18,8 +18,8 @@ import type { IterationResult } from "../algos/base.js";
 import { readAgentCheckpoint } from "../algos/checkpointing.js";
 import type { TaskFamily } from "../core/registry.js";
 import { tf } from "../nn/tf.js";
-import { adaptationRollouts, meanOf } from "./adaptation.js";
-import { GradientMetaAgent, checkGradientMetaConfig, resolveMetaConfig, type GradientMetaConfig, type MetaTasks } from "./gradient-agent.js";
+import { adaptationRollouts } from "./adaptation.js";
+import { GradientMetaAgent, NAVIGATION_META_SETTINGS, checkGradientMetaConfig, metaIterationResult, resolveMetaConfig, type GradientMetaConfig, type MetaTasks } from "./gradient-agent.js";
 
 export interface ReptileConfig extends GradientMetaConfig {
   /** Anneal the outer step size (outerLr, epsilon) linearly to 0 over each train() run. */
@@ -28,20 +28,12 @@ export interface ReptileConfig extends GradientMetaConfig {
 
 /** Reptile defaults: the paper's outer step (1, annealed) and MAML's 2D-navigation policy and inner loop. */
 export const REPTILE_DEFAULTS: Readonly<ReptileConfig> = Object.freeze({
-  metaBatchSize: 20,
-  episodesPerTask: 20,
-  innerLr: 0.1,
+  ...NAVIGATION_META_SETTINGS,
   /** k inner steps (the paper uses k = 5-10 SGD steps on classification; fewer here, each needs fresh episodes). */
   innerSteps: 3,
-  gamma: 0.99,
-  netArch: [100, 100],
-  activation: "relu",
-  initStd: 1,
   /** epsilon, the outer step size (the paper: 1, linearly annealed to 0). */
   outerLr: 1,
   annealOuterLr: true,
-  testEvery: 0,
-  seed: undefined,
 });
 
 export class Reptile<P> extends GradientMetaAgent<P, ReptileConfig> {
@@ -82,13 +74,7 @@ export class Reptile<P> extends GradientMetaAgent<P, ReptileConfig> {
         v.assign(tf.add(v, tf.mul(tf.sub(tf.tensor(mean, v.shape), v), eps)));
       });
     });
-    const pre = batches[0];
-    const post = batches[batches.length - 1];
-    return {
-      steps: batches.reduce((a, step) => a + step.reduce((b, x) => b + x.n, 0), 0),
-      episodes: post.flatMap((b) => b.returns.map((r, k) => ({ return: r, length: b.trajectories[k].length / this.policy.obsDim }))),
-      losses: { preReturn: meanOf(pre.map((b) => meanOf(b.returns))), postReturn: meanOf(post.map((b) => meanOf(b.returns))), outerStepSize: eps },
-    };
+    return metaIterationResult(batches, this.policy.obsDim, ["preReturn", "postReturn"], { outerStepSize: eps });
   }
 
   /** Loads a Reptile agent saved with `save` (give the same family and task split). */

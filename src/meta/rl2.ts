@@ -4,13 +4,17 @@
  *
  * A trial is `episodesPerTrial` episodes of one task; the GRU's hidden state is kept across the
  * episode boundaries inside a trial and reset only between trials. The input at each step is
- * the observation, the previous action (one-hot), the previous reward and whether the previous
- * step ended an episode (the paper's (s, a, r, d) tuple). The return is discounted across the
+ * the observation, the previous action (one-hot for a Discrete space; for a Box space the action
+ * vector the env received, i.e. clipped to the bounds), the previous reward and whether the
+ * previous step ended an episode (the paper's (s, a, r, d) tuple). The return is discounted across the
  * whole trial, so the policy is rewarded for exploring early to exploit later.
  *
  * The paper trains with TRPO (GRU of 256 units); here with PPO (clipped surrogate, GAE, several
  * epochs over the trials, minibatches of whole trials, backpropagation through the full trial),
- * CleanRL's PPO settings otherwise. Discrete action spaces (bandits, Dark Room families).
+ * CleanRL's PPO settings otherwise. Discrete action spaces (bandits, Dark Room families) get a
+ * categorical head; Box action spaces (2D navigation) a diagonal Gaussian with a state-independent
+ * log-std, as in rlbook's PPO (`logStdInit`), its samples clipped to the bounds before the env
+ * step (the log-prob is of the unclipped sample, as in PPO and rllab).
  *
  *   const rl2 = new RL2(bernoulliBanditFamily({ arms: 2, horizon: 1 }), { episodesPerTrial: 10 });
  *   await train(rl2, { steps: 100 * rl2.stepsPerIteration });
@@ -23,11 +27,11 @@ import { computeGae } from "../buffers/rollout.js";
 import type { Env } from "../core/env.js";
 import { make, type TaskFamily } from "../core/registry.js";
 import { Rng, type RngState } from "../core/rng.js";
-import { Discrete } from "../core/spaces.js";
+import { Box, Discrete } from "../core/spaces.js";
 import { SyncVectorEnv, type VectorEnv } from "../core/vector.js";
 import { Adam } from "../nn/optimizers.js";
 import { checkpointArray, writeCheckpoint } from "../nn/checkpoint.js";
-import { Categorical } from "../nn/distributions.js";
+import { Categorical, DiagGaussian } from "../nn/distributions.js";
 import { GRU } from "../nn/modules.js";
 import { tf, type Tensor, type Variable } from "../nn/tf.js";
 import { readTensors } from "../nn/read.js";
@@ -55,6 +59,8 @@ export interface RL2Config {
   entCoef: number;
   vfCoef: number;
   maxGradNorm: number;
+  /** Initial log standard deviation of the Gaussian head (Box action spaces only; PPO's default 0). */
+  logStdInit: number;
   /** Meta-test on testTasks every this many iterations (0: never). */
   testEvery: number;
   seed: number | undefined;
@@ -74,6 +80,7 @@ export const RL2_DEFAULTS: Readonly<RL2Config> = Object.freeze({
   entCoef: 0.01,
   vfCoef: 0.5,
   maxGradNorm: 0.5,
+  logStdInit: 0,
   testEvery: 0,
   seed: undefined,
 });
@@ -93,7 +100,7 @@ interface TrialBatch {
   T: number;
   N: number;
   inputs: Float32Array; // [N, T, inDim]
-  actions: Int32Array; // [T * N]
+  actions: Float32Array; // [T * N * actWidth] (actWidth 1 for a Discrete space: the index)
   logp: Float32Array;
   values: Float32Array;
   rewards: Float32Array;
@@ -115,8 +122,11 @@ export class RL2<P> implements Agent {
   private readonly heads: Variable[];
   private readonly optimizer: Adam;
   private readonly encoder: ObsEncoder;
+  /** Discrete: number of actions (the one-hot width); Box: the action dimension. */
   private readonly nActions: number;
   private readonly actStart: number;
+  /** Box action spaces: the bounds the Gaussian samples are clipped to; undefined for Discrete. */
+  private readonly box: { low: Float64Array; high: Float64Array } | undefined;
   private readonly inDim: number;
   private readonly maxSteps: number;
   private readonly trainTasks: readonly P[] | undefined;
@@ -135,6 +145,7 @@ export class RL2<P> implements Agent {
     for (const f of ["gamma", "gaeLambda"] as const) check.number(f, { min: 0, max: 1 });
     for (const f of ["lr", "clipRange", "maxGradNorm"] as const) check.number(f, { min: 0, gtMin: true });
     for (const f of ["entCoef", "vfCoef"] as const) check.number(f, { min: 0 });
+    check.number("logStdInit", {});
     check.number("testEvery", { min: 0, integer: true });
     check.number("seed", { integer: true, optional: true });
     if (!check.failed("minibatches") && !check.failed("numTrials") && c.minibatches > c.numTrials) check.fail("minibatches", c.minibatches, `an integer <= numTrials (${c.numTrials}): a minibatch holds whole trials`);
@@ -148,10 +159,17 @@ export class RL2<P> implements Agent {
     this.rng = agentRng(c.seed);
     const probe = tasks.trainTasks?.[0] ?? family.sample(this.rng);
     const env = make(family, probe);
-    if (!(env.actionSpace instanceof Discrete)) throw new TypeError(`RL2: needs a Discrete action space; ${family.name} has ${env.actionSpace.toString()} (use MAML or Reptile for continuous-action families)`);
+    const as = env.actionSpace;
+    if (as instanceof Discrete) {
+      this.nActions = as.n;
+      this.actStart = as.start;
+    } else if (as instanceof Box && as.shape.length === 1 && as.size > 0) {
+      for (let j = 0; j < as.size; j++) if (!Number.isFinite(as.low[j]) || !Number.isFinite(as.high[j])) throw new TypeError(`RL2: needs finite action bounds to clip the Gaussian samples to; ${family.name} has ${as.toString()} (wrap the env with ClipAction or give the Box finite bounds)`);
+      this.nActions = as.size;
+      this.actStart = 0;
+      this.box = { low: as.low, high: as.high };
+    } else throw new TypeError(`RL2: needs a Discrete or a 1-D Box action space; ${family.name} has ${as.toString()} (flatten the actions with a wrapper)`);
     this.encoder = new ObsEncoder(env.observationSpace, "RL2");
-    this.nActions = env.actionSpace.n;
-    this.actStart = env.actionSpace.start;
     const mx = env.spec?.maxEpisodeSteps;
     if (mx === undefined) throw new TypeError(`RL2: ${family.name} has no maxEpisodeSteps; RL2 needs a bounded episode length to size its trials`);
     this.maxSteps = mx;
@@ -168,6 +186,8 @@ export class RL2<P> implements Agent {
     };
     // Small policy-head init (CleanRL's 0.01 gain) so the first trials explore uniformly.
     this.heads = [...dense(this.nActions, 0.01), ...dense(1, 1)];
+    // Box: the state-independent log-std (PPO's), the last head variable (saved and loaded with the rest).
+    if (this.box) this.heads.push(tf.variable(tf.fill([this.nActions], c.logStdInit), true));
     this.optimizer = new Adam([...this.gru.variables, ...this.heads], { lr: c.lr, eps: 1e-5, maxGradNorm: c.maxGradNorm });
   }
 
@@ -178,6 +198,12 @@ export class RL2<P> implements Agent {
 
   beginTraining(_steps: number): void {}
 
+  /** Box action spaces: the log-std variable; undefined for Discrete. */
+  private get logStd(): Variable | undefined {
+    return this.box ? this.heads[4] : undefined;
+  }
+
+  /** Discrete: logits [B, n]; Box: the Gaussian mean [B, d] (the log-std is {@link logStd}). */
   private heads2(h: Tensor): { logits: Tensor; value: Tensor } {
     const [wp, bp, wv, bv] = this.heads;
     return { logits: tf.add(tf.matMul(h, wp), bp), value: tf.reshape(tf.add(tf.matMul(h, wv), bv), [-1]) };
@@ -190,12 +216,14 @@ export class RL2<P> implements Agent {
     const T = c.episodesPerTrial * this.maxSteps;
     const D = this.inDim;
     const E = this.encoder.inputDim;
+    const box = this.box;
+    const A = box ? this.nActions : 1;
     const envs: Env[] = tasks.map((t) => make(this.family, t));
     const b: TrialBatch = {
       T,
       N,
       inputs: new Float32Array(N * T * D),
-      actions: new Int32Array(T * N),
+      actions: new Float32Array(T * N * A),
       logp: new Float32Array(T * N),
       values: new Float32Array(T * N),
       rewards: new Float32Array(T * N),
@@ -209,6 +237,7 @@ export class RL2<P> implements Agent {
     const writeObs = (i: number, o: unknown) => envs[i].observationSpace.writeVec(o, obsRaw, i * this.encoder.rawDim);
     envs.forEach((e, i) => writeObs(i, e.reset({ seed: rng.integer(2 ** 31) }).obs));
     const prevA = new Int32Array(N).fill(-1);
+    const prevVec = new Float32Array(N * this.nActions); // Box: the previous (clipped) action, zeros at a trial's start
     const prevR = new Float32Array(N);
     const prevD = new Float32Array(N);
     const done = new Uint8Array(N);
@@ -217,6 +246,7 @@ export class RL2<P> implements Agent {
     let h: Tensor = tf.zeros([N, c.hiddenDim]);
     const x = new Float32Array(N * D);
     const acts = new Int32Array(N);
+    const cont = new Float32Array(box ? N * this.nActions : 0);
     const lp = new Float32Array(N);
     try {
       for (let t = 0; t < T && !done.every((d) => d); t++) {
@@ -225,7 +255,8 @@ export class RL2<P> implements Agent {
         for (let i = 0; i < N; i++) {
           const o = i * D;
           x.set(enc.subarray(i * E, (i + 1) * E), o);
-          if (prevA[i] >= 0) x[o + E + prevA[i]] = 1;
+          if (box) x.set(prevVec.subarray(i * this.nActions, (i + 1) * this.nActions), o + E);
+          else if (prevA[i] >= 0) x[o + E + prevA[i]] = 1;
           x[o + E + this.nActions] = prevR[i];
           x[o + E + this.nActions + 1] = prevD[i];
           if (!done[i]) b.inputs.set(x.subarray(o, o + D), (i * T + t) * D);
@@ -237,13 +268,25 @@ export class RL2<P> implements Agent {
         });
         h.dispose();
         h = hNew;
-        const [lg, v] = await readTensors([logits, value], { dispose: true });
-        Categorical.sample(lg, this.nActions, rng, acts, false, lp);
+        // One read per step: the logits (or Gaussian mean), the values and, for a Box space, the log-std.
+        const [lg, v, ls] = await readTensors(box ? [logits, value, tf.clone(this.logStd!)] : [logits, value], { dispose: true });
+        if (box) DiagGaussian.sample(lg, ls, this.nActions, rng, cont, false, lp);
+        else Categorical.sample(lg, this.nActions, rng, acts, false, lp);
         for (let i = 0; i < N; i++) {
           if (done[i]) continue;
           const k = t * N + i;
-          const r = envs[i].step(acts[i] + this.actStart);
-          b.actions[k] = acts[i];
+          let r;
+          if (box) {
+            const d = this.nActions;
+            const a = cont.subarray(i * d, (i + 1) * d);
+            b.actions.set(a, k * d);
+            const clipped = prevVec.subarray(i * d, (i + 1) * d);
+            for (let j = 0; j < d; j++) clipped[j] = Math.min(box.high[j], Math.max(box.low[j], a[j]));
+            r = envs[i].step(Float32Array.from(clipped));
+          } else {
+            r = envs[i].step(acts[i] + this.actStart);
+            b.actions[k] = acts[i];
+          }
           b.logp[k] = lp[i];
           b.values[k] = v[i];
           b.rewards[k] = r.reward;
@@ -286,14 +329,15 @@ export class RL2<P> implements Agent {
     // The trial is one episode for the return: it ends (value 0) at its last step.
     const { advantages, returns } = computeGae({ nSteps: T, nEnvs: N, rewards: b.rewards, values: b.values, lastValues: new Float32Array(N), terminated: b.ends, dones: b.ends, gamma: c.gamma, lambda: c.gaeLambda });
     // Per-trial layout [N, T] for the sequence minibatches.
-    const toNT = (a: ArrayLike<number>) => {
-      const out = new Float32Array(N * T);
-      for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) out[i * T + t] = a[t * N + i];
+    const toNT = (a: ArrayLike<number>, width = 1) => {
+      const out = new Float32Array(N * T * width);
+      for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) for (let j = 0; j < width; j++) out[(i * T + t) * width + j] = a[(t * N + i) * width + j];
       return out;
     };
+    const A = this.box ? this.nActions : 1;
     const advNT = toNT(advantages);
     const retNT = toNT(returns);
-    const actNT = toNT(b.actions);
+    const actNT = toNT(b.actions, A);
     const lpNT = toNT(b.logp);
     const maskNT = toNT(b.mask);
     const order = Array.from({ length: N }, (_, i) => i);
@@ -313,7 +357,7 @@ export class RL2<P> implements Agent {
         };
         const stats = tf.tidy(() => {
           const x = tf.tensor3d(pick(b.inputs, this.inDim), [B, T, this.inDim]);
-          const act = tf.tensor1d(pick(actNT, 1), "float32");
+          const act = this.box ? tf.tensor2d(pick(actNT, A), [B * T, A]) : tf.tensor1d(pick(actNT, 1));
           const oldLp = tf.tensor1d(pick(lpNT, 1));
           const mask = tf.tensor1d(pick(maskNT, 1));
           const ret = tf.tensor1d(pick(retNT, 1));
@@ -327,14 +371,16 @@ export class RL2<P> implements Agent {
             const { outputs } = this.gru.apply(x);
             const hs = tf.reshape(outputs, [B * T, this.config.hiddenDim]);
             const { logits, value } = this.heads2(hs);
-            const logp = Categorical.logProb(logits, act);
+            const logStd = this.logStd;
+            const logp = logStd ? DiagGaussian.logProb(logits, logStd, act) : Categorical.logProb(logits, act);
             const ratio = tf.exp(tf.sub(logp, oldLp));
             const s1 = tf.mul(ratio, adv);
             const s2 = tf.mul(tf.clipByValue(ratio, 1 - c.clipRange, 1 + c.clipRange), adv);
             const masked = (t: Tensor) => tf.div(tf.sum(tf.mul(t, mask)), n);
             const policyLoss = tf.neg(masked(tf.minimum(s1, s2)));
             const valueLoss = tf.mul(masked(tf.square(tf.sub(value, ret))), 0.5);
-            const entropy = masked(Categorical.entropy(logits));
+            // The Gaussian's entropy does not depend on the state (a scalar); the categorical's is per step.
+            const entropy = logStd ? DiagGaussian.entropy(logStd) : masked(Categorical.entropy(logits));
             parts = [tf.keep(policyLoss), tf.keep(valueLoss), tf.keep(entropy)];
             return tf.add(tf.sub(policyLoss, tf.mul(entropy, c.entCoef)), tf.mul(valueLoss, c.vfCoef)) as tf.Scalar;
           }, vars);

@@ -205,24 +205,6 @@ test("rlbook run --timeout applies to each cell, not to the kernel's start; a ti
   assert.equal(all[2]![0]!.text, "after\n", "--allow-errors runs the cells after a timeout, in the same kernel");
 });
 
-test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 and shows adaptation", { timeout: 900_000 }, () => {
-  copyFileSync(join(packageRoot, "notebooks", "meta-rl.ipynb"), join(work, "meta-rl.ipynb"));
-  const run = spawnSync(process.execPath, [cli, "run", join(work, "meta-rl.ipynb")], { env, encoding: "utf8" });
-  assert.equal(run.status, 0, run.stderr);
-  const outputs = outputsOf(JSON.parse(readFileSync(join(work, "meta-rl.ipynb"), "utf8")) as Notebook).flat();
-  assert.ok(outputs.every((o) => o.output_type !== "error"));
-  const text = outputs.map((o) => String(o.text ?? (o.data as Record<string, string> | undefined)?.["text/plain"] ?? "")).join("\n");
-  const maml = /held-out tasks: pre-adaptation (-?[\d.]+), post-adaptation (-?[\d.]+); adaptation helped on (\d+) of 10 tasks/.exec(text);
-  assert.ok(maml, text);
-  assert.ok(Number(maml[2]) > Number(maml[1]), `MAML post ${maml[2]} > pre ${maml[1]} on held-out goals`);
-  assert.ok(Number(maml[3]) >= 6);
-  const rl2 = /episode 1 ([\d.]+), episode 10 ([\d.]+) \(random ([\d.]+), oracle ([\d.]+)\)/.exec(text);
-  assert.ok(rl2, text);
-  assert.ok(Number(rl2[2]) > Number(rl2[1]) + 0.05 && Number(rl2[2]) > Number(rl2[3]) + 0.05, "RL^2 improves within the trial, above random");
-  const charts = outputs.filter((o) => (o.data as Record<string, string> | undefined)?.["image/png"]);
-  assert.ok(charts.length >= 4, "adaptation curves, trajectories and the RL^2 curve have PNG fallbacks");
-});
-
 test("the offline-rl notebook records datasets, round-trips files, scores BC against CQL and draws the FQI / FQI-LOG curve", { timeout: 600_000 }, () => {
   copyFileSync(join(packageRoot, "notebooks", "offline-rl.ipynb"), join(work, "offline-rl.ipynb"));
   const run = spawnSync(process.execPath, [cli, "run", join(work, "offline-rl.ipynb")], { env, encoding: "utf8" });

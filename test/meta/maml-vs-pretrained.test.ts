@@ -3,8 +3,9 @@
  * MAML against a policy pretrained on all tasks with the same env steps and then adapted the same
  * way (one VPG step, inner lr 0.1) on held-out goals. The paper's claim: after one step MAML's
  * policy is much better than the pretrained one's, which barely moves. Fast settings (a 32-32
- * policy, 10 tasks x 10 episodes per iteration, 60 iterations, as the bench, which runs two seeds:
- * MAML -41 -> -22, pretrained -41 -> -40).
+ * policy, 10 tasks x 10 episodes per iteration, 60 iterations, as the bench, which runs three seeds:
+ * MAML -41 -> -22 / -19 / -20, pretrained -41 -> -40 / -39 / -39 on 20 held-out goals; this test, seed 1 on 10 goals:
+ * MAML -43.3 -> -25.2, pretrained -43.4 -> -41.4).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
