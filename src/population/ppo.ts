@@ -168,7 +168,10 @@ class MemberNets implements Nets {
         const g = [...a.actor.backward(fa[k].cache, da[k]).grads, ...a.critic.backward(fc[k].cache, dc[k]).grads, ...(dl ? [dl[k]] : [])];
         return a.optimizer.apply(g) ?? tf.scalar(0);
       });
-      return tf.stack(norms);
+      // The optimizers keep their norms past any tidy: free them once stacked.
+      const out = tf.stack(norms);
+      tf.dispose(norms);
+      return out;
     };
     return { heads: tf.stack(fa.map((f) => f.out)), values: tf.stack(fc.map((f) => f.out)), logStd, step };
   }
@@ -227,7 +230,7 @@ class StackedNets implements Nets {
   ) {
     this.actor = StackedMLP.fromMLPs(agents.map((a) => a.actor));
     this.critic = StackedMLP.fromMLPs(agents.map((a) => a.critic));
-    this.logStd = agents[0].logStd ? tf.variable(tf.tidy(() => tf.stack(agents.map((a) => a.logStd!))), true) : undefined;
+    this.logStd = agents[0].logStd ? tf.tidy(() => tf.variable(tf.stack(agents.map((a) => a.logStd!)), true)) : undefined;
     if (this.logStd) this.hostLogStd = new Float32Array(agents.length * agents[0].logStd!.size).fill(agents[0].config.logStdInit);
     const vars = [...this.actor.variables, ...this.critic.variables, ...(this.logStd ? [this.logStd] : [])];
     this.optimizer = new StackedAdam(vars, agents.length, { eps: agents.map((a) => a.config.adamEps), maxGradNorm: agents.map((a) => a.config.maxGradNorm) });
@@ -427,7 +430,8 @@ export class PPOPopulation<A = any> extends PopulationMembers<PPOConfig, Member>
     this.members.forEach((m, k) => m.buffer.computeAdvantages(last[k], m.config.gamma, m.config.gaeLambda));
     const stats = await this.update(fracs);
     this.numUpdates++;
-    await this.nets.sync();
+    // act() reads member 0's host copy: refresh it (the stacked layout's members are otherwise stale).
+    await this.syncActing();
     const all: EpisodeRecord[] = [];
     const losses: Record<string, number> = {};
     this.members.forEach((m, k) => {
@@ -575,7 +579,8 @@ export class PPOPopulation<A = any> extends PopulationMembers<PPOConfig, Member>
             })(inputs);
             const norm = f.step(grads, active);
             const out = tf.stack([...kept, norm], 1);
-            tf.dispose(kept);
+            // kept tensors and the optimizer's gradient norm outlive the tidy unless freed here.
+            tf.dispose([...kept, norm]);
             return out;
           });
           epochStats.push({ t: st, active });

@@ -185,14 +185,12 @@ export const GPU_LEARNERS: Record<string, GpuLearnerCase> = {
   StreamQ: { steps: 400, exact: true, make: (seed) => new StreamQ(make("CartPole-v1"), { netArch: [16, 16], seed }) },
   StreamSARSA: { steps: 400, exact: true, make: (seed) => new StreamSARSA(make("CartPole-v1"), { netArch: [16, 16], seed }) },
   StreamAC: { steps: 400, exact: true, make: (seed) => new StreamAC(make("CartPole-v1"), { netArch: [16, 16], seed }) },
-  // Three PPO seeds as one stacked program; the record holds the members' mean losses.
+  // Three PPO seeds as one stacked program (the GPU layout, pinned so that wasm runs the same
+  // arithmetic: wasm's own default is the "members" layout); the record holds the members' mean losses.
   PPOPopulation: gpuCase<PPOPopulation>({
     steps: 64,
-    make: (seed) => new PPOPopulation({ env: () => make("CartPole-v1", { numEnvs: 2 }), seeds: [seed, seed + 1, seed + 2], config: { nSteps: 16, batchSize: 16, nEpochs: 2, netArch: [16, 16] } }),
-    // A population saves (stacked weights, Adam moments, curves) but has no loader; the round trip
-    // here is save() then member(0) as a standalone PPO, read back from the stacked tensors, which
-    // must act as the population's acting member (member 0) does.
-    load: async (_dir, pop) => (await pop.member(0, make("CartPole-v1", { numEnvs: 2 }))) as unknown as PPOPopulation,
+    make: (seed) => new PPOPopulation({ env: () => make("CartPole-v1", { numEnvs: 2 }), seeds: [seed, seed + 1, seed + 2], layout: "stacked", config: { nSteps: 16, batchSize: 16, nEpochs: 2, netArch: [16, 16] } }),
+    load: (dir) => PPOPopulation.load(dir, { env: () => make("CartPole-v1", { numEnvs: 2 }), layout: "stacked" }),
   }),
   "offline BC": offline("CartPole-v1", (ds, seed) => new BC(ds, vec("CartPole-v1"), { ...offlineSmall, seed }), (d, ds, env) => BC.load(d, ds, env as never)),
   "offline BC gaussian": offline("Pendulum-v1", (ds, seed) => new BC(ds, vec("Pendulum-v1"), { ...offlineSmall, policy: "gaussian", seed }), (d, ds, env) => BC.load(d, ds, env as never)),
