@@ -164,7 +164,7 @@ export class RL2<P> implements Agent {
       this.nActions = as.n;
       this.actStart = as.start;
     } else if (as instanceof Box && as.shape.length === 1 && as.size > 0) {
-      for (let j = 0; j < as.size; j++) if (!Number.isFinite(as.low[j]) || !Number.isFinite(as.high[j])) throw new TypeError(`RL2: needs finite action bounds to clip the Gaussian samples to; ${family.name} has ${as.toString()} (wrap the env with ClipAction or give the Box finite bounds)`);
+      for (let j = 0; j < as.size; j++) if (!Number.isFinite(as.low[j]) || !Number.isFinite(as.high[j])) throw new TypeError(`RL2: needs finite action bounds to clip the Gaussian samples to; ${family.name} has ${as.toString()} (give the env a bounded action space, e.g. a wrapper whose actionSpace is a finite Box)`);
       this.nActions = as.size;
       this.actStart = 0;
       this.box = { low: as.low, high: as.high };

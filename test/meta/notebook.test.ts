@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { packageRoot } from "../../kernel/paths.js";
 import type { Notebook } from "../../kernel/notebook.js";
 
-test("the meta-RL notebook meta-trains MAML, Reptile and RL^2, shows adaptation, and meta-trains on HalfCheetah-Vel and ML1 reach", { timeout: 900_000 }, () => {
+test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 (bandits and 2D navigation), shows adaptation, and meta-trains on HalfCheetah-Vel and ML1 reach", { timeout: 900_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), "rlbook-meta-nb-"));
   const file = join(work, "meta-rl.ipynb");
   copyFileSync(join(packageRoot, "notebooks", "meta-rl.ipynb"), file);
@@ -35,6 +35,10 @@ test("the meta-RL notebook meta-trains MAML, Reptile and RL^2, shows adaptation,
   const rl2 = /episode 1 ([\d.]+), episode 10 ([\d.]+) \(random ([\d.]+), oracle ([\d.]+)\)/.exec(text);
   assert.ok(rl2, text);
   assert.ok(Number(rl2[2]) > Number(rl2[1]) + 0.05 && Number(rl2[2]) > Number(rl2[3]) + 0.05, "RL^2 improves within the trial, above random");
+  // RL^2 with a Gaussian head on held-out 2D-navigation goals: the trial's second episode beats its first.
+  const nav = /held-out 2D-navigation goals: episode 1 (-?[\d.]+), episode 2 (-?[\d.]+) after training \(untrained: (-?[\d.]+), (-?[\d.]+)\)/.exec(text);
+  assert.ok(nav, text);
+  assert.ok(Number(nav[2]) > Number(nav[1]) + 0.3, `RL^2 on 2D navigation: episode 2 ${nav[2]} > episode 1 ${nav[1]} + 0.3`);
   // MuJoCo: HalfCheetah-Vel and ML1 reach meta-train through train() and report success rates in [0, 1].
   const mj = /ML1 reach after (\d+) meta-iterations: held-out success ([\d.]+) -> ([\d.]+), train success ([\d.]+) -> ([\d.]+); HalfCheetah-Vel held-out return (-?[\d.]+) -> (-?[\d.]+)/.exec(text);
   assert.ok(mj, text);
