@@ -1,35 +1,20 @@
 /** The meta-RL notebook, executed through the kernel (`rlbook run`), with assertions on what it shows. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { packageRoot } from "../../kernel/paths.js";
-import type { Notebook } from "../../kernel/notebook.js";
+import { joined, mime, runNotebook } from "../kernel/run-notebook.js";
 
 test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 (bandits and 2D navigation), shows adaptation, and meta-trains on HalfCheetah-Vel and ML1 reach", { timeout: 900_000 }, () => {
-  const work = mkdtempSync(join(tmpdir(), "rlbook-meta-nb-"));
-  const file = join(work, "meta-rl.ipynb");
-  copyFileSync(join(packageRoot, "notebooks", "meta-rl.ipynb"), file);
-  const run = spawnSync(process.execPath, [join(packageRoot, "dist", "cli.js"), "run", file], { env: { ...process.env, RLBOOK_HISTORY: join(work, "history.jsonl") }, encoding: "utf8" });
-  assert.equal(run.status, 0, run.stderr);
-  const nb = JSON.parse(readFileSync(file, "utf8")) as Notebook;
-  const outputs = nb.cells.flatMap((c) => (c.outputs ?? []) as Record<string, unknown>[]);
-  assert.ok(outputs.every((o) => o.output_type !== "error"));
-  const join_ = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
-  const data = (o: Record<string, unknown>) => (o.data ?? {}) as Record<string, unknown>;
-  const text = outputs.map((o) => join_(data(o)["text/plain"] ?? o.text)).join("\n");
+  const { outputs, text } = runNotebook("meta-rl.ipynb");
   // MAML on held-out 2D-navigation goals: one gradient step helps, on most goals.
   const maml = /held-out tasks: pre-adaptation (-?[\d.]+), post-adaptation (-?[\d.]+); adaptation helped on (\d+) of 10 tasks/.exec(text);
   assert.ok(maml, text);
   assert.ok(Number(maml[2]) > Number(maml[1]), `MAML post ${maml[2]} > pre ${maml[1]} on held-out goals`);
   assert.ok(Number(maml[3]) >= 6);
   // The adaptation curves: MAML after one step beats the untrained policy after three (the paper's Figure 5 claim).
-  const curveChart = outputs.find((o) => data(o)["application/vnd.vegalite.v5+json"] && join_(data(o)["text/plain"]).includes("after k inner gradient steps"));
+  const curveChart = outputs.find((o) => mime(o)["application/vnd.vegalite.v5+json"] && joined(mime(o)["text/plain"]).includes("after k inner gradient steps"));
   assert.ok(curveChart, "the adaptation-curve chart is drawn");
   // lineChart's rows: x = inner steps, y = mean return, series = learner.
-  const rows = (data(curveChart)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
+  const rows = (mime(curveChart)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
   const at = (learner: string, steps: number) => rows.find((r) => r.series === learner && r.x === steps)?.y ?? NaN;
   assert.ok(at("MAML", 1) > at("random init", 3), `MAML after 1 step ${at("MAML", 1)} vs random init after 3 ${at("random init", 3)}`);
   const rl2 = /episode 1 ([\d.]+), episode 10 ([\d.]+) \(random ([\d.]+), oracle ([\d.]+)\)/.exec(text);
@@ -45,6 +30,6 @@ test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 (bandits and 2D na
   assert.ok(Number(mj[1]) >= 10);
   for (const k of [2, 3, 4, 5]) assert.ok(Number(mj[k]) >= 0 && Number(mj[k]) <= 1);
   assert.ok(Number.isFinite(Number(mj[6])) && Number.isFinite(Number(mj[7])));
-  const charts = outputs.filter((o) => data(o)["image/png"]);
+  const charts = outputs.filter((o) => mime(o)["image/png"]);
   assert.ok(charts.length >= 6, "training curves, trajectories, adaptation curves, the RL^2 curve and the HalfCheetah live curve have PNG fallbacks");
 });

@@ -1,31 +1,16 @@
 /** The modern deep RL notebook, executed through the kernel (`rlbook run`), with assertions on what it shows. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { packageRoot } from "../../kernel/paths.js";
-import type { Notebook } from "../../kernel/notebook.js";
+import { joined, mime, runNotebook } from "../kernel/run-notebook.js";
 
 test("the modern deep RL notebook shows HER vs DQN, stream AC vs PPO, CrossQ vs SAC and a many-seed band", { timeout: 1_200_000 }, () => {
-  const work = mkdtempSync(join(tmpdir(), "rlbook-modern-nb-"));
-  const file = join(work, "modern-deep-rl.ipynb");
-  copyFileSync(join(packageRoot, "notebooks", "modern-deep-rl.ipynb"), file);
-  const run = spawnSync(process.execPath, [join(packageRoot, "dist", "cli.js"), "run", file], { env: { ...process.env, RLBOOK_HISTORY: join(work, "history.jsonl") }, encoding: "utf8" });
-  assert.equal(run.status, 0, run.stderr);
-  const nb = JSON.parse(readFileSync(file, "utf8")) as Notebook;
-  const outputs = nb.cells.flatMap((c) => (c.outputs ?? []) as Record<string, unknown>[]);
-  assert.ok(outputs.every((o) => o.output_type !== "error"));
-  const join_ = (v: unknown) => (Array.isArray(v) ? v.join("") : String(v ?? ""));
-  const data = (o: Record<string, unknown>) => (o.data ?? {}) as Record<string, unknown>;
-  const text = outputs.map((o) => join_(data(o)["text/plain"] ?? o.text)).join("\n");
-  const charts = outputs.filter((o) => data(o)["application/vnd.vegalite.v5+json"] && data(o)["image/png"]);
+  const { outputs, text } = runNotebook("modern-deep-rl.ipynb");
+  const charts = outputs.filter((o) => mime(o)["application/vnd.vegalite.v5+json"] && mime(o)["image/png"]);
   assert.equal(charts.length, 4, "HER, streaming, CrossQ vs SAC and the seed band are drawn");
   // HER: the relabelled DQN succeeds on most goals by the last epoch; plain DQN stays near 0.
   const her = charts[0];
   // lineChart's rows: x = epoch, y = success rate, series = agent.
-  const values = (data(her)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; series: string; y: number }[] } }).data.values;
+  const values = (mime(her)["application/vnd.vegalite.v5+json"] as { data: { values: { x: number; series: string; y: number }[] } }).data.values;
   const lastEpoch = Math.max(...values.map((v) => v.x));
   const at = (agent: string) => values.find((v) => v.series === agent && v.x === lastEpoch)!.y;
   assert.ok(at("DQN + HER") >= 0.8, `HER success ${at("DQN + HER")}`);
