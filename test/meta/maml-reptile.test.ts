@@ -75,7 +75,7 @@ test("bad inputs name the fix", async () => {
   assert.throws(() => new MAML(family, { innerlr: 0.1 } as never), /a known MAML option/);
   assert.throws(() => new MAML(family, { testEvery: 5 }), /give testTasks/);
   assert.throws(() => new Reptile(bernoulliBanditFamily({ arms: 2 })), /use RL2 for/);
-  assert.throws(() => new RL2(family), /needs a Discrete action space.*use MAML or Reptile/);
+  // RL2 accepts Box action spaces since its Gaussian head (test/meta/rl2-continuous.test.ts checks its bad inputs).
   assert.throws(() => new RL2(bernoulliBanditFamily({ arms: 2 }), { numTrials: 2, minibatches: 4 }), /minibatches = 4 is invalid; accepted values: an integer <= numTrials/);
   const maml = new MAML(family, { metaBatchSize: 1, episodesPerTask: 1, netArch: [4], innerLr: [0.1], innerSteps: 1 });
   await assert.rejects(maml.metaTest([]), /at least one task/);
