@@ -108,7 +108,9 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
    * rarely shows a small model. Measured on 400 unseen tasks (tasks seed 2024, runner seed 7):
    * regret after 30 pulls DPT online 6.33 +- 0.16 (7.59 +- 0.22 without the Thompson contexts),
    * offline (argmax) 4.31 +- 0.19; Gaussian TS 5.72 +- 0.13, UCB1 6.83 +- 0.12, greedy 4.27 +- 0.17,
-   * uniform ~10 (see test/incontext/dpt-bandit.test.ts).
+   * uniform ~10 (see test/incontext/dpt-bandit.test.ts). Greedy beats Thompson sampling itself on this
+   * preset until ~150 pulls; at H = 200 a model of this budget (1 layer, width 16, 600 steps, ~2 CPU
+   * minutes) scored 29.7 online against TS 14.7, UCB1 28.2, greedy 16.1, so the fast preset keeps H = 30.
    */
   "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
   linearBandit: { task: "linearBandit", numActions: lb.arms, horizon: lb.horizon, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 800_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 1_250_000, seed: 1 },
