@@ -92,6 +92,8 @@ export interface DPTPretrainOptions {
   live?: boolean | LiveLearningCurveOptions;
 }
 
+/** Dark Room: features each token has beyond DPT's [s, a, s', r] (see DPT.writeGridQuery). */
+const DARK_ROOM_QUERY_FEATURES = 4;
 const SMALL: TransformerSize = { dModel: 32, nLayers: 2, nHeads: 1 };
 const PAPER: TransformerSize = { dModel: 32, nLayers: 4, nHeads: 1 };
 const b = BANDIT_PRESETS.dpt;
@@ -149,7 +151,8 @@ export class DPT extends PretrainingAgent {
     checkConfig(config);
     const stateDim = config.task === "darkRoom" ? 2 : 1;
     // Bandits: the reward goes in its arm's slot of an A-wide reward block (see writeBanditTransition).
-    const tokenDim = config.task === "darkRoom" ? 2 * stateDim + config.numActions + 1 : 2 + 2 * config.numActions;
+    // Dark Room: DPT's [s, one-hot a, s', r] plus [query, s' - query] (see writeGridQuery).
+    const tokenDim = config.task === "darkRoom" ? 2 * stateDim + config.numActions + 1 + DARK_ROOM_QUERY_FEATURES : 2 + 2 * config.numActions;
     const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed);
     super("DPT", taskEnv(config), model, config.updatesPerIteration ?? 10);
     this.config = { ...config, model: { ...config.model } };
@@ -200,6 +203,7 @@ export class DPT extends PretrainingAgent {
           const a = rng.integer(5);
           this.writeGridTransition(tokens, base + j * F, x, y, a, goal);
         }
+        this.writeGridQuery(tokens, base, H + 1, qx, qy);
       }
     } else {
       const family = this.banditFamily();
@@ -275,6 +279,27 @@ export class DPT extends PretrainingAgent {
     tokens[off + 8] = ny / S;
     tokens[off + 9] = r;
     return { x: nx, y: ny, r };
+  }
+
+  /**
+   * Dark Room: writes the query cell (qx, qy) into the extra features of `len` tokens from `off`
+   * (the query token and the transitions after it): [qx / S, qy / S, (s'x - qx) / 2, (s'y - qy) / 2]
+   * (the query token's own displacement is 0). DPT's code gives the query only to its own token, so
+   * a transition's position relative to the query must be formed by attention across positions;
+   * with it in every token, the step a rewarded transition implies (towards its s', the goal) is
+   * read from one token's features, which a 2-layer model learns in minutes. Same information as
+   * DPT's tokens: a featurization choice (as writeBanditTransition's reward slots).
+   */
+  private writeGridQuery(tokens: Float32Array, off: number, len: number, qx: number, qy: number): void {
+    const F = this.tokenDim;
+    const S = this.config.roomSize - 1;
+    for (let j = 0; j < len; j++) {
+      const o = off + j * F;
+      tokens[o + 10] = qx / S;
+      tokens[o + 11] = qy / S;
+      tokens[o + 12] = j === 0 ? 0 : (Math.round(tokens[o + 7] * S) - qx) / 2;
+      tokens[o + 13] = j === 0 ? 0 : (Math.round(tokens[o + 8] * S) - qy) / 2;
+    }
   }
 
   protected prepareData(): void {
@@ -405,14 +430,16 @@ export class DPT extends PretrainingAgent {
       const path: GridPos[][] = goals.map(() => [[0, 0]]);
       const len = ctxLen + 1;
       for (let t = 0; t < H; t++) {
-        // Query token at the end: [state, 0, 0, 0] after the context (causal: it sees all of it).
+        // The query token first (DPT's layout), then the context; the query goes into every token.
         const x = new Float32Array(G * len * F);
         for (let g = 0; g < G; g++) {
-          x.set(context.subarray(g * T * F + F, g * T * F + F + ctxLen * F), g * len * F);
-          x[(g * len + ctxLen) * F] = pos[g][0] / (c.roomSize - 1);
-          x[(g * len + ctxLen) * F + 1] = pos[g][1] / (c.roomSize - 1);
+          const o = g * len * F;
+          x.set(context.subarray(g * T * F + F, g * T * F + F + ctxLen * F), o + F);
+          x[o] = pos[g][0] / (c.roomSize - 1);
+          x[o + 1] = pos[g][1] / (c.roomSize - 1);
+          this.writeGridQuery(x, o, len, pos[g][0], pos[g][1]);
         }
-        const logits = await this.model.logits(this.queryFirst(x, G, len), G, len);
+        const logits = await this.model.logits(x, G, len);
         for (let g = 0; g < G; g++) {
           const off = (g * len + len - 1) * 5;
           const a = options.greedy ? argmaxAt(logits, off, 5) : sampleSoftmax(logits, off, 5, rng);
@@ -428,18 +455,6 @@ export class DPT extends PretrainingAgent {
       ctxLen = H;
     }
     return { returns, paths };
-  }
-
-  /** Moves the last token (the query) of each sequence to the front, DPT's layout. */
-  private queryFirst(x: Float32Array, B: number, len: number): Float32Array {
-    const F = this.tokenDim;
-    const y = new Float32Array(x.length);
-    for (let b = 0; b < B; b++) {
-      const s = b * len * F;
-      y.set(x.subarray(s + (len - 1) * F, s + len * F), s);
-      y.set(x.subarray(s, s + (len - 1) * F), s + F);
-    }
-    return y;
   }
 
   /** Saves the pretrained model as an rlbook checkpoint (atomic, verified on load). */
