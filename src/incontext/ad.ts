@@ -53,12 +53,6 @@ export interface ADConfig {
   historiesPerGoal: number;
   /** The source Q-learner's hyperparameters. */
   source: QLearningConfig;
-  /**
-   * Train on every k-th episode of each source history (default 1: all of them). Consecutive
-   * episodes of a training window then lie k source episodes apart, so the distilled learner
-   * improves about k times faster per episode than its source: the data-efficiency gain of AD.
-   */
-  episodeStride: number;
   /** Episodes the context window spans (window = contextEpisodes * episodeLength steps). */
   contextEpisodes: number;
   model: TransformerSize;
@@ -79,7 +73,6 @@ const defaults: ADConfig = {
   sourceEpisodes: 60,
   historiesPerGoal: 8,
   source: { ...Q_LEARNING_DEFAULTS, lr: 1, epsilon: 0.05, replaySweeps: 10 },
-  episodeStride: 1,
   contextEpisodes: 4,
   model: { dModel: 64, nLayers: 4, nHeads: 4 },
   lr: 3e-4,
@@ -136,8 +129,6 @@ export class AD extends PretrainingAgent {
   /** Steps in the context window. */
   readonly window: number;
   private histories: LearningHistory[] | undefined;
-  /** The histories AD trains on: every `episodeStride`-th episode of each source history. */
-  private trainingHistories: LearningHistory[] = [];
   private tokens: Float32Array[] = [];
   private readonly rng: Rng;
   private readonly batch: SequenceBatch;
@@ -185,8 +176,7 @@ export class AD extends PretrainingAgent {
     const c = this.config;
     const goals = this.goals.train.flatMap((g) => Array.from({ length: c.historiesPerGoal }, () => g));
     this.histories = qLearningHistories(goals, { room: roomParams(c, [0, 0]), episodes: c.sourceEpisodes, config: c.source, seed: c.seed });
-    this.trainingHistories = this.histories.map((h) => everyKthEpisode(h, c.episodeStride));
-    this.tokens = this.trainingHistories.map((h) => {
+    this.tokens = this.histories.map((h) => {
       const n = h.actions.length;
       const t = new Float32Array(n * this.tokenDim);
       for (let i = 0; i < n; i++) {
@@ -203,7 +193,7 @@ export class AD extends PretrainingAgent {
     const b = this.batch;
     for (let i = 0; i < b.batch; i++) {
       const k = this.rng.integer(this.tokens.length);
-      const h = this.trainingHistories[k];
+      const h = this.histories![k];
       const start = this.rng.integer(h.actions.length - W + 1);
       b.tokens.set(this.tokens[k].subarray(start * F, (start + W) * F), i * W * F);
       b.labels.set(h.actions.subarray(start, start + W), i * W);
@@ -314,43 +304,17 @@ export class AD extends PretrainingAgent {
   }
 }
 
-/** The history's episodes 0, k, 2k, ... in order (k = 1: the history itself). */
-function everyKthEpisode(h: LearningHistory, k: number): LearningHistory {
-  if (k === 1) return h;
-  const keep: number[] = [];
-  let e = -1;
-  for (let i = 0; i < h.actions.length; i++) {
-    if (h.episodeStart[i] === 1) e++;
-    if (e % k === 0) keep.push(i);
-  }
-  const pick = <T extends Int32Array | Float32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-    const out = make(keep.length);
-    keep.forEach((i, j) => (out[j] = a[i]));
-    return out;
-  };
-  const obs = new Int32Array(2 * keep.length);
-  keep.forEach((i, j) => ((obs[2 * j] = h.obs[2 * i]), (obs[2 * j + 1] = h.obs[2 * i + 1])));
-  return {
-    goal: h.goal,
-    obs,
-    actions: pick(h.actions, (n) => new Int32Array(n)),
-    rewards: pick(h.rewards, (n) => new Float32Array(n)),
-    episodeStart: pick(h.episodeStart, (n) => new Uint8Array(n)),
-    episodeReturns: h.episodeReturns.filter((_, i) => i % k === 0),
-  };
-}
-
 function roomParams(c: ADConfig, goal: GridPos): DarkRoomParams {
   return { size: c.roomSize, goal, start: c.start, rewardMode: c.rewardMode, terminateOnGoal: false, horizon: c.episodeLength };
 }
 
 function validate(check: ConfigCheck, c: ADConfig): void {
   check.number("roomSize", { integer: true, min: 2 });
-  for (const k of ["episodeLength", "sourceEpisodes", "historiesPerGoal", "episodeStride", "contextEpisodes", "batchSize", "updatesPerIteration", "steps"] as const) check.number(k, { integer: true, min: 1 });
+  for (const k of ["episodeLength", "sourceEpisodes", "historiesPerGoal", "contextEpisodes", "batchSize", "updatesPerIteration", "steps"] as const) check.number(k, { integer: true, min: 1 });
   check.number("lr", { min: 0, gtMin: true });
   check.oneOf("rewardMode", ["every", "once"]);
   if (!(c.start === "center" || c.start === "random" || (Array.isArray(c.start) && c.start.length === 2))) check.fail("start", c.start, '"center", "random" or a cell [x, y]');
-  if (Math.ceil(c.sourceEpisodes / c.episodeStride) < c.contextEpisodes) check.fail("sourceEpisodes", c.sourceEpisodes, `at least contextEpisodes (${c.contextEpisodes}) x episodeStride (${c.episodeStride}): a training window of ${c.contextEpisodes} kept episodes must fit in a history`);
+  if (c.sourceEpisodes < c.contextEpisodes) check.fail("sourceEpisodes", c.sourceEpisodes, `at least contextEpisodes (${c.contextEpisodes}): a training window must fit in a history`);
   const m = c.model;
   if (!m || ![m.dModel, m.nLayers, m.nHeads].every((v) => Number.isInteger(v) && v > 0) || m.dModel % m.nHeads !== 0) check.fail("model", m, "{dModel, nLayers, nHeads}: positive integers with dModel divisible by nHeads");
   const s = c.source;
