@@ -11,7 +11,11 @@
  *   every step that ends on the goal, so the best return over H steps is H - d + 1 (H when d = 0);
  * - uniform random play from (0, 0) on the same goals (the no-learning reference).
  *
- * Measured: see the DPT_PRESETS comment of "darkRoom/fast" (src/incontext/dpt.ts).
+ * Measured (preset seed 1, deployment seed 3, 40 runs; 1,500 steps took 845 s of wall time on a
+ * 2-core box at load ~14, about 2 minutes of one free core): loss 1.396 -> 0.601; mean return per
+ * episode 1.02 ± 0.22, 9.90 ± 1.53, 14.47 ± 1.62, 16.43 ± 1.50, 17.63 ± 1.39, 18.93 ± 1.25;
+ * optimum 22.60; uniform random play 1.73. Pretraining seed 2, deployment seeds 3/4/5 pooled
+ * (120 runs): 1.22 ± 0.15 -> 18.99 ± 0.52 (episode 6) -> 19.68 ± 0.40 (episode 8).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -85,5 +89,26 @@ test("DPT darkRoomOnline: a goal outside the room is named with the fix", async 
   await backend("wasm");
   const dpt = DPT.preset("darkRoom/fast", { model: { dModel: 8, nLayers: 1, nHeads: 1 }, steps: 1 });
   await assert.rejects(async () => await dpt.darkRoomOnline([[7, 3]]), /goal \[7,3\] is not a cell of the 5 x 5 room this DPT was pretrained on; pass cells \[x, y\] with 0 <= x, y < 5/);
+  dpt.dispose();
+});
+
+test("Dark Room tokens: DPT's [s, a, s', r] then the query cell and s' - query in every token", () => {
+  const dpt = DPT.preset("darkRoom/fast", { horizon: 12, model: { dModel: 8, nLayers: 1, nHeads: 1 }, pretrainTasks: 16 });
+  const d = dpt.generateData({ tasks: 16, seed: 2 });
+  const F = dpt.tokenDim;
+  const T = 13;
+  const S = 4; // 5 x 5 room: coordinates are cell / 4
+  assert.equal(F, 14);
+  for (let i = 0; i < 16; i++) {
+    const q: number[] = [Math.round(d.tokens[i * T * F] * S), Math.round(d.tokens[i * T * F + 1] * S)];
+    for (let j = 0; j < T; j++) {
+      const o: number = (i * T + j) * F;
+      assert.deepEqual([Math.round(d.tokens[o + 10] * S), Math.round(d.tokens[o + 11] * S)], q);
+      // Displacement of the next cell from the query, in half cells (0 on the query token).
+      const next = [Math.round(d.tokens[o + 7] * S), Math.round(d.tokens[o + 8] * S)];
+      const want = j === 0 ? [0, 0] : [(next[0] - q[0]) / 2, (next[1] - q[1]) / 2];
+      assert.deepEqual([d.tokens[o + 12], d.tokens[o + 13]], want);
+    }
+  }
   dpt.dispose();
 });
