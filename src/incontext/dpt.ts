@@ -126,8 +126,9 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
    * 5 held-out goals x 8 runs (preset seed 1, deployment seed 3), mean return per episode
    * 1.02 9.90 14.47 16.43 17.63 18.93 20.07 20.25 (+- 0.2-1.6) against an optimum of 22.60
    * (25 - BFS distance + 1 per goal); pretraining seed 2, deployment seeds 3/4/5 (120 runs):
-   * 1.22 +- 0.15 -> 19.68 +- 0.40 in episode 8. The same run with DPT's tokens alone (no query
-   * features, see writeGridQuery) levelled off at ~2. See test/incontext/darkroom-dpt.test.ts.
+   * 1.22 +- 0.15 -> 19.68 +- 0.40 in episode 8. At 600 steps, DPT's tokens alone (no query
+   * features, see writeGridQuery) levelled off at ~2 (episode 8: 2.30 +- 0.35), with them 11.95
+   * +- 1.08. See test/incontext/darkroom-dpt.test.ts.
    */
   "darkRoom/fast": { task: "darkRoom", numActions: 5, horizon: 25, noiseVariance: 0, dim: 0, roomSize: 5, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 1500, seed: 1 },
 } satisfies Record<string, DPTConfig>);
