@@ -71,7 +71,7 @@ test("thompsonFraction: Thompson-sampling contexts pile their pulls on the best 
 });
 
 test("Dark Room data follows DarkRoomEnv's dynamics and reward; labels are shortest-path moves", async () => {
-  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 30 });
+  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 30, roomSize: 10 });
   const d = dpt.generateData({ tasks: 20, seed: 5 });
   const F = dpt.tokenDim;
   const T = 31;
@@ -192,7 +192,7 @@ test("bad input names the thing and the fix", async () => {
 
 test("Dark Room online deployment: legal moves from (0, 0), return = steps spent on the goal", async () => {
   await backend("wasm");
-  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 15 });
+  const dpt = DPT.preset("darkRoom/fast", { ...tiny, horizon: 15, roomSize: 10 });
   const goals = darkRoomGoalSplit(10).test.slice(0, 4);
   const { returns, paths } = await dpt.darkRoomOnline(goals, { episodes: 2, seed: 3 });
   assert.equal(returns.length, 2);
