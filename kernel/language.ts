@@ -68,6 +68,7 @@ export class CellLanguage {
   readonly #service: ts.LanguageService;
   readonly #moduleCache: ts.ModuleResolutionCache;
   readonly #reuseCheckers: boolean;
+  readonly #everyEntry: boolean;
   #reused: ReusedChecker | undefined;
   /** The virtual file of the last cell that passed, checked, for the types of its destructured names. */
   #lastChecked: { text: string; file: ts.SourceFile; checker: ts.TypeChecker } | undefined;
@@ -83,9 +84,13 @@ export class CellLanguage {
   #offset = 0;
   #version = 0;
 
-  /** `reuseCheckers: false` gives every cell a full program (slow; the reference the fast path is tested against). */
-  constructor(cwd: string, settings: { reuseCheckers?: boolean } = {}) {
+  /**
+   * `reuseCheckers: false` gives every cell a full program, and `everyEntry: true` puts every earlier
+   * declaration in every cell's file (both slow: the references the fast paths are tested against).
+   */
+  constructor(cwd: string, settings: { reuseCheckers?: boolean; everyEntry?: boolean } = {}) {
     this.#cwd = cwd;
+    this.#everyEntry = settings.everyEntry ?? false;
     this.#reuseCheckers = (settings.reuseCheckers ?? true) && canReuseCheckers;
     this.#cellFile = join(cwd, "__rlbook_cell__.ts");
     const require = createRequire(import.meta.url);
@@ -241,7 +246,7 @@ export class CellLanguage {
       needed.add(entry);
       queue.push(...entry.refs);
     };
-    for (const entry of this.#always) add(entry);
+    for (const entry of this.#everyEntry ? this.#entries : this.#always) add(entry);
     for (const entry of extra) add(entry);
     queue.push(...names);
     const seen = new Set<string>();
