@@ -42,6 +42,8 @@ interface PreludeEntry {
 interface KeptEntry extends PreludeEntry {
   refs: readonly string[];
   always: boolean;
+  /** Declaration order (the table's insertion order), to sort a few entries without walking the table. */
+  order: number;
 }
 
 const CANNOT_FIND_MODULE = 2307;
@@ -55,6 +57,8 @@ function sharedPackagePaths(): Record<string, string[]> {
   }
   return paths;
 }
+const NO_REFS: readonly string[] = Object.freeze([]);
+
 /** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
 const CELLS_PER_CHECKER = 200;
 
@@ -80,6 +84,8 @@ export class CellLanguage {
   readonly #byKey = new Map<string, KeptEntry>();
   /** Entries every cell's file holds: imports and augmentations. */
   readonly #always = new Set<KeptEntry>();
+  /** Entries committed so far (an entry's `order`). */
+  #committed = 0;
   #text = "";
   #offset = 0;
   #version = 0;
@@ -218,7 +224,10 @@ export class CellLanguage {
         if (replaced) this.#forget(replaced);
       }
       const always = /^import\b/.test(text) || keys.some((k) => k.startsWith("m:"));
-      const entry: KeptEntry = { keys, text, refs: identifiersOf(text), always };
+      // What the text mentions besides its own names (most plain declarations mention nothing else).
+      const own = new Set(keys.map((k) => k.slice(2)));
+      const refs = identifiersOf(text).filter((name) => !own.has(name));
+      const entry: KeptEntry = { keys, text, refs: refs.length ? refs : NO_REFS, always, order: this.#committed++ };
       this.#entries.add(entry);
       for (const key of keys) this.#byKey.set(key, entry);
       if (always) this.#always.add(entry);
@@ -258,19 +267,9 @@ export class CellLanguage {
       add(this.#byKey.get(`t:${name}`));
     }
     // Few entries: sort them; many: walk the table once.
-    return needed.size * 8 < this.#entries.size ? [...needed].sort((x, y) => this.#order(x) - this.#order(y)) : [...this.#entries].filter((e) => needed.has(e));
+    return needed.size * 8 < this.#entries.size ? [...needed].sort((x, y) => x.order - y.order) : [...this.#entries].filter((e) => needed.has(e));
   }
 
-  /** An entry's position in declaration order (entries are re-numbered lazily when the table changes). */
-  #order(entry: KeptEntry): number {
-    if (this.#orderOf?.size !== this.#entries.size || !this.#orderOf.has(entry)) {
-      this.#orderOf = new Map();
-      let i = 0;
-      for (const e of this.#entries) this.#orderOf.set(e, i++);
-    }
-    return this.#orderOf.get(entry)!;
-  }
-  #orderOf: Map<KeptEntry, number> | undefined;
 
   complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {
     let start = cursor;
@@ -379,7 +378,8 @@ function identifiersOf(text: string): string[] {
   // Open `{` and `${`: a `}` that closes a `${` continues its template.
   const open: boolean[] = [];
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
-    if (token === ts.SyntaxKind.Identifier || (token >= ts.SyntaxKind.FirstKeyword && token <= ts.SyntaxKind.LastKeyword)) names.add(scanner.getTokenValue());
+    // Reserved words (const, return, ...) cannot name a declaration; contextual keywords (type, of, string, ...) can.
+    if (token === ts.SyntaxKind.Identifier || (token > ts.SyntaxKind.LastReservedWord && token <= ts.SyntaxKind.LastKeyword)) names.add(scanner.getTokenValue());
     else if (token === ts.SyntaxKind.TemplateHead) open.push(true);
     else if (token === ts.SyntaxKind.OpenBraceToken) open.push(false);
     else if (token === ts.SyntaxKind.CloseBraceToken && open.pop()) {
