@@ -120,7 +120,8 @@ async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-soak-"));
   const client = await KernelClient.start({ argv, cwd, env: { ...process.env, ...env, RLBOOK_HISTORY: join(cwd, "history.jsonl"), IPYTHONDIR: join(cwd, ".ipython") } });
   try {
-    const start = { cells: 0, msPerCell: NaN, rssMb: rssMb(client.process!.pid!), heapMb: NaN, peakCommittedMb: NaN };
+    const rss = rssMb(client.process!.pid!);
+    const start = { cells: 0, msPerCell: NaN, rssMb: rss, heapMb: NaN, rssAfterGcMb: rss, peakCommittedMb: NaN };
     return [start, ...(await soak(client, { cell, cells: SOAK_CELLS, block: SOAK_BLOCK, heapProbe }))];
   } finally {
     await client.shutdown();
@@ -158,6 +159,7 @@ async function benchSoak(): Promise<void> {
   };
   console.log(`${"growth per 1,000 cells".padEnd(40)}${"rlbook".padStart(14)}${"ipykernel".padStart(14)}${"ratio".padStart(8)}`);
   row("RSS", (b) => b.rssMb, "MB");
+  row("RSS after a full GC (rlbook's executor)", (b) => b.rssAfterGcMb, "MB");
   row("time per cell", (b) => b.msPerCell, "ms");
   row("executor heap (after a full GC)", (b) => b.heapMb, "MB");
 }
