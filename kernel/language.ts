@@ -4,14 +4,14 @@
  *
  * The "prelude" is the latest declaration of every name from earlier cells, one entry per name;
  * re-declaring a name in a cell replaces its entry, which mirrors the REPL semantics of
- * execution. So that a cell's cost does not grow with the notebook, most of the prelude lives in
- * a file of its own, written only when a full program is made: a module whose declarations sit in
- * `declare global { ... }` (TypeScript still infers their types from initializers and bodies; the
- * ambient-context errors this causes are in that file and never reported). The cell's virtual file
- * (a module, so its own declarations shadow those globals) holds the cell, the imports and the
- * declarations that would collide with the standard library's or Node's globals, and the
- * declarations committed since the prelude file was written (a bounded number). Only
- * diagnostics inside the cell are reported, at cell line:col.
+ * execution. Each entry is kept as text with the identifiers its text mentions (scanned once, at
+ * commit). A cell is checked in a virtual file (a module) holding the entries it needs and the
+ * cell: the entries its own identifiers name, the entries those mention, and so on (the closure),
+ * plus every import and augmentation (they decide which modules and globals a program has). So
+ * the program a cell is checked in, and the checker's memory, depend on what the cell uses, not
+ * on how many cells ran before it; the standard library's and packages' files stay cached in
+ * the service's document registry. Only diagnostics inside the cell are reported, at cell
+ * line:col. Completions see every earlier name that matches what is typed.
  *
  * Cells are first checked by the checker of the last full program (reused-checker.ts), which
  * takes a fraction of a millisecond; a cell it cannot pass gets the service's full check, and the
@@ -38,8 +38,13 @@ interface PreludeEntry {
   text: string;
 }
 
-/** Where an entry goes: the cell's file (imports, names the standard globals have), the prelude module's top (augmentations), or its `declare global`. */
-type Placement = "cell" | "top" | "global";
+/** A kept entry: its text, the identifiers the text mentions, and whether every cell needs it (imports, augmentations). */
+interface KeptEntry extends PreludeEntry {
+  refs: readonly string[];
+  always: boolean;
+  /** Declaration order (the table's insertion order), to sort a few entries without walking the table. */
+  order: number;
+}
 
 const CANNOT_FIND_MODULE = 2307;
 
@@ -52,10 +57,10 @@ function sharedPackagePaths(): Record<string, string[]> {
   }
   return paths;
 }
+const NO_REFS: readonly string[] = Object.freeze([]);
+
 /** A reused checker keeps the types of every cell it checked; past this many it is replaced. */
 const CELLS_PER_CHECKER = 200;
-/** Declarations committed since the prelude file was written are parsed with every cell; past this many it is rewritten. */
-const PENDING_LIMIT = 200;
 
 /** The ambient declarations of the kernel's globals (display, input, ...), shipped with the package. */
 export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
@@ -63,38 +68,37 @@ export const CELL_GLOBALS = join(packageRoot, "kernel", "cell-globals.d.ts");
 export class CellLanguage {
   readonly #cwd: string;
   readonly #cellFile: string;
-  readonly #preludeFile: string;
   readonly #options: ts.CompilerOptions;
   readonly #service: ts.LanguageService;
   readonly #moduleCache: ts.ModuleResolutionCache;
   readonly #reuseCheckers: boolean;
+  readonly #everyEntry: boolean;
   #reused: ReusedChecker | undefined;
   /** The virtual file of the last cell that passed, checked, for the types of its destructured names. */
   #lastChecked: { text: string; file: ts.SourceFile; checker: ts.TypeChecker } | undefined;
   readonly #docs = new DocReader();
   readonly #snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
   readonly #clearResolutions: () => void;
-  /** Every entry (insertion order), and the entry that holds each key. */
-  readonly #entries = new Set<PreludeEntry>();
-  readonly #byKey = new Map<string, PreludeEntry>();
-  readonly #placement = new Map<PreludeEntry, Placement>();
-  /** Entries always put in the cell's file, and entries committed since the prelude file was written. */
-  readonly #local = new Set<PreludeEntry>();
-  readonly #pending = new Set<PreludeEntry>();
-  /** Global names of the standard library, Node's types and the kernel's globals (a prelude entry with one of these stays in the cell's file). */
-  #standardGlobals: Set<string> | undefined;
-  #preludeText = "export {};\n";
-  #preludeVersion = 0;
+  /** Every entry (insertion order, which is the order they are written in a cell's file), and the entry that holds each key. */
+  readonly #entries = new Set<KeptEntry>();
+  readonly #byKey = new Map<string, KeptEntry>();
+  /** Entries every cell's file holds: imports and augmentations. */
+  readonly #always = new Set<KeptEntry>();
+  /** Entries committed so far (an entry's `order`). */
+  #committed = 0;
   #text = "";
   #offset = 0;
   #version = 0;
 
-  /** `reuseCheckers: false` gives every cell a full program (slow; the reference the fast path is tested against). */
-  constructor(cwd: string, settings: { reuseCheckers?: boolean } = {}) {
+  /**
+   * `reuseCheckers: false` gives every cell a full program, and `everyEntry: true` puts every earlier
+   * declaration in every cell's file (both slow: the references the fast paths are tested against).
+   */
+  constructor(cwd: string, settings: { reuseCheckers?: boolean; everyEntry?: boolean } = {}) {
     this.#cwd = cwd;
+    this.#everyEntry = settings.everyEntry ?? false;
     this.#reuseCheckers = (settings.reuseCheckers ?? true) && canReuseCheckers;
     this.#cellFile = join(cwd, "__rlbook_cell__.ts");
-    this.#preludeFile = join(cwd, "__rlbook_prelude__.ts");
     const require = createRequire(import.meta.url);
     const nodeTypes = dirname(dirname(require.resolve("@types/node/package.json")));
     const dist = join(packageRoot, "dist");
@@ -127,7 +131,7 @@ export class CellLanguage {
       typeCache.clear();
     };
     const options = this.#options;
-    const roots = [this.#cellFile, this.#preludeFile, CELL_GLOBALS];
+    const roots = [this.#cellFile, CELL_GLOBALS];
     const host: ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache } = {
       getModuleResolutionCache: () => moduleCache,
       // JSDoc trees of Node's and the standard library's declarations are a tenth of the program's
@@ -144,18 +148,17 @@ export class CellLanguage {
           return ts.resolveTypeReferenceDirective(name, containingFile, options, ts.sys, redirected, typeCache, mode);
         }),
       getScriptFileNames: () => roots,
-      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : file === this.#preludeFile ? String(this.#preludeVersion) : "0"),
+      getScriptVersion: (file) => (file === this.#cellFile ? String(this.#version) : "0"),
       getScriptSnapshot: (file) => {
         if (file === this.#cellFile) return ts.ScriptSnapshot.fromString(this.#text);
-        if (file === this.#preludeFile) return ts.ScriptSnapshot.fromString(this.#preludeText);
         if (!this.#snapshots.has(file)) this.#snapshots.set(file, existsSync(file) ? ts.ScriptSnapshot.fromString(readFileSync(file, "utf8")) : undefined);
         return this.#snapshots.get(file);
       },
       getCurrentDirectory: () => this.#cwd,
       getCompilationSettings: () => options,
       getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
-      fileExists: (file) => file === this.#cellFile || file === this.#preludeFile || ts.sys.fileExists(file),
-      readFile: (file) => (file === this.#cellFile ? this.#text : file === this.#preludeFile ? this.#preludeText : ts.sys.readFile(file)),
+      fileExists: (file) => file === this.#cellFile || ts.sys.fileExists(file),
+      readFile: (file) => (file === this.#cellFile ? this.#text : ts.sys.readFile(file)),
       readDirectory: ts.sys.readDirectory,
       directoryExists: ts.sys.directoryExists,
       getDirectories: ts.sys.getDirectories,
@@ -171,7 +174,7 @@ export class CellLanguage {
     this.#lastChecked = undefined;
     if (!options.semantic) return this.#inCell(parseDiagnostics(this.#text), code);
     // Comment directives (@ts-ignore, @ts-expect-error) are applied by a full program only.
-    if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && this.#pending.size < PENDING_LIMIT && !code.includes("@ts-")) {
+    if (this.#reused && this.#reused.checked < CELLS_PER_CHECKER && !code.includes("@ts-")) {
       const check = this.#reused.check(this.#text, this.#offset);
       if (check.syntactic.length) return this.#inCell(check.syntactic, code);
       if (check.clean) {
@@ -182,8 +185,6 @@ export class CellLanguage {
       // error type and not reported again): it is not reused.
       this.#reused = undefined;
     }
-    // A full program: the time to write every declaration so far into the prelude file.
-    if (this.#writePrelude()) this.#load(code, redeclared);
     const syntactic = this.#service.getSyntacticDiagnostics(this.#cellFile);
     if (syntactic.length) return this.#inCell(syntactic, code);
     let all = this.#service.getSemanticDiagnostics(this.#cellFile);
@@ -199,7 +200,6 @@ export class CellLanguage {
     // (an instantiation too deep is cached as an error type, and not reported again).
     if (!errors.length) {
       const program = this.#service.getProgram()!;
-      this.#standardGlobals ??= standardGlobals(program, this.#preludeFile);
       if (this.#reuseCheckers) this.#reused = new ReusedChecker(program, this.#moduleCache, this.#cwd, this.#cellFile);
       this.#lastChecked = { text: this.#text, file: program.getSourceFile(this.#cellFile)!, checker: program.getTypeChecker() };
     }
@@ -223,56 +223,62 @@ export class CellLanguage {
         const replaced = this.#byKey.get(key);
         if (replaced) this.#forget(replaced);
       }
-      const entry: PreludeEntry = { keys, text };
-      const placement = this.#placementOf(entry);
+      const always = /^import\b/.test(text) || keys.some((k) => k.startsWith("m:"));
+      // What the text mentions besides its own names (most plain declarations mention nothing else).
+      const own = new Set(keys.map((k) => k.slice(2)));
+      const refs = identifiersOf(text).filter((name) => !own.has(name));
+      const entry: KeptEntry = { keys, text, refs: refs.length ? refs : NO_REFS, always, order: this.#committed++ };
       this.#entries.add(entry);
-      this.#placement.set(entry, placement);
       for (const key of keys) this.#byKey.set(key, entry);
-      (placement === "cell" ? this.#local : this.#pending).add(entry);
+      if (always) this.#always.add(entry);
     }
   }
 
-  #forget(entry: PreludeEntry): void {
+  #forget(entry: KeptEntry): void {
     this.#entries.delete(entry);
-    this.#placement.delete(entry);
-    this.#local.delete(entry);
-    this.#pending.delete(entry);
+    this.#always.delete(entry);
     for (const key of entry.keys) if (this.#byKey.get(key) === entry) this.#byKey.delete(key);
   }
 
-  #placementOf(entry: PreludeEntry): Placement {
-    if (/^import\b/.test(entry.text)) return "cell";
-    if (entry.keys.some((k) => k.startsWith("m:"))) return "top";
-    // Only a full program can say which names are global: without one (no type checking), the names are looked up once.
-    this.#standardGlobals ??= standardGlobals(this.#service.getProgram()!, this.#preludeFile);
-    return entry.keys.some((k) => this.#standardGlobals!.has(k.slice(2))) ? "cell" : "global";
+  /**
+   * The entries a cell mentioning `names` needs, in the order they were declared: every import and
+   * augmentation, the entries that declare one of the names, and (transitively) the entries those
+   * entries' texts mention. Entries of names the cell redeclares are left out (the cell's own
+   * declaration is the one in scope).
+   */
+  #needed(names: Iterable<string>, redeclared: Set<string>, extra: Iterable<KeptEntry> = []): KeptEntry[] {
+    const needed = new Set<KeptEntry>();
+    const kept = (e: KeptEntry) => !e.keys.some((k) => redeclared.has(k));
+    const queue: string[] = [];
+    const add = (entry: KeptEntry | undefined) => {
+      if (!entry || needed.has(entry) || !kept(entry)) return;
+      needed.add(entry);
+      queue.push(...entry.refs);
+    };
+    for (const entry of this.#everyEntry ? this.#entries : this.#always) add(entry);
+    for (const entry of extra) add(entry);
+    queue.push(...names);
+    const seen = new Set<string>();
+    while (queue.length) {
+      const name = queue.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      add(this.#byKey.get(`v:${name}`));
+      add(this.#byKey.get(`t:${name}`));
+    }
+    // Few entries: sort them; many: walk the table once.
+    return needed.size * 8 < this.#entries.size ? [...needed].sort((x, y) => x.order - y.order) : [...this.#entries].filter((e) => needed.has(e));
   }
 
-  /**
-   * Writes every entry kept in the prelude file: imports and augmentations at the top of a module,
-   * the other declarations in its `declare global`. Returns whether the cell's file changed (it no
-   * longer holds the entries committed since the last write).
-   */
-  #writePrelude(): boolean {
-    if (!this.#pending.size) return false;
-    const top: string[] = [];
-    const global: string[] = [];
-    for (const entry of this.#entries) {
-      const placement = this.#placement.get(entry)!;
-      if (placement === "global") global.push(entry.text);
-      else if (placement === "top" || /^import\b/.test(entry.text)) top.push(entry.text);
-    }
-    this.#preludeText = `${top.join("\n")}\ndeclare global {\n${global.join("\n")}\n}\nexport {};\n`;
-    this.#preludeVersion++;
-    this.#pending.clear();
-    return true;
-  }
 
   complete(code: string, cursor: number): { matches: string[]; start: number; end: number; types: { text: string; type: string }[] } {
-    const position = this.#load(code, new Set()) + cursor;
     let start = cursor;
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
+    // Earlier names that match what is typed (all of them for an empty prefix), unless this completes a member (`x.`).
+    const member = /\.\s*$/.test(code.slice(0, start));
+    const matching = member ? [] : [...this.#entries].filter((e) => e.keys.some((k) => k.slice(2).toLowerCase().startsWith(prefix.toLowerCase())));
+    const position = this.#load(code, new Set(), matching) + cursor;
     // This program (with the code being typed, which may never run) is not the one reused for checks.
     const completions = this.#service.getCompletionsAtPosition(this.#cellFile, position, { includeCompletionsWithInsertText: true });
     let entries = (completions?.entries ?? []).filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__rlbook"));
@@ -325,10 +331,11 @@ export class CellLanguage {
     return "";
   }
 
-  /** Puts the prelude (less the names the cell redeclares) and the cell in the virtual file; returns the cell's offset. */
-  #load(code: string, redeclared: Set<string>): number {
-    const kept = (e: PreludeEntry) => !e.keys.some((k) => redeclared.has(k));
-    const prelude = [...[...this.#local].filter(kept), ...[...this.#pending].filter((e) => !this.#local.has(e) && kept(e))].map((e) => e.text).join("\n");
+  /** Puts the entries the cell needs (less the names it redeclares) and the cell in the virtual file; returns the cell's offset. */
+  #load(code: string, redeclared: Set<string>, extra: Iterable<KeptEntry> = []): number {
+    const prelude = this.#needed(identifiersOf(code), redeclared, extra)
+      .map((e) => e.text)
+      .join("\n");
     this.#text = `${prelude}\n${code}`;
     this.#offset = prelude.length + 1;
     this.#version++;
@@ -359,12 +366,27 @@ export class CellLanguage {
   }
 }
 
-/** The global names (values and types) a program has besides those the prelude file declares. */
-function standardGlobals(program: ts.Program, preludeFile: string): Set<string> {
-  const location = program.getSourceFile(CELL_GLOBALS);
-  if (!location) return new Set();
-  const symbols = program.getTypeChecker().getSymbolsInScope(location, ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace);
-  return new Set(symbols.filter((s) => !(s.declarations ?? []).every((d) => d.getSourceFile().fileName === preludeFile)).map((s) => s.name));
+/**
+ * The distinct names a text mentions (identifiers, property names, names in types), by
+ * TypeScript's scanner. Keywords are kept too (`type` and `string` can name variables), and
+ * substitutions in template literals are scanned; a name that is not declared is simply not
+ * found, so mentioning too many names only adds entries, never loses one.
+ */
+function identifiersOf(text: string): string[] {
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, true, ts.LanguageVariant.Standard, text);
+  const names = new Set<string>();
+  // Open `{` and `${`: a `}` that closes a `${` continues its template.
+  const open: boolean[] = [];
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    // Reserved words (const, return, ...) cannot name a declaration; contextual keywords (type, of, string, ...) can.
+    if (token === ts.SyntaxKind.Identifier || (token > ts.SyntaxKind.LastReservedWord && token <= ts.SyntaxKind.LastKeyword)) names.add(scanner.getTokenValue());
+    else if (token === ts.SyntaxKind.TemplateHead) open.push(true);
+    else if (token === ts.SyntaxKind.OpenBraceToken) open.push(false);
+    else if (token === ts.SyntaxKind.CloseBraceToken && open.pop()) {
+      if (scanner.reScanTemplateToken(false) === ts.SyntaxKind.TemplateMiddle) open.push(true);
+    }
+  }
+  return [...names];
 }
 
 /** The identifier that contains `position` (or ends at it), if any. */

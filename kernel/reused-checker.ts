@@ -9,8 +9,8 @@
  * types, the packages earlier cells imported) is already bound in the last full program. So
  * each cell is parsed and bound on its own, under a fresh file name, and only its statements
  * (not the declarations before them) are checked by that program's checker: 0.1-0.2 ms for a small
- * cell. Only the declarations committed since the program was made are parsed again with each cell
- * (a bounded number: language.ts keeps the rest in a prelude file of the program).
+ * cell. The earlier declarations parsed with each cell are only those it needs (language.ts: the
+ * closure of the names it mentions, plus imports and augmentations).
  *
  * The answer is only ever "no errors" or "ask the full check", and a full program (CellLanguage)
  * answers for: a cell with errors (and the checker that found them is dropped, as it may have

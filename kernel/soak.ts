@@ -15,6 +15,8 @@ export interface SoakBlock {
   rssMb: number;
   /** The executor's V8 heap in use, MB, or NaN for a kernel that cannot report it. */
   heapMb: number;
+  /** Resident memory of the kernel process right after the heap probe's full collection (V8's garbage between collections excluded), MB; equals rssMb without a probe. */
+  rssAfterGcMb: number;
   /** The most the executor's heap held (committed, garbage included) at any sample in this block, MB; NaN without `committedProbe`. */
   peakCommittedMb: number;
 }
@@ -53,7 +55,9 @@ export async function soak(client: KernelClient, options: SoakOptions): Promise<
     }
     const msPerCell = elapsed / size;
     done += size;
-    blocks.push({ cells: done, msPerCell, rssMb: rssMb(pid), heapMb: options.heapProbe ? await heapMb(client, options.heapProbe) : NaN, peakCommittedMb });
+    const rss = rssMb(pid);
+    const heap = options.heapProbe ? await heapMb(client, options.heapProbe) : NaN;
+    blocks.push({ cells: done, msPerCell, rssMb: rss, heapMb: heap, rssAfterGcMb: options.heapProbe ? rssMb(pid) : rss, peakCommittedMb });
   }
   return blocks;
 }

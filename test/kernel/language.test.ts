@@ -115,10 +115,10 @@ test("declarations from many earlier cells, redeclared and shadowing globals, ke
     return diagnostics.map((d) => d.code);
   };
   for (let i = 0; i < 250; i++) assert.deepEqual(run(`const k${i} = ${i};`), [], `cell ${i}`);
-  // Names from long ago (now in the prelude file) keep their types.
+  // Names from long ago (reached only through the names a cell mentions) keep their types.
   assert.deepEqual(run("const sum: number = k0 + k249;"), []);
   assert.deepEqual(run("const bad: string = k0;"), [2322]);
-  // A redeclaration replaces the earlier type, whether the old one is in the prelude file or not.
+  // A redeclaration replaces the earlier type.
   assert.deepEqual(run('const k0 = "now a string";'), []);
   assert.deepEqual(run("const s0: string = k0;"), []);
   // A name the standard globals have (Node's `process`) can be declared in a cell and keeps the cell's type.
