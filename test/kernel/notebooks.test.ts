@@ -256,4 +256,10 @@ test("the in-context RL notebook compares bandit algorithms by regret and pretra
   assert.match(text, /same regret after loading: true/);
   const ts = /variance 0.3 \(paper\): noise std 0.548, TS regret after 500 pulls ([\d.]+)/.exec(text);
   assert.ok(ts && Number(ts[1]) < 30, "Thompson sampling's regret on the DPT preset is small");
+  // Dark Room: DPT's return on held-out goals rises across episodes with frozen weights. The optimum is
+  // the cell's own exact formula (25 - d + 1 steps on the goal); uniform play scores about 1.7.
+  const room = /mean return per episode: ([\d. ]+); optimum ([\d.]+)/.exec(text);
+  assert.ok(room, "the Dark Room cell prints its returns per episode");
+  const perEpisode = room[1].trim().split(" ").map(Number);
+  assert.ok(perEpisode[perEpisode.length - 1] > perEpisode[0] + 5 && perEpisode[perEpisode.length - 1] > 0.5 * Number(room[2]), `Dark Room returns ${room[1]} (optimum ${room[2]})`);
 });
