@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../src/core/rng.js";
 import { tf } from "../../src/nn/tf.js";
 import { BatchRenorm } from "../../src/nn/batch-renorm.js";
+import type { Tensor } from "../../src/nn/tf.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { CrossQ } from "../../src/algos/crossq.js";
@@ -73,6 +74,42 @@ test("BatchRenorm forward (warmup, clipped corrections, eval mode) and running s
   assert.equal(brn.steps, 3, "evaluation does not count as a training step");
   assert.deepEqual(brn.runningMean.arraySync(), before, "evaluation leaves the running statistics alone");
   assert.throws(() => brn.apply(tf.zeros([2, 4]), true), /expected input \[batch, 3\]/);
+  brn.dispose();
+});
+
+test("BatchRenorm's written-out gradient equals tfjs's autodiff of the plain formula (warmup and renorm phases)", () => {
+  const rng = new Rng(11);
+  const D = 4;
+  const B = 7;
+  const brn = new BatchRenorm(D, { momentum: 0.8, rMax: 1.2, dMax: 0.3, warmupSteps: 1 });
+  brn.gamma.assign(tf.tensor1d([1.3, -0.7, 0.4, 2]));
+  brn.beta.assign(tf.tensor1d([0.2, 0, -0.1, 0.5]));
+  const w = tf.tensor2d(Array.from({ length: B * D }, () => rng.normal()), [B, D]);
+  for (let step = 0; step < 3; step++) {
+    const x = tf.tensor2d(Array.from({ length: B * D }, () => 1 + (step + 1) * rng.normal()), [B, D]);
+    // Reference: the formula with tfjs ops and autodiff through the batch moments; r and d constants.
+    const rm = brn.runningMean.clone();
+    const rv = brn.runningVar.clone();
+    const warm = brn.steps < brn.warmupSteps;
+    const ref = (xi: Tensor, g: Tensor, b: Tensor): Tensor => {
+      const { mean, variance } = tf.moments(xi, 0);
+      const sB = tf.sqrt(tf.add(variance, 1e-5));
+      const sR = tf.sqrt(tf.add(rv, 1e-5));
+      const r = warm ? tf.onesLike(sB) : tf.tensor1d(tf.clipByValue(tf.div(sB, sR), 1 / 1.2, 1.2).arraySync() as number[]);
+      const d = warm ? tf.zerosLike(sB) : tf.tensor1d(tf.clipByValue(tf.div(tf.sub(mean, rm), sR), -0.3, 0.3).arraySync() as number[]);
+      return tf.add(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, mean), sB), r), d), g), b);
+    };
+    const loss = (y: Tensor) => tf.sum(tf.mul(tf.square(y), w)) as tf.Scalar;
+    const want = tf.grads((xi: Tensor, g: Tensor, b: Tensor) => loss(ref(xi, g, b)))([x, brn.gamma, brn.beta]).map((t) => t.arraySync() as number[] | number[][]);
+    const got = tf.grads((xi: Tensor, g: Tensor, b: Tensor) => {
+      assert.equal(g, brn.gamma);
+      return loss(brn.apply(xi, true));
+    })([x, brn.gamma, brn.beta]).map((t) => t.arraySync() as number[] | number[][]);
+    const flat = (a: number[] | number[][]) => (a as number[][]).flat();
+    ["x", "gamma", "beta"].forEach((name, i) => flat(want[i]).forEach((v, j) => assert.ok(Math.abs(flat(got[i])[j] - v) < 1e-3 * (1 + Math.abs(v)), `step ${step} d${name}[${j}]: ${flat(got[i])[j]} vs ${v}`)));
+    tf.dispose([x, rm, rv]);
+  }
+  w.dispose();
   brn.dispose();
 });
 
