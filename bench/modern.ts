@@ -7,7 +7,9 @@
  *    wasm / cpu the PPO rows also time the "stacked" layout (the GPU one) for comparison.
  * 2. Stream AC(lambda) env steps per second (one update per step), against a uniformly random
  *    policy stepping the same env (the env's own cost).
- * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size.
+ * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size; with
+ *    `-- modern crossq`, env steps to SAC's Pendulum threshold per seed and their ratio
+ *    ({@link benchCrossQSeeds}).
  * CPU time of this process is printed beside wall time (the box may be shared).
  *
  * Run: `npm run bench -- modern` or `node dist/bench/modern.js`.
@@ -178,6 +180,9 @@ export async function benchModern(): Promise<void> {
   const cq = await rate(() => new CrossQ(make("Pendulum-v1"), { ...common, criticArch: [256, 256] }), "CrossQ");
   const sac = await rate(() => new SAC(make("Pendulum-v1"), { ...common, policyFrequency: 1 }), "SAC");
   console.log(`  ratio CrossQ / SAC updates per second: ${(cq / sac).toFixed(2)}`);
+  // Steps to the threshold over seeds: about 40 min of one CPU core for 3 seeds each, so on request.
+  if (process.argv.includes("crossq")) await benchCrossQSeeds([0, 1, 2]);
+  else console.log("  (steps to SAC's Pendulum threshold over seeds, CrossQ vs SAC: `npm run bench -- modern crossq`, about 40 min on one core)");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchModern();
