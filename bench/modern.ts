@@ -93,7 +93,9 @@ export async function benchCrossQSeeds(seeds: number[], maxSteps = 8000): Promis
   }
   const mc = median(res.CrossQ);
   const ms = median(res.SAC);
-  console.log(`  median steps: CrossQ ${mc}, SAC ${ms}; ratio CrossQ / SAC ${(mc / ms).toFixed(2)} (< 1: CrossQ needs fewer steps); seeds where CrossQ <= SAC: ${res.CrossQ.filter((v, i) => v <= res.SAC[i]).length}/${seeds.length}`);
+  const fmt = (v: number) => (Number.isFinite(v) ? String(v) : `> ${maxSteps}`);
+  const ratio = Number.isFinite(mc) && Number.isFinite(ms) ? (mc / ms).toFixed(2) : Number.isFinite(mc) ? `< ${(mc / maxSteps).toFixed(2)} (SAC's median run did not reach it)` : "n/a (CrossQ's median run did not reach it)";
+  console.log(`  median steps: CrossQ ${fmt(mc)}, SAC ${fmt(ms)}; ratio CrossQ / SAC ${ratio} (< 1: CrossQ needs fewer steps); reached: CrossQ ${res.CrossQ.filter(Number.isFinite).length}/${seeds.length}, SAC ${res.SAC.filter(Number.isFinite).length}/${seeds.length}; seeds where CrossQ <= SAC: ${res.CrossQ.filter((v, i) => v <= res.SAC[i]).length}/${seeds.length}`);
 }
 
 export async function benchModern(): Promise<void> {

@@ -14,7 +14,6 @@ import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { CrossQ } from "../../src/algos/crossq.js";
 import { train } from "../../src/train/train.js";
-import { evaluate } from "../../src/train/evaluate.js";
 
 const EPS = 1e-5;
 
@@ -113,18 +112,25 @@ test("BatchRenorm's written-out gradient equals tfjs's autodiff of the plain for
   brn.dispose();
 });
 
-test("CrossQ (no target networks, batch-renormalized critics on the joint batch) learns Pendulum-v1 in 5000 steps", async () => {
-  const agent = new CrossQ(make("Pendulum-v1"), { seed: 1, learningStarts: 300, criticArch: [128, 128], netArch: [64, 64], batchSize: 128 });
-  const before = await evaluate(agent, make("Pendulum-v1"), { episodes: 5, seed: 7 });
-  await train(agent, { steps: 5000 });
-  const after = await evaluate(agent, make("Pendulum-v1"), { episodes: 5, seed: 7 });
-  // Untrained: about -1360. 5000 steps is the edge of reliable learning at this size. Measured after
-  // 5000 steps (eval seed 7): seed 0 -941, seed 1 -167, seed 2 -396 (since deterministic acting runs
-  // on the host copy and no longer draws from the agent's generator; before that change seed 0 gave
-  // -195). RL-Zoo's SAC reaches about -150 to -200 after its 20k steps.
-  assert.ok(after.meanReturn >= -400, `CrossQ mean return ${after.meanReturn} (before training ${before.meanReturn})`);
-  assert.ok(agent.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
-  agent.dispose();
+test("CrossQ (no target networks, batch-renormalized critics on the joint batch) reaches SAC's Pendulum threshold in no more steps than SAC, on 2 seeds", async () => {
+  // "SAC's threshold": a greedy mean return of -200 (5 episodes), about where RL-Zoo's tuned SAC
+  // ends on Pendulum-v1 (-176 +- 64 after 20k steps). At these settings (UTD 1, 64-unit actors,
+  // batch 64, learning from step 100, evaluation every 400 steps with eval seed 1000) rlbook's SAC
+  // (RL-Zoo's lr 1e-3, no policy delay, [64, 64] critics with targets) first reached it at 4400
+  // steps on seeds 0 and 1 and not within 6000 steps on seeds 2 and 3 (measured with the same
+  // loop). CrossQ here: 128-unit critics, no targets, the paper's Adam beta1 0.5 and batch renorm,
+  // policy delay 1 (with the paper's 3 the actor learns too slowly for a 5k-step budget: seed 0
+  // had not reached -200 after 6000 steps; with 1 it did at 3200).
+  const budget = 4400;
+  for (const seed of [0, 1]) {
+    const agent = new CrossQ(make("Pendulum-v1"), { seed, learningStarts: 100, batchSize: 64, netArch: [64, 64], criticArch: [128, 128], policyDelay: 1 });
+    const run = train(agent, { steps: budget, evalEvery: 400, evalEnv: make("Pendulum-v1"), evalEpisodes: 5, evalSeed: 1000, stopAtReturn: -200, finalEval: false });
+    const evals = (await run).filter((r) => r.evalMeanReturn !== undefined).map((r) => Math.round(r.evalMeanReturn!));
+    assert.equal(run.stopReason, "target", `seed ${seed}: CrossQ did not reach -200 within ${budget} steps (evaluations ${evals.join(" ")})`);
+    assert.ok(agent.numTimesteps <= budget, `seed ${seed}: ${agent.numTimesteps} steps`);
+    assert.ok(agent.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
+    agent.dispose();
+  }
 });
 
 test("bad input: CrossQ needs batches of at least 2 and Box actions", () => {
