@@ -7,7 +7,9 @@
  *    wasm / cpu the PPO rows also time the "stacked" layout (the GPU one) for comparison.
  * 2. Stream AC(lambda) env steps per second (one update per step), against a uniformly random
  *    policy stepping the same env (the env's own cost).
- * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size.
+ * 3. CrossQ against SAC: gradient updates per second at the same batch and actor size; with
+ *    `-- modern crossq`, env steps to SAC's Pendulum threshold per seed and their ratio
+ *    ({@link benchCrossQSeeds}).
  * CPU time of this process is printed beside wall time (the box may be shared).
  *
  * Run: `npm run bench -- modern` or `node dist/bench/modern.js`.
@@ -19,7 +21,7 @@ import { tf } from "../src/nn/tf.js";
 import { PPO } from "../src/algos/ppo.js";
 import { StreamAC } from "../src/algos/stream-ac.js";
 import { CrossQ } from "../src/algos/crossq.js";
-import { SAC } from "../src/algos/sac.js";
+import { SAC, SAC_PRESETS } from "../src/algos/sac.js";
 import { PPOPopulation, defaultLayout } from "../src/population/ppo.js";
 import { DQNPopulation } from "../src/population/dqn.js";
 import { DQN } from "../src/algos/dqn.js";
@@ -40,6 +42,60 @@ const dqnConfig = { learningStarts: 500, trainFreq: 16, gradientSteps: 2, batchS
 function row(S: number, batched: { wall: number; cpu: number }, seq: { wall: number; cpu: number }, timedSeeds: number): string {
   const scale = S / timedSeeds;
   return `  ${String(S).padStart(3)} seeds: batched ${batched.wall.toFixed(2)} s (cpu ${batched.cpu.toFixed(2)} s), sequential ${(seq.wall * scale).toFixed(2)} s (cpu ${(seq.cpu * scale).toFixed(2)} s)${scale > 1 ? ` [${timedSeeds} timed, x${scale}]` : ""}, ratio sequential/batched ${((seq.wall * scale) / batched.wall).toFixed(2)} (cpu ${((seq.cpu * scale) / batched.cpu).toFixed(2)})`;
+}
+
+/**
+ * Steps to SAC's Pendulum threshold, CrossQ against SAC, at update-to-data ratio 1 (one update per
+ * env step, one env). The threshold is -200: a greedy mean return over 10 evaluation episodes of
+ * at least -200, about what RL-Zoo's tuned SAC reaches on Pendulum-v1 (its benchmark table: -176
+ * +- 64 after 20k steps). Evaluated every 400 env steps; runs stop at the threshold or `maxSteps`.
+ * Both agents keep their own defaults (SAC: RL-Zoo's Pendulum-v1 preset, lr 1e-3, no policy delay,
+ * tau 0.005; CrossQ: Bhatt et al.'s lr 1e-3, Adam beta1 0.5, policy delay 3, batch-renorm momentum
+ * 0.99 with its 100k-step warmup, no target networks), scaled down alike for two CPU cores:
+ * 128-unit actor and critics (the paper's CrossQ critics are 2048 wide, SAC's 256), batch 128
+ * (256), learning from step 100 (RL-Zoo).
+ */
+export const PENDULUM_THRESHOLD = -200;
+export const crossqSacCommon = { learningStarts: 100, batchSize: 128, netArch: [128, 128] };
+export function makeCrossQ(seed: number): CrossQ {
+  return new CrossQ(make("Pendulum-v1"), { ...crossqSacCommon, criticArch: [128, 128], seed });
+}
+export function makeSAC(seed: number): SAC {
+  return new SAC(make("Pendulum-v1"), { ...SAC_PRESETS["Pendulum-v1"].config, ...crossqSacCommon, seed });
+}
+
+/** Env steps until the greedy evaluation first reaches the threshold (Infinity if not within maxSteps), and the evaluation curve. */
+export async function stepsToThreshold(agent: CrossQ | SAC, maxSteps: number): Promise<{ steps: number; curve: { step: number; evalMeanReturn: number }[]; seconds: number }> {
+  const t0 = performance.now();
+  const run = await train(agent as never, { steps: maxSteps, evalEvery: 400, evalEnv: make("Pendulum-v1"), evalEpisodes: 10, evalSeed: 1000, stopAtReturn: PENDULUM_THRESHOLD, finalEval: false });
+  const curve = run.filter((r) => r.evalMeanReturn !== undefined).map((r) => ({ step: r.step, evalMeanReturn: r.evalMeanReturn! }));
+  const hit = curve.find((r) => r.evalMeanReturn >= PENDULUM_THRESHOLD);
+  return { steps: hit ? hit.step : Infinity, curve, seconds: (performance.now() - t0) / 1000 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** The multi-seed comparison: per-seed steps to the threshold for both, and the ratio of medians. */
+export async function benchCrossQSeeds(seeds: number[], maxSteps = 8000): Promise<void> {
+  console.log(`CrossQ vs SAC on Pendulum-v1, UTD 1: env steps until a greedy 10-episode mean return >= ${PENDULUM_THRESHOLD} (evaluated every 400 steps, at most ${maxSteps})`);
+  const res: Record<string, number[]> = { CrossQ: [], SAC: [] };
+  for (const seed of seeds) {
+    for (const [name, mk] of [["CrossQ", makeCrossQ], ["SAC", makeSAC]] as const) {
+      const a = mk(seed);
+      const r = await stepsToThreshold(a, maxSteps);
+      a.dispose();
+      res[name].push(r.steps);
+      console.log(`  ${name} seed ${seed}: ${Number.isFinite(r.steps) ? r.steps : `> ${maxSteps}`} steps (${r.seconds.toFixed(0)} s; curve ${r.curve.map((c) => c.evalMeanReturn.toFixed(0)).join(" ")})`);
+    }
+  }
+  const mc = median(res.CrossQ);
+  const ms = median(res.SAC);
+  const fmt = (v: number) => (Number.isFinite(v) ? String(v) : `> ${maxSteps}`);
+  const ratio = Number.isFinite(mc) && Number.isFinite(ms) ? (mc / ms).toFixed(2) : Number.isFinite(mc) ? `< ${(mc / maxSteps).toFixed(2)} (SAC's median run did not reach it)` : "n/a (CrossQ's median run did not reach it)";
+  console.log(`  median steps: CrossQ ${fmt(mc)}, SAC ${fmt(ms)}; ratio CrossQ / SAC ${ratio} (< 1: CrossQ needs fewer steps); reached: CrossQ ${res.CrossQ.filter(Number.isFinite).length}/${seeds.length}, SAC ${res.SAC.filter(Number.isFinite).length}/${seeds.length}; seeds where CrossQ <= SAC: ${res.CrossQ.filter((v, i) => v <= res.SAC[i]).length}/${seeds.length}`);
 }
 
 export async function benchModern(): Promise<void> {
@@ -126,6 +182,9 @@ export async function benchModern(): Promise<void> {
   const cq = await rate(() => new CrossQ(make("Pendulum-v1"), { ...common, criticArch: [256, 256] }), "CrossQ");
   const sac = await rate(() => new SAC(make("Pendulum-v1"), { ...common, policyFrequency: 1 }), "SAC");
   console.log(`  ratio CrossQ / SAC updates per second: ${(cq / sac).toFixed(2)}`);
+  // Steps to the threshold over seeds: about 40 min of one CPU core for 3 seeds each, so on request.
+  if (process.argv.includes("crossq")) await benchCrossQSeeds([0, 1, 2]);
+  else console.log("  (steps to SAC's Pendulum threshold over seeds, CrossQ vs SAC: `npm run bench -- modern crossq`, about 40 min on one core)");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchModern();

@@ -72,17 +72,49 @@ export class BatchRenorm {
     }
     const warm = this.steps < this.warmupSteps;
     this.steps++;
-    const { mean, variance } = tf.moments(x, 0);
-    const stdB = tf.sqrt(tf.add(variance, this.eps));
-    const stdRun = tf.sqrt(tf.add(this.runningVar, this.eps));
-    const r = warm ? tf.onesLike(stdB) : stopGradient(tf.clipByValue(tf.div(stdB, stdRun), 1 / this.rMax, this.rMax));
-    const d = warm ? tf.zerosLike(stdB) : stopGradient(tf.clipByValue(tf.div(tf.sub(mean, this.runningMean), stdRun), -this.dMax, this.dMax));
-    const y = tf.add(tf.mul(tf.add(tf.mul(tf.div(tf.sub(x, mean), stdB), r), d), this.gamma), this.beta);
+    const B = x.shape[0];
+    // Column means as [1, B] x [B, dim] matmuls: tfjs-wasm reduces over axis 0 by transposing
+    // first (measured 2.8 ms against 0.27 ms for [512, 256]).
+    const colMean = (t: Tensor) => tf.matMul(tf.fill([1, B], 1 / B), t);
+    let mean: Tensor | undefined;
+    let variance: Tensor | undefined;
+    // r and d are constants of the gradient; the gradient of the batch statistics is written out
+    // (the batch-norm backward): with g = dy * gamma * r and xhat = (x - mean_B) / std_B,
+    //   dx = (g - mean_B(g) - xhat * mean_B(g * xhat)) / std_B, dgamma = sum(dy * z), dbeta = sum(dy).
+    const renorm = tf.customGrad(((xIn: Tensor, gamma: Tensor, beta: Tensor, save: (ts: Tensor[]) => void) => {
+      const m = colMean(xIn);
+      const xc = tf.sub(xIn, m);
+      const v = colMean(tf.square(xc));
+      const stdB = tf.sqrt(tf.add(v, this.eps));
+      const xhat = tf.div(xc, stdB);
+      let z = xhat;
+      let r: Tensor = tf.onesLike(stdB);
+      if (!warm) {
+        const stdRun = tf.sqrt(tf.add(this.runningVar, this.eps));
+        r = tf.clipByValue(tf.div(stdB, stdRun), 1 / this.rMax, this.rMax);
+        const d = tf.clipByValue(tf.div(tf.sub(m, this.runningMean), stdRun), -this.dMax, this.dMax);
+        z = tf.add(tf.mul(xhat, r), d);
+      }
+      mean = tf.keep(tf.reshape(m, [this.dim]));
+      variance = tf.keep(tf.reshape(v, [this.dim]));
+      save([xhat, stdB, r, z, gamma]);
+      return {
+        value: tf.add(tf.mul(z, gamma), beta),
+        gradFunc: (dy: Tensor, [sXhat, sStd, sR, sZ, sGamma]: Tensor[]) => {
+          const ones = tf.ones([1, B]);
+          const g = tf.mul(dy, tf.mul(sGamma, sR));
+          const dx = tf.div(tf.sub(tf.sub(g, colMean(g)), tf.mul(sXhat, colMean(tf.mul(g, sXhat)))), sStd);
+          return [dx, tf.reshape(tf.matMul(ones, tf.mul(dy, sZ)), [this.dim]), tf.reshape(tf.matMul(ones, dy), [this.dim])];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: Tensor, gamma: Tensor, beta: Tensor) => Tensor;
+    const y = renorm(x, this.gamma, this.beta);
     tf.tidy(() => {
       const m = this.momentum;
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, m), tf.mul(mean, 1 - m)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, m), tf.mul(variance, 1 - m)));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, m), tf.mul(mean!, 1 - m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, m), tf.mul(variance!, 1 - m)));
     });
+    tf.dispose([mean!, variance!]);
     return y;
   }
 

@@ -88,43 +88,62 @@ export interface SeedBandChartOptions {
   height?: number;
 }
 
-/** Per-seed curves, their mean and its 95% confidence band against env steps (a Vega-Lite chart). */
-export function seedBandChart(pop: HasCurves, options: SeedBandChartOptions = {}): Chart {
+/** Per-member records under their seeds, for charting runs that were not trained as a population: `{seeds: [0, 1, 2], curves: [history0, history1, history2]}`. */
+export function isCurves(x: unknown): x is HasCurves {
+  return typeof x === "object" && x !== null && Array.isArray((x as HasCurves).curves) && Array.isArray((x as HasCurves).seeds);
+}
+
+/**
+ * Per-seed curves, their mean and its 95% confidence band against env steps (a Vega-Lite chart).
+ * Pass one population (or `{seeds, curves}`), or several by name (`{CrossQ: a, SAC: b}`) to draw
+ * one colored band per group on the same axes.
+ */
+export function seedBandChart(groups: HasCurves | Record<string, HasCurves>, options: SeedBandChartOptions = {}): Chart {
   const y = options.y ?? "episodeReturn";
   const smooth = options.smooth ?? 0;
-  const band = seedBand(pop, y, smooth);
-  if (!band.length) throw new Error(`seedBandChart: no finite "${y}" values yet (train the population first; fields: ${Object.keys(pop.curves[0]?.[0] ?? {}).join(", ") || "none"})`);
-  const values: Record<string, unknown>[] = band.map((b) => ({ kind: "mean", x: b.step, y: b.mean, lo: b.lo, hi: b.hi, n: b.n }));
-  if (options.seeds ?? true) {
-    pop.curves.forEach((recs, k) => {
-      let ys = recs.map((r) => r[y]);
-      if (smooth > 0) {
-        const idx = ys.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
-        const sm = smoothEMA(idx.map((i) => ys[i]), smooth);
-        ys = ys.map(() => NaN);
-        idx.forEach((i, j) => (ys[i] = sm[j]));
-      }
-      recs.forEach((r, i) => Number.isFinite(ys[i]) && values.push({ kind: "seed", seed: String(pop.seeds[k]), x: r.step, y: ys[i] }));
-    });
+  const single = isCurves(groups);
+  const named: [string, HasCurves][] = single ? [["", groups]] : Object.entries(groups);
+  if (!named.length) throw new Error("seedBandChart: no groups given (pass a population or {name: population, ...})");
+  const values: Record<string, unknown>[] = [];
+  for (const [group, pop] of named) {
+    if (!isCurves(pop)) throw new TypeError(`seedBandChart: group "${group}" is not a population or {seeds, curves}`);
+    const band = seedBand(pop, y, smooth);
+    if (!band.length) throw new Error(`seedBandChart: no finite "${y}" values yet${group ? ` in group "${group}"` : ""} (train the population first; fields: ${Object.keys(pop.curves[0]?.[0] ?? {}).join(", ") || "none"})`);
+    values.push(...band.map((b) => ({ kind: "mean", group, x: b.step, y: b.mean, lo: b.lo, hi: b.hi, n: b.n })));
+    if (options.seeds ?? true) {
+      pop.curves.forEach((recs, k) => {
+        let ys = recs.map((r) => r[y]);
+        if (smooth > 0) {
+          const idx = ys.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
+          const sm = smoothEMA(idx.map((i) => ys[i]), smooth);
+          ys = ys.map(() => NaN);
+          idx.forEach((i, j) => (ys[i] = sm[j]));
+        }
+        recs.forEach((r, i) => Number.isFinite(ys[i]) && values.push({ kind: "seed", group, seed: single ? String(pop.seeds[k]) : `${group} ${pop.seeds[k]}`, x: r.step, y: ys[i] }));
+      });
+    }
   }
-  const n = pop.curves.length;
-  const title = options.title ?? `${y}: ${n} seed${n === 1 ? "" : "s"}, mean and 95% CI`;
+  const n = named.reduce((a, [, p]) => a + p.curves.length, 0);
+  const title = options.title ?? (single ? `${y}: ${n} seed${n === 1 ? "" : "s"}, mean and 95% CI` : `${y}: ${named.map(([g, p]) => `${g} (${p.curves.length} seeds)`).join(" vs ")}, mean and 95% CI`);
   const xEnc = { field: "x", type: "quantitative", title: "env steps (per seed)" };
   const yTitle = smooth > 0 ? `${y} (EMA ${smooth})` : y;
+  // One group: blue band and mean, grey seeds; several: one color per group.
+  const color = single ? undefined : { field: "group", type: "nominal", title: null };
+  const fixed = (c: string) => (single ? { color: c } : {});
   const layer: Record<string, unknown>[] = [];
   if (options.seeds ?? true) {
     layer.push({
       transform: [{ filter: "datum.kind === 'seed'" }],
-      mark: { type: "line", strokeWidth: 0.8, opacity: 0.35, color: "#888" },
-      encoding: { x: xEnc, y: { field: "y", type: "quantitative", title: yTitle }, detail: { field: "seed" } },
+      mark: { type: "line", strokeWidth: 0.8, opacity: 0.35, ...fixed("#888") },
+      encoding: { x: xEnc, y: { field: "y", type: "quantitative", title: yTitle }, detail: { field: "seed" }, ...(color ? { color } : {}) },
     });
   }
   layer.push(
-    { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: "area", opacity: 0.25, color: "#1f77b4" }, encoding: { x: xEnc, y: { field: "lo", type: "quantitative", title: yTitle }, y2: { field: "hi" } } },
+    { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: "area", opacity: 0.25, ...fixed("#1f77b4") }, encoding: { x: xEnc, y: { field: "lo", type: "quantitative", title: yTitle }, y2: { field: "hi" }, ...(color ? { color } : {}) } },
     {
       transform: [{ filter: "datum.kind === 'mean'" }],
-      mark: { type: "line", strokeWidth: 2.2, color: "#1f77b4" },
-      encoding: { x: xEnc, y: { field: "y", type: "quantitative", title: yTitle }, tooltip: [{ field: "x", title: "step", format: ",.0f" }, { field: "y", title: `mean ${y}`, format: ".3~f" }, { field: "lo", title: "95% CI low", format: ".3~f" }, { field: "hi", title: "95% CI high", format: ".3~f" }, { field: "n", title: "seeds" }] },
+      mark: { type: "line", strokeWidth: 2.2, ...fixed("#1f77b4") },
+      encoding: { x: xEnc, y: { field: "y", type: "quantitative", title: yTitle }, ...(color ? { color } : {}), tooltip: [...(single ? [] : [{ field: "group" }]), { field: "x", title: "step", format: ",.0f" }, { field: "y", title: `mean ${y}`, format: ".3~f" }, { field: "lo", title: "95% CI low", format: ".3~f" }, { field: "hi", title: "95% CI high", format: ".3~f" }, { field: "n", title: "seeds" }] },
     },
   );
   return new Chart({

@@ -18,6 +18,11 @@ test("the modern deep RL notebook shows HER vs DQN, stream AC vs PPO, CrossQ vs 
   // Stream AC(lambda) learns from one sample at a time (a random policy averages about 22).
   const stream = Number(/stream AC\(lambda\) ([\d.]+)/.exec(text)?.[1]);
   assert.ok(stream >= 200, text);
+  // CrossQ vs SAC: every seed of both printed with its steps to -200 (or its last return), drawn as two bands.
+  assert.equal((text.match(/(CrossQ|SAC) seed \d+: /g) ?? []).length, 6, text);
+  const cq = charts[2];
+  const groups = new Set((mime(cq)["application/vnd.vegalite.v5+json"] as { data: { values: { group?: string }[] } }).data.values.map((v) => v.group));
+  assert.deepEqual([...groups].sort(), ["CrossQ", "SAC"]);
   // The seed band: 16 seeds listed with their last returns.
   assert.equal((text.match(/seed \d+: return/g) ?? []).length, 16, text);
   assert.ok(text.includes("16 seeds, mean and 95% CI"));

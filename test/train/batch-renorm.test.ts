@@ -9,11 +9,12 @@ import assert from "node:assert/strict";
 import { Rng } from "../../src/core/rng.js";
 import { tf } from "../../src/nn/tf.js";
 import { BatchRenorm } from "../../src/nn/batch-renorm.js";
+import type { Tensor } from "../../src/nn/tf.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { CrossQ } from "../../src/algos/crossq.js";
+import { SAC } from "../../src/algos/sac.js";
 import { train } from "../../src/train/train.js";
-import { evaluate } from "../../src/train/evaluate.js";
 
 const EPS = 1e-5;
 
@@ -76,18 +77,72 @@ test("BatchRenorm forward (warmup, clipped corrections, eval mode) and running s
   brn.dispose();
 });
 
-test("CrossQ (no target networks, batch-renormalized critics on the joint batch) learns Pendulum-v1 in 5000 steps", async () => {
-  const agent = new CrossQ(make("Pendulum-v1"), { seed: 1, learningStarts: 300, criticArch: [128, 128], netArch: [64, 64], batchSize: 128 });
-  const before = await evaluate(agent, make("Pendulum-v1"), { episodes: 5, seed: 7 });
-  await train(agent, { steps: 5000 });
-  const after = await evaluate(agent, make("Pendulum-v1"), { episodes: 5, seed: 7 });
-  // Untrained: about -1360. 5000 steps is the edge of reliable learning at this size. Measured after
-  // 5000 steps (eval seed 7): seed 0 -941, seed 1 -167, seed 2 -396 (since deterministic acting runs
-  // on the host copy and no longer draws from the agent's generator; before that change seed 0 gave
-  // -195). RL-Zoo's SAC reaches about -150 to -200 after its 20k steps.
-  assert.ok(after.meanReturn >= -400, `CrossQ mean return ${after.meanReturn} (before training ${before.meanReturn})`);
-  assert.ok(agent.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
-  agent.dispose();
+test("BatchRenorm's written-out gradient equals tfjs's autodiff of the plain formula (warmup and renorm phases)", () => {
+  const rng = new Rng(11);
+  const D = 4;
+  const B = 7;
+  const brn = new BatchRenorm(D, { momentum: 0.8, rMax: 1.2, dMax: 0.3, warmupSteps: 1 });
+  brn.gamma.assign(tf.tensor1d([1.3, -0.7, 0.4, 2]));
+  brn.beta.assign(tf.tensor1d([0.2, 0, -0.1, 0.5]));
+  const w = tf.tensor2d(Array.from({ length: B * D }, () => rng.normal()), [B, D]);
+  for (let step = 0; step < 3; step++) {
+    const x = tf.tensor2d(Array.from({ length: B * D }, () => 1 + (step + 1) * rng.normal()), [B, D]);
+    // Reference: the formula with tfjs ops and autodiff through the batch moments; r and d constants.
+    const rm = brn.runningMean.clone();
+    const rv = brn.runningVar.clone();
+    const warm = brn.steps < brn.warmupSteps;
+    const ref = (xi: Tensor, g: Tensor, b: Tensor): Tensor => {
+      const { mean, variance } = tf.moments(xi, 0);
+      const sB = tf.sqrt(tf.add(variance, 1e-5));
+      const sR = tf.sqrt(tf.add(rv, 1e-5));
+      const r = warm ? tf.onesLike(sB) : tf.tensor1d(tf.clipByValue(tf.div(sB, sR), 1 / 1.2, 1.2).arraySync() as number[]);
+      const d = warm ? tf.zerosLike(sB) : tf.tensor1d(tf.clipByValue(tf.div(tf.sub(mean, rm), sR), -0.3, 0.3).arraySync() as number[]);
+      return tf.add(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, mean), sB), r), d), g), b);
+    };
+    const loss = (y: Tensor) => tf.sum(tf.mul(tf.square(y), w)) as tf.Scalar;
+    const want = tf.grads((xi: Tensor, g: Tensor, b: Tensor) => loss(ref(xi, g, b)))([x, brn.gamma, brn.beta]).map((t) => t.arraySync() as number[] | number[][]);
+    const got = tf.grads((xi: Tensor, g: Tensor, b: Tensor) => {
+      assert.equal(g, brn.gamma);
+      return loss(brn.apply(xi, true));
+    })([x, brn.gamma, brn.beta]).map((t) => t.arraySync() as number[] | number[][]);
+    const flat = (a: number[] | number[][]) => (a as number[][]).flat();
+    ["x", "gamma", "beta"].forEach((name, i) => flat(want[i]).forEach((v, j) => assert.ok(Math.abs(flat(got[i])[j] - v) < 1e-3 * (1 + Math.abs(v)), `step ${step} d${name}[${j}]: ${flat(got[i])[j]} vs ${v}`)));
+    tf.dispose([x, rm, rv]);
+  }
+  w.dispose();
+  brn.dispose();
+});
+
+test("CrossQ (no target networks, batch-renormalized critics on the joint batch) reaches SAC's Pendulum level in fewer steps than SAC, on 2 seeds", async () => {
+  // Both at update-to-data ratio 1 with their own defaults (SAC: RL-Zoo's Pendulum-v1 lr 1e-3, no
+  // policy delay, target networks; CrossQ: the paper's Adam beta1 0.5, policy delay 3, batch renorm),
+  // scaled down alike: 64-unit actors, batch 64, learning from step 100; critics 64 (SAC, as its
+  // actor) and 128 (CrossQ; the paper's are 2048). Greedy evaluation (5 episodes) every 400 steps.
+  // "SAC's threshold" is SAC's own best evaluation within the 2800 steps; CrossQ must reach it at
+  // an earlier evaluation than SAC did. Measured (the notebook's run, seeds 0 / 1 / 2): SAC's best
+  // -1040 / -764 / -1137 at 2400 / 2400 / 2800 steps; CrossQ got there at 800 / 1200 / 1600.
+  // The fixed -200 threshold (about where RL-Zoo's SAC ends, -176 +- 64 after 20k steps) needs
+  // 3-8k steps, too long for a test: bench/modern.ts (`-- modern crossq`) measures it per seed.
+  const steps = 2800;
+  const common = { learningStarts: 100, batchSize: 64, netArch: [64, 64] };
+  const evals = async (agent: CrossQ | SAC) => {
+    const h = await train(agent as never, { steps, evalEvery: 400, evalEnv: make("Pendulum-v1"), evalEpisodes: 5, evalSeed: 1000, finalEval: false });
+    agent.dispose();
+    return h.filter((r) => r.evalMeanReturn !== undefined).map((r) => ({ step: r.step, ret: r.evalMeanReturn! }));
+  };
+  for (const seed of [0, 1]) {
+    const crossq = new CrossQ(make("Pendulum-v1"), { ...common, criticArch: [128, 128], seed });
+    const cq = await evals(crossq);
+    assert.ok(crossq.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
+    const sac = await evals(new SAC(make("Pendulum-v1"), { ...common, policyLr: 1e-3, qLr: 1e-3, policyFrequency: 1, seed }));
+    const level = Math.max(...sac.map((e) => e.ret));
+    const sacSteps = sac.find((e) => e.ret >= level)!.step;
+    const cqSteps = cq.find((e) => e.ret >= level)?.step ?? Infinity;
+    const show = (xs: { ret: number }[]) => xs.map((e) => Math.round(e.ret)).join(" ");
+    assert.ok(cqSteps < sacSteps, `seed ${seed}: SAC's best ${level.toFixed(0)} at ${sacSteps} steps, CrossQ at ${cqSteps} (CrossQ ${show(cq)}; SAC ${show(sac)})`);
+    // Both learned: the untrained policies score about -1300 to -1600.
+    assert.ok(level > -1300 && Math.max(...cq.map((e) => e.ret)) > -1000, `seed ${seed}: CrossQ ${show(cq)}; SAC ${show(sac)}`);
+  }
 });
 
 test("bad input: CrossQ needs batches of at least 2 and Box actions", () => {
