@@ -162,7 +162,7 @@ const preferenceRL: RLTask = { name: "preference", samplePrompts: (n, rng) => pr
  * test prints these each run). Float32 sums in another order (webgpu's tree reductions) explain
  * them: u = 6e-8 per rounding, grown by later updates.
  *   PPO 1.5e-6, PPO continuous 7.3e-7, A2C 5.5e-7, REINFORCE 4.1e-7, DQN 6.3e-8, SAC 5.0e-7,
- *   CrossQ 2.4e-3 (bound 5e-3), TD3 2.4e-6; StreamQ / StreamSARSA / StreamAC 0 (exact);
+ *   CrossQ 8.1e-3 (bound 1.5e-2), TD3 2.4e-6; StreamQ / StreamSARSA / StreamAC 0 (exact);
  *   PPOPopulation 3.2e-7; offline BC 8.7e-8, BC gaussian 2.2e-7, FQI-LOG 1.7e-7, CQL discrete
  *   2.3e-7, CQL continuous 4.1e-6, IQL 1.3e-6, TD3+BC 1.8e-7, DT 0; DPT 2.9e-7, AD 7.4e-8;
  *   MAML 2.7e-6, Reptile 1.5e-8, JointPretrain 4.2e-9, RL2 1.1e-7; SFT 0, GRPO 1.0e-7,
@@ -177,8 +177,10 @@ export const GPU_LEARNERS: Record<string, GpuLearnerCase> = {
   SAC: { steps: 400, make: (seed) => new SAC(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, trainFreq: 16, seed }) },
   CrossQ: { steps: 400, make: (seed) => new CrossQ(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, criticArch: [32, 32], trainFreq: 16, seed }),
     // Batch renormalization divides by the std of a 16-sample batch, which magnifies float32
-    // rounding differences (measured: actor loss 2.4e-3 relative after 2 iterations).
-    relTol: 5e-3 },
+    // rounding differences in the actor loss (a small difference of larger terms). Measured with the
+    // hand-written critic gradients (seed 7, record 1's actor loss): webgpu vs wasm 8.1e-3, cpu vs wasm
+    // 2.2e-3, while every critic loss, Q value and alpha agrees within 1.5e-5 on all three backends.
+    relTol: 1.5e-2 },
   TD3: { steps: 400, make: (seed) => new TD3(make("Pendulum-v1", { numEnvs: 2 }), { ...offPolicySmall, trainFreq: 8, seed }) },
   // Streaming deep RL: plain JS (Float64Array networks, ObGD), no tensors at all; on the webgpu
   // backend they must still run through train() and give the wasm run's numbers exactly.
