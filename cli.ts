@@ -14,7 +14,7 @@ import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { KERNEL_ENV } from "./kernel/paths.js";
+import { KERNEL_ENV, KERNEL_NODE_FLAGS } from "./kernel/paths.js";
 
 const USAGE = `usage:
   rlbook install [--user | --prefix PATH] [--no-typecheck] [--max-heap-mb N]
@@ -39,7 +39,7 @@ export function installKernelspec(options: { prefix?: string; typecheck?: boolea
     : process.env.JUPYTER_DATA_DIR || join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "jupyter");
   const dir = join(dataDir, "kernels", "rlbook");
   mkdirSync(dir, { recursive: true });
-  const argv = [process.execPath, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : []), ...(options.maxHeapMb ? ["--max-heap-mb", String(options.maxHeapMb)] : [])];
+  const argv = [process.execPath, ...KERNEL_NODE_FLAGS, fileURLToPath(import.meta.url), "kernel", "-f", "{connection_file}", ...(options.typecheck === false ? ["--no-typecheck"] : []), ...(options.maxHeapMb ? ["--max-heap-mb", String(options.maxHeapMb)] : [])];
   const spec = { argv, env: KERNEL_ENV, display_name: "TypeScript (rlbook)", language: "typescript", interrupt_mode: "message", metadata: { debugger: false } };
   writeFileSync(join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
   return dir;

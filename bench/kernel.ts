@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { KernelClient } from "../kernel/client.js";
-import { RLBOOK_HEAP_PROBE, soak, type SoakBlock } from "../kernel/soak.js";
-import { KERNEL_ENV } from "../kernel/paths.js";
+import { growthPer1000, RLBOOK_HEAP_PROBE, soak, type SoakBlock } from "../kernel/soak.js";
+import { KERNEL_ENV, kernelArgv } from "../kernel/paths.js";
 
 interface KernelFigures {
   startMs: number;
@@ -112,52 +112,50 @@ function denoBinary(): string | undefined {
   return existsSync(bin) ? bin : undefined;
 }
 
-const SOAK_CELLS = Number(process.env.RLBOOK_SOAK_CELLS ?? 2000);
+const SOAK_CELLS = Number(process.env.RLBOOK_SOAK_CELLS ?? 4000);
 const SOAK_BLOCK = 500;
 
-/** The same N trivial cells (each declares a new name) in a kernel; blocks of 500. */
-async function soakKernel(argv: string[], cell: (i: number) => string, heapProbe?: string, env: Record<string, string> = {}): Promise<SoakBlock[]> {
+/**
+ * The same N trivial cells (each declares a new name) in a kernel; blocks of 500. After each block
+ * the kernel runs a full collection (rlbook's heap probe, Python's gc.collect()) and the resident
+ * memory is read again half a second later: what both kernels hold, not where their collectors'
+ * cycles happen to be.
+ */
+async function soakKernel(argv: string[], cell: (i: number) => string, probes: { heapProbe?: string; collectProbe?: string }, env: Record<string, string> = {}): Promise<SoakBlock[]> {
   const cwd = mkdtempSync(join(tmpdir(), "rlbook-soak-"));
   const client = await KernelClient.start({ argv, cwd, env: { ...process.env, ...env, RLBOOK_HISTORY: join(cwd, "history.jsonl"), IPYTHONDIR: join(cwd, ".ipython") } });
   try {
     const rss = rssMb(client.process!.pid!);
     const start = { cells: 0, msPerCell: NaN, rssMb: rss, heapMb: NaN, rssAfterGcMb: rss, peakCommittedMb: NaN };
-    return [start, ...(await soak(client, { cell, cells: SOAK_CELLS, block: SOAK_BLOCK, heapProbe }))];
+    return [start, ...(await soak(client, { cell, cells: SOAK_CELLS, block: SOAK_BLOCK, ...probes, settleMs: 500 }))];
   } finally {
     await client.shutdown();
   }
 }
 
 export async function benchSoak(): Promise<void> {
-  const cli = new URL("../cli.js", import.meta.url).pathname;
-  const rlbook = await soakKernel([process.execPath, cli, "kernel", "-f", "{connection_file}"], (i) => `const v${i} = ${i};`, RLBOOK_HEAP_PROBE, KERNEL_ENV);
+  const rlbook = await soakKernel(kernelArgv(), (i) => `const v${i} = ${i};`, { heapProbe: RLBOOK_HEAP_PROBE }, KERNEL_ENV);
   const python = "/usr/bin/python3";
   const ipykernel = existsSync(python)
-    ? await orNaN("ipykernel", () => soakKernel([python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], (i) => `v${i} = ${i}`), undefined)
+    ? await orNaN("ipykernel", () => soakKernel([python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], (i) => `v${i} = ${i}`, { collectProbe: "import gc; gc.collect()" }), undefined)
     : undefined;
   if (!ipykernel) console.log("soak: Debian's python3-ipykernel is not installed (apt-get install python3-ipykernel); rlbook figures only");
   console.log(`\nsoak: ${SOAK_CELLS} cells, each declaring a new name (rlbook \`const vN = N;\`, ipykernel \`vN = N\`), same client, same run`);
-  console.log(`${"cells".padEnd(8)}${"rlbook ms/cell".padStart(16)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook RSS".padStart(13)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook heap".padStart(13)}`);
+  console.log(`${"cells".padEnd(8)}${"rlbook ms/cell".padStart(16)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook RSS*".padStart(13)}${"ipykernel".padStart(12)}${"ratio".padStart(8)}${"rlbook heap".padStart(13)}`);
   rlbook.forEach((r, i) => {
     const p = ipykernel?.[i];
     const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a / b) ? (a / b).toFixed(2) : "-");
     const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "-" : v.toFixed(2));
     const mb = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "-" : `${v.toFixed(0)} MB`);
-    console.log(`${String(r.cells).padEnd(8)}${ms(r.msPerCell).padStart(16)}${ms(p?.msPerCell).padStart(12)}${ratio(r.msPerCell, p?.msPerCell).padStart(8)}${mb(r.rssMb).padStart(13)}${mb(p?.rssMb).padStart(12)}${ratio(r.rssMb, p?.rssMb).padStart(8)}${mb(r.heapMb).padStart(13)}`);
+    console.log(`${String(r.cells).padEnd(8)}${ms(r.msPerCell).padStart(16)}${ms(p?.msPerCell).padStart(12)}${ratio(r.msPerCell, p?.msPerCell).padStart(8)}${mb(r.rssAfterGcMb).padStart(13)}${mb(p?.rssAfterGcMb).padStart(12)}${ratio(r.rssAfterGcMb, p?.rssAfterGcMb).padStart(8)}${mb(r.heapMb).padStart(13)}`);
   });
-  // Growth per 1,000 cells over two windows: from the end of the first block to the end (the first
-  // block includes start-up), and over the second half of the run (steady state: rlbook's type
-  // checker and V8's caches are still warming up until ~1,000 cells; measured, 2,000 cells: +6.5 MB
-  // RSS in cells 500-1,000, +1.7 MB in cells 1,000-2,000).
-  const growth = (blocks: SoakBlock[] | undefined, get: (b: SoakBlock) => number, from: number) => {
-    const start = blocks?.find((b) => b.cells >= from);
-    const end = blocks?.at(-1);
-    if (!start || !end || end.cells <= start.cells) return NaN;
-    return ((get(end) - get(start)) / (end.cells - start.cells)) * 1000;
-  };
+  console.log("* RSS: the kernel process's resident memory after a full collection and 0.5 s (what it holds, not its garbage)");
+  // Growth per 1,000 cells: the least-squares slope over the blocks from a window's start to the
+  // end. Two windows: from the end of the first block (the first includes start-up), and the second
+  // half (steady state: rlbook's type checker and V8's caches warm up over the first ~1,000 cells).
   const row = (label: string, get: (b: SoakBlock) => number, unit: string, from: number) => {
-    const a = growth(rlbook, get, from);
-    const b = growth(ipykernel, get, from);
+    const a = growthPer1000(rlbook, get, from);
+    const b = ipykernel ? growthPer1000(ipykernel, get, from) : NaN;
     const ratio = Number.isFinite(a / b) && Math.abs(b) > 1e-9 ? (a / b).toFixed(2) : "-";
     const fmt = (v: number) => (Number.isNaN(v) ? "-" : `${v.toFixed(2)} ${unit}`);
     console.log(`${label.padEnd(48)}${fmt(a).padStart(14)}${fmt(b).padStart(14)}${ratio.padStart(8)}`);
@@ -165,8 +163,8 @@ export async function benchSoak(): Promise<void> {
   const half = Math.ceil(SOAK_CELLS / 2 / SOAK_BLOCK) * SOAK_BLOCK;
   for (const [window, from] of [[`cells ${SOAK_BLOCK}-${SOAK_CELLS}`, SOAK_BLOCK], [`cells ${half}-${SOAK_CELLS}`, half]] as const) {
     console.log(`${`growth per 1,000 cells, ${window}`.padEnd(48)}${"rlbook".padStart(14)}${"ipykernel".padStart(14)}${"ratio".padStart(8)}`);
-    row("RSS", (b) => b.rssMb, "MB", from);
-    row("RSS after a full GC (rlbook's executor)", (b) => b.rssAfterGcMb, "MB", from);
+    row("RSS after a full collection (the goal's figure)", (b) => b.rssAfterGcMb, "MB", from);
+    row("RSS as the block ended", (b) => b.rssMb, "MB", from);
     row("time per cell", (b) => b.msPerCell, "ms", from);
     row("executor heap (after a full GC)", (b) => b.heapMb, "MB", from);
   }
@@ -180,8 +178,7 @@ export async function benchKernel(): Promise<void> {
   } catch {
     console.log("kernel: tslab is not installed (npm ci installs it as a devDependency); rlbook figures only");
   }
-  const cli = new URL("../cli.js", import.meta.url).pathname;
-  const rlbook = await measure([process.execPath, cli, "kernel", "-f", "{connection_file}"], { tfjs: true, env: KERNEL_ENV });
+  const rlbook = await measure(kernelArgv(), { tfjs: true, env: KERNEL_ENV });
   const deno = denoBinary();
   if (!deno) console.log("kernel: the npm package deno is not installed (npm ci installs it as a devDependency); no Deno column");
   const denoFigures = deno ? await measure([deno, "jupyter", "--kernel", "--conn", "{connection_file}"], { tfjs: false }) : undefined;

@@ -13,7 +13,7 @@ import * as zmq from "zeromq";
 import type { ConnectionInfo } from "./connection.js";
 import { endpoint } from "./connection.js";
 import { decode, encode, Signer, type Message } from "./wire.js";
-import { KERNEL_ENV } from "./paths.js";
+import { KERNEL_ENV, kernelArgv } from "./paths.js";
 
 export interface ExecuteResult {
   reply: Message;
@@ -81,7 +81,7 @@ export class KernelClient {
     client.#connectionDir = mkdtempSync(join(tmpdir(), "rlbook-"));
     const file = join(client.#connectionDir, "kernel.json");
     writeFileSync(file, JSON.stringify(connection), { mode: 0o600 });
-    const argv = (options.argv ?? [process.execPath, new URL("../cli.js", import.meta.url).pathname, "kernel", "-f", "{connection_file}"]).map((a) => a.replace("{connection_file}", file));
+    const argv = (options.argv ?? kernelArgv()).map((a) => a.replace("{connection_file}", file));
     client.#spawnedAt = performance.now();
     // JPY_PARENT_PID, as jupyter_client sets it: the kernel exits when this process is gone.
     const env = { ...(options.env ?? process.env), ...(options.argv ? {} : KERNEL_ENV), JPY_PARENT_PID: String(process.pid) };

@@ -15,7 +15,7 @@ export interface SoakBlock {
   rssMb: number;
   /** The executor's V8 heap in use, MB, or NaN for a kernel that cannot report it. */
   heapMb: number;
-  /** Resident memory of the kernel process right after the heap probe's full collection (V8's garbage between collections excluded), MB; equals rssMb without a probe. */
+  /** Resident memory of the kernel process after the heap probe's (or collect probe's) full collection and `settleMs`, MB; equals rssMb without a probe. */
   rssAfterGcMb: number;
   /** The most the executor's heap held (committed, garbage included) at any sample in this block, MB; NaN without `committedProbe`. */
   peakCommittedMb: number;
@@ -37,6 +37,10 @@ export interface SoakOptions {
   /** Code whose result's text/plain is the executor's committed heap in bytes, without collecting (run unstored every `sampleEvery` cells). */
   committedProbe?: string;
   sampleEvery?: number;
+  /** Code that runs a full collection (run unstored after each block) in a kernel without a heap probe, e.g. Python's `gc.collect()`. */
+  collectProbe?: string;
+  /** Milliseconds to wait after a block's collection before reading the resident memory again (the allocator returns emptied pages in the background). */
+  settleMs?: number;
 }
 
 export async function soak(client: KernelClient, options: SoakOptions): Promise<SoakBlock[]> {
@@ -57,9 +61,30 @@ export async function soak(client: KernelClient, options: SoakOptions): Promise<
     done += size;
     const rss = rssMb(pid);
     const heap = options.heapProbe ? await heapMb(client, options.heapProbe) : NaN;
-    blocks.push({ cells: done, msPerCell, rssMb: rss, heapMb: heap, rssAfterGcMb: options.heapProbe ? rssMb(pid) : rss, peakCommittedMb });
+    if (!options.heapProbe && options.collectProbe) await client.execute(options.collectProbe, { storeHistory: false });
+    if (options.settleMs) await new Promise((resolve) => setTimeout(resolve, options.settleMs));
+    blocks.push({ cells: done, msPerCell, rssMb: rss, heapMb: heap, rssAfterGcMb: options.heapProbe || options.collectProbe ? rssMb(pid) : rss, peakCommittedMb });
   }
   return blocks;
+}
+
+/**
+ * Growth of `get` per 1,000 cells: the least-squares slope over the blocks that end at or after
+ * cell `from` (NaN with fewer than two). A slope over many blocks, not the difference of two,
+ * so that where a block ends in the allocator's and collector's cycles does not decide it.
+ */
+export function growthPer1000(blocks: readonly SoakBlock[], get: (b: SoakBlock) => number, from: number): number {
+  const xs = blocks.filter((b) => b.cells >= from && Number.isFinite(get(b)));
+  if (xs.length < 2) return NaN;
+  const mx = xs.reduce((s, b) => s + b.cells, 0) / xs.length;
+  const my = xs.reduce((s, b) => s + get(b), 0) / xs.length;
+  let num = 0;
+  let den = 0;
+  for (const b of xs) {
+    num += (b.cells - mx) * (get(b) - my);
+    den += (b.cells - mx) ** 2;
+  }
+  return (num / den) * 1000;
 }
 
 async function heapMb(client: KernelClient, probe: string): Promise<number> {

@@ -276,11 +276,14 @@ async function execute(id: number, parent: Parent, request: ExecuteRequest): Pro
  * checker, ~270 KB before; transpile.ts) and a full program every 200 cells. V8 collects the old
  * generation only once it has grown to up to 4x its live size, and keeps the emptied pages, so
  * over a long notebook the executor's resident memory would climb to 4x what it holds. So once
- * the heap has grown by RLBOOK_GC_STEP_MB (default 32) since the last full collection, the
+ * the heap has grown by RLBOOK_GC_STEP_MB (default 8) since the last full collection, the
  * executor collects between cells, after the reply is sent (never while a cell runs; 0 turns
- * this off): about one collection per 600 plain cells.
+ * this off): about one collection per 150 plain cells. The step is also how far the executor's
+ * resident memory swings, and V8 does not always return the emptied pages after a collection:
+ * with 32 MB steps the kernel's RSS at a given cell varied by 25 MB from run to run (6,000-cell
+ * soaks), with 8 MB by ~5 MB, and its growth per 1,000 cells fell from ~2.5 to ~1.1 MB.
  */
-const GC_STEP_BYTES = Number(process.env.RLBOOK_GC_STEP_MB ?? 32) * 2 ** 20;
+const GC_STEP_BYTES = Number(process.env.RLBOOK_GC_STEP_MB ?? 8) * 2 ** 20;
 setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
 setFlagsFromString("--no-expose-gc");

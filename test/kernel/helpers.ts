@@ -4,15 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient, type ExecuteResult } from "../../kernel/client.js";
 import type { Message } from "../../kernel/wire.js";
-import { KERNEL_ENV } from "../../kernel/paths.js";
+import { KERNEL_ENV, kernelArgv } from "../../kernel/paths.js";
 
 /** Starts an rlbook kernel in `cwd` (default: a fresh temp folder) with history kept in a temp file. */
 export async function startKernel(options: { cwd?: string; args?: string[] } = {}): Promise<KernelClient> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), "rlbook-nb-"));
-  const cli = new URL("../../cli.js", import.meta.url).pathname;
   return KernelClient.start({
     cwd,
-    argv: [process.execPath, cli, "kernel", "-f", "{connection_file}", ...(options.args ?? [])],
+    argv: kernelArgv(options.args ?? []),
     env: { ...process.env, ...KERNEL_ENV, RLBOOK_HISTORY: join(cwd, ".history.jsonl") },
   });
 }

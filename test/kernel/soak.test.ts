@@ -31,7 +31,7 @@ test("300 cells declaring 3,000 names: per-cell time and the executor's heap sta
  * generation (the reused checker's state, the emit pipeline's closures); left to V8's defaults the
  * heap grows to up to 4x what it holds before a full collection (measured: 263 MB committed around
  * cell 250 with 70 MB live), and the emptied pages stay resident, so a long notebook's memory
- * climbs. The executor collects between cells once its heap has grown by RLBOOK_GC_STEP_MB (32
+ * climbs. The executor collects between cells once its heap has grown by RLBOOK_GC_STEP_MB (8
  * MB), and cells no longer leave a type checker's worth of garbage each (transpile.ts) nor go to
  * the old generation directly (no allocation-site pretenuring). The bound: the committed heap,
  * sampled every 20 cells over 400 cells, stays within the live heap plus 100 MB (the step and room
