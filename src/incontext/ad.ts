@@ -37,6 +37,9 @@ import { qLearningHistories, Q_LEARNING_DEFAULTS, type LearningHistory, type QLe
 import { argmaxAt, readModelCheckpoint, sampleSoftmax, SequenceModel, type SequenceBatch, type TransformerSize } from "./sequence-model.js";
 import { darkRoomGoalSplit } from "./tasks.js";
 
+/** Features per token: the cell's two coordinates, the one-hot previous action, the previous reward. */
+const TOKEN_FEATURES = 8;
+
 /** AD's configuration (see the module comment). */
 export interface ADConfig {
   /** Side of the room. */
@@ -137,7 +140,7 @@ export class AD extends PretrainingAgent {
   constructor(config: Partial<ADConfig> = {}) {
     const c = resolveConfig("AD", defaults, config, validate);
     const room = new DarkRoomEnv(roomParams(c, [0, 0]));
-    const F = c.roomSize * c.roomSize + 2 + 5 + 1;
+    const F = TOKEN_FEATURES;
     const W = c.contextEpisodes * c.episodeLength;
     super("AD", new SyncVectorEnv([room]), new SequenceModel(F, 5, W, c.model, c.lr, c.seed), c.updatesPerIteration);
     this.config = c;
@@ -201,16 +204,15 @@ export class AD extends PretrainingAgent {
     return b;
   }
 
-  /** Token [one-hot cell, x, y, one-hot previous action (none: -1), previous reward]. */
+  /** Token [x / (size - 1), y / (size - 1), one-hot previous action (none: -1), previous reward]. */
   private writeToken(t: Float32Array, off: number, x: number, y: number, prevAction: number, prevReward: number): void {
     const n = this.config.roomSize;
     const S = Math.max(n - 1, 1);
     t.fill(0, off, off + this.tokenDim);
-    t[off + x * n + y] = 1;
-    t[off + n * n] = x / S;
-    t[off + n * n + 1] = y / S;
-    if (prevAction >= 0) t[off + n * n + 2 + prevAction] = 1;
-    t[off + n * n + 7] = prevReward;
+    t[off] = x / S;
+    t[off + 1] = y / S;
+    if (prevAction >= 0) t[off + 2 + prevAction] = 1;
+    t[off + 7] = prevReward;
   }
 
   /**
