@@ -95,8 +95,8 @@ const defaults: ADConfig = {
  * AD's presets. "darkRoom": AD's 9 x 9 Dark Room (centre start, 20-step episodes), a 4-episode
  * context (80 steps), a 4-layer transformer, 50,000 steps: hours on a CPU. "darkRoom/fast": the
  * same recipe on a 5 x 5 room with 10-step episodes, a 3-episode context, 2 layers, 600 steps:
- * about a CPU-minute: on held-out goals its return rises to ~0.7-0.85 of the source's after 12
- * episodes (ad-darkroom.test.ts has the numbers). Both distill Q-learning with replay sweeps
+ * about a CPU-minute: on held-out goals its return rises to 0.62-0.84 of the source's by episodes
+ * 10-12 (preset seeds 1-3; ad-darkroom.test.ts has the numbers). Both distill Q-learning with replay sweeps
  * (lr 1, epsilon 0.05, optimistic start): on a 5 x 5 room it finds the goal within a few episodes
  * and then heads for it, the behaviour AD must learn to reproduce in context. The source's
  * epsilon matters for AD: with epsilon 0 the model imitates the source better (0.92 of its moves
