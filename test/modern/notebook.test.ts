@@ -16,8 +16,8 @@ test("the modern deep RL notebook shows HER vs DQN, stream AC vs PPO, CrossQ vs 
   assert.ok(at("DQN + HER") >= 0.8, `HER success ${at("DQN + HER")}`);
   assert.ok(at("DQN") <= 0.1, `plain DQN success ${at("DQN")}`);
   // Stream AC(lambda) learns from one sample at a time (a random policy averages about 22): seed 1, 30k steps,
-  // 10 greedy episodes (seed 99). Measured 500 for seeds 0, 1, 2; the bar is test/train/stream.test.ts's,
-  // which used to train this same agent again.
+  // 10 greedy episodes (seed 99), the setting of test/train/stream.test.ts. Measured 500 for seeds 0, 1, 2; the
+  // bar is that test's.
   const stream = Number(/stream AC\(lambda\) ([\d.]+)/.exec(text)?.[1]);
   assert.ok(stream >= 400, text);
   // CrossQ vs SAC: every seed of both printed with its steps to -200 (or its last return), drawn as two bands.
