@@ -21,7 +21,12 @@ test("the MuJoCo notebook renders the tasks, solves them with scripted policies,
   assert.match(text, /ML10: 500 train variations of reach, push, pick-place, .*; 250 test variations of door-close, pick-place-wall, reach-wall, push-back, button-press/);
   const sac = /SAC HalfCheetah-v5: evaluation return (-?[\d.]+) before training, (-?[\d.]+) after/.exec(text);
   assert.ok(sac, text.slice(-2000));
-  assert.ok(Number(sac[2]) > Number(sac[1]) + 200, `SAC return ${sac[1]} -> ${sac[2]}`);
+  // SAC on HalfCheetah-v5, CPU-sized ([64, 64] networks, batch 64, 1000 random steps, learning rates 1e-3,
+  // seed 1), 16,000 steps. Standing still scores about 0, the untrained policy about -7. Measured (seed 1):
+  // -6.7 -> 1143.1; a run of the same settings evaluated every 2000 steps went -34, -105, -112, -370 at
+  // 2k-8k steps and 627 at 10k; seed 0 reached 677 at 14k, seed 2 only 201 at 16k. The bar (formerly a
+  // separate training run in test/envs/mujoco-learn.test.ts): at least 300, and 300 above the start.
+  assert.ok(Number(sac[2]) >= 300 && Number(sac[2]) >= Number(sac[1]) + 300, `SAC return ${sac[1]} -> ${sac[2]}`);
   const charts = outputs.filter((o) => mime(o)["image/png"]);
   assert.ok(charts.length >= 3, "the success-rate bar chart, the ML1 scatter and the live SAC curve have PNG fallbacks");
 });

@@ -27,8 +27,16 @@ test("rl-for-lms.ipynb: GRPO on addition, reward model, RLHF-PPO, over-optimizat
   assert.ok(charts.some((c) => c.includes("RLHF-PPO: proxy score")), "PPO curves");
   assert.ok(outputs.every((o) => !o.data?.[VEGA_LITE_MIME] || o.data["image/png"]), "every chart has its PNG");
 
+  // GRPO lifts 2-digit addition accuracy clearly above the supervised model's (this was a separate training
+  // run of the same settings in test/lm/grpo-addition.test.ts). A 2-layer, d = 48 LM fine-tuned with SFT for
+  // 800 steps on padded, reversed-answer addition, then GRPO with the exact-match reward only; greedy exact
+  // match on 200 fresh prompts. Measured (wasm, these seeds): SFT 0.52; GRPO 0.60 / 0.575 / 0.63 / 0.715 / 0.67
+  // / 0.80 after 10 / 20 / ... / 60 iterations. From 700 SFT steps (0.36), 100 GRPO iterations gave only 0.47.
   const grpo = /SFT ([\d.]+) -> GRPO ([\d.]+)/.exec(text);
-  assert.ok(grpo && Number(grpo[2]) > Number(grpo[1]), `GRPO accuracy in: ${text}`);
+  assert.ok(grpo, `GRPO accuracy in: ${text}`);
+  const [sftAccuracy, grpoAccuracy] = [Number(grpo[1]), Number(grpo[2])];
+  assert.ok(sftAccuracy >= 0.1 && sftAccuracy <= 0.6, `the supervised model should be partly right, got ${sftAccuracy}`);
+  assert.ok(grpoAccuracy >= sftAccuracy + 0.15, `GRPO: ${sftAccuracy} -> ${grpoAccuracy}`);
   const acc = Number(/held-out pairwise accuracy ([\d.]+)/.exec(text)?.[1]);
   assert.ok(acc > 0.62, `reward model accuracy in: ${text}`);
   const win = /win rate against the reference under the hidden score: DPO ([\d.]+), RLHF-PPO ([\d.]+)/.exec(text);

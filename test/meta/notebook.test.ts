@@ -20,7 +20,9 @@ test("the meta-RL notebook meta-trains MAML, Reptile and RL^2 (bandits and 2D na
   const rl2 = /episode 1 ([\d.]+), episode 10 ([\d.]+) \(random ([\d.]+), oracle ([\d.]+)\)/.exec(text);
   assert.ok(rl2, text);
   assert.ok(Number(rl2[2]) > Number(rl2[1]) + 0.05 && Number(rl2[2]) > Number(rl2[3]) + 0.05, "RL^2 improves within the trial, above random");
-  // RL^2 with a Gaussian head on held-out 2D-navigation goals: the trial's second episode beats its first.
+  // RL^2 with a Gaussian head on held-out 2D-navigation goals: the trial's second episode beats its first (the
+  // margin of test/meta/rl2-continuous.test.ts, which trained the same agent again: a third of the smallest gap
+  // measured over seeds 0-2 on its split, 0.89).
   const nav = /held-out 2D-navigation goals: episode 1 (-?[\d.]+), episode 2 (-?[\d.]+) after training \(untrained: (-?[\d.]+), (-?[\d.]+)\)/.exec(text);
   assert.ok(nav, text);
   assert.ok(Number(nav[2]) > Number(nav[1]) + 0.3, `RL^2 on 2D navigation: episode 2 ${nav[2]} > episode 1 ${nav[1]} + 0.3`);

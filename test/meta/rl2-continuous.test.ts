@@ -10,12 +10,12 @@
  * these settings (40 iterations' worth of steps = 41 iterations, 50 held-out goals, metaTest
  * seed 1; mean return of episode 1 -> episode 2 of a trial):
  *   untrained:         -4.11 -> -4.27 (no within-trial improvement)
- *   trained, seed 0:   -3.59 -> -2.70 (the seed asserted here)
+ *   trained, seed 0:   -3.59 -> -2.70 (the seed of the meta-RL notebook's run, asserted there)
  *   trained, seed 1:   -3.86 -> -2.48
  *   trained, seed 2:   -3.58 -> -2.27
  * A goal-knowing oracle (below) earns -0.50. The asserted margin, 0.3, is a third of the smallest
  * measured gap (0.89). With lr 0.02 and 32 trials a seed diverged (log-std grew, -8), hence lr 0.01
- * and 64 trials per iteration. ~22 s on one core.
+ * and 64 trials per iteration. The 40-iteration training takes ~22 s on one core.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -49,19 +49,20 @@ function oracleReturn(goal: readonly [number, number]): number {
 
 const settings = { numTrials: 64, minibatches: 4, episodesPerTrial: 2, hiddenDim: 32, lr: 0.01, epochs: 8, logStdInit: -2.5, entCoef: 0 };
 
-test("RL^2 (Gaussian head) on unseen 2D-navigation goals: the second episode of a trial beats the first", async () => {
-  const rl2 = new RL2(family, { ...settings, seed: 0, testEvery: 20 }, { testTasks: testTasks.slice(0, 10) });
-  const history = await train(rl2, { steps: 40 * rl2.stepsPerIteration });
-  // Trials end early when the robot reaches a goal, so 40 iterations' worth of steps take a few more iterations.
-  assert.ok(history.length >= 40, `${history.length} iterations`);
+// That the trained policy's second episode beats its first by 0.3 (seed 0, these settings, 40 iterations) is
+// asserted on the meta-RL notebook's run of exactly this training (test/meta/notebook.test.ts; its 50 held-out
+// goals come from another split: measured -3.54 -> -2.62, untrained -4.11 -> -4.19), which this file used
+// to repeat. Here: the training records and in-training meta-tests of a short run, and the oracle bound.
+test("RL^2 (Gaussian head) on 2D navigation through train(): finite losses, meta-tests during training, never above the goal-knowing oracle", async () => {
+  const rl2 = new RL2(family, { ...settings, seed: 0, testEvery: 2 }, { testTasks: testTasks.slice(0, 10) });
+  const history = await train(rl2, { steps: 4 * rl2.stepsPerIteration });
+  // Trials end early when the robot reaches a goal, so 4 iterations' worth of steps may take a few more iterations.
+  assert.ok(history.length >= 4, `${history.length} iterations`);
   assert.ok(history.every((r) => Number.isFinite(r.policyLoss) && Number.isFinite(r.entropy)));
   assert.ok(history.some((r) => r.testPostReturn !== undefined));
   const t = await rl2.metaTest(testTasks, { seed: 1 });
-  const [first, second] = t.episodeMeans;
   const oracle = testTasks.reduce((s, p) => s + oracleReturn(p.goal), 0) / testTasks.length;
-  console.log(`RL^2 on 2D navigation after ${history.length} iterations, held-out goals: episode 1 ${first.toFixed(2)}, episode 2 ${second.toFixed(2)} (oracle ${oracle.toFixed(2)})`);
-  assert.ok(second > first + 0.3, `episode 2 (${second}) beats episode 1 (${first}) by 0.3`);
-  assert.ok(second < oracle + 1e-6, `cannot beat the goal-knowing oracle ${oracle} (sanity)`);
+  for (const m of t.episodeMeans) assert.ok(Number.isFinite(m) && m < oracle + 1e-6, `episode mean ${m} cannot beat the goal-knowing oracle ${oracle}`);
   rl2.dispose();
 });
 

@@ -61,53 +61,41 @@ test("CQL beats BC on a mixed random + expert CartPole dataset (5000 random, 100
   assert.ok(cqlReturn > bcReturn + 100, `CQL ${cqlReturn} vs BC ${bcReturn}`);
 });
 
-test("TD3+BC and IQL on a Pendulum medium dataset beat the dataset's own average return", async () => {
-  // "medium": the expert with Gaussian action noise (std 1.0 of the half range: 2 N m), 30 episodes; about -420
-  // where the expert gets about -150 (a normalized score near 75, about D4RL's medium-to-expert range).
-  const ds = recordDataset(make("Pendulum-v1"), pendulumExpert, { episodes: 30, seed: 1, actionNoise: 1.0, name: "medium" });
-  const datasetAverage = ds.meanReturn();
-  const td3bc = new TD3BC(ds, make("Pendulum-v1"), { seed: 1, netArch: [64, 64], batchSize: 128, learningRate: 1e-3 });
-  await train(td3bc, { steps: 2000 });
-  // IQL at the paper's locomotion settings (expectile 0.7, beta 3, Gaussian actor, rewards scaled so the
-  // dataset's returns span one episode length); smaller nets and a larger lr for a CPU-fast test.
-  const iql = new IQL(ds, make("Pendulum-v1"), { seed: 1, netArch: [64, 64], batchSize: 128, learningRate: 1e-3 });
+// TD3+BC and IQL beating the Pendulum medium dataset's average (the expert with Gaussian action noise of
+// std 2 N m, 30 episodes, seed 1; [64, 64] nets, batch 128, lr 1e-3, 2000 updates, 30 evaluation episodes,
+// seed 11) is asserted on the offline RL notebook's run of exactly that setting (test/offline/notebook.test.ts;
+// measured there: TD3+BC -303, IQL -319 against the dataset's -406; IQL seeds 2 / 3: -247 / -261).
+test("IQL's defaults are the paper's locomotion settings (expectile 0.7, beta 3, Gaussian actor)", () => {
+  const ds = recordDataset(make("Pendulum-v1"), pendulumExpert, { episodes: 2, seed: 1, actionNoise: 1.0, name: "medium" });
+  const iql = new IQL(ds, make("Pendulum-v1"), { seed: 1, netArch: [8] });
   assert.equal(iql.config.expectile, 0.7);
   assert.equal(iql.config.beta, 3);
   assert.equal(iql.config.policy, "gaussian");
-  // Measured after 2000 updates (30 evaluation episodes, seed 11): seeds 1 / 2 / 3 -319 / -247 / -261 against the
-  // dataset's -406 (without reward normalization, seed 1: -343).
-  await train(iql, { steps: 2000 });
-  const td3bcReturn = (await evaluate(td3bc, make("Pendulum-v1"), { episodes: 30, seed: 11 })).meanReturn;
-  const iqlReturn = (await evaluate(iql, make("Pendulum-v1"), { episodes: 30, seed: 11 })).meanReturn;
-  assert.ok(td3bcReturn > datasetAverage, `TD3+BC ${td3bcReturn} vs dataset ${datasetAverage}`);
-  assert.ok(iqlReturn > datasetAverage, `IQL ${iqlReturn} vs dataset ${datasetAverage}`);
+  iql.dispose();
 });
 
-test("continuous CQL (CQL(H) on SAC) beats BC on a Pendulum random + expert dataset", async () => {
+test("continuous CQL (CQL(H) on SAC) trains through train(): finite losses, tuned temperature, exact checkpoint", async () => {
   // 20 random episodes (4000 transitions) and 5 expert episodes (1000): BC imitates the mixture.
   const ds = Dataset.concat([
     recordDataset(make("Pendulum-v1"), "random", { episodes: 20, seed: 1, name: "random" }),
     recordDataset(make("Pendulum-v1"), pendulumExpert, { episodes: 5, seed: 2, name: "expert" }),
   ]);
   // cqlAlpha 5 (the paper's Gym-MuJoCo weight), importance-sampled CQL(H), automatic entropy tuning; for a
-  // CPU-fast test: [64, 64] nets, batch 128, 4 sampled actions, lr 1e-3 for both, gamma 0.95.
+  // CPU-fast run: [64, 64] nets, batch 128, 4 sampled actions, lr 1e-3 for both, gamma 0.95. That CQL beats BC
+  // on this mix after 3000 updates (measured, seed 1: CQL -563, BC -1271, dataset -940; bar: 300 above BC) is
+  // asserted on the offline RL notebook's run of exactly this setting (test/offline/notebook.test.ts).
+  const steps = 300;
   const cql = new ContinuousCQL(ds, make("Pendulum-v1"), { seed: 1, netArch: [64, 64], batchSize: 128, nActions: 4, policyLr: 1e-3, qLr: 1e-3, gamma: 0.95, cqlAlpha: 5 });
-  const records = await train(cql, { steps: 3000 });
+  const records = await train(cql, { steps });
   assert.ok(records.every((r) => Number.isFinite(r.qLoss!) && Number.isFinite(r.cqlPenalty!)));
   assert.ok(records.at(-1)!.alpha! < records[0].alpha!, "the entropy temperature is tuned down from 1");
-  const bc = new BC(ds, make("Pendulum-v1"), { seed: 1, netArch: [64, 64], batchSize: 128, learningRate: 1e-3 });
-  await train(bc, { steps: 1000 });
-  const cqlReturn = (await evaluate(cql, make("Pendulum-v1"), { episodes: 20, seed: 11 })).meanReturn;
-  const bcReturn = (await evaluate(bc, make("Pendulum-v1"), { episodes: 20, seed: 11 })).meanReturn;
-  // Measured (seed 1): CQL -563 (cqlAlpha 1: -230; 2000 updates: about -1000), BC -1271, dataset -940.
-  assert.ok(cqlReturn > bcReturn + 300, `CQL ${cqlReturn} vs BC ${bcReturn}`);
   // The checkpoint restores the policy and both temperatures.
   const dir = mkdtempSync(path.join(tmpdir(), "rlbook-cqlc-"));
   await cql.save(dir);
   const back = await ContinuousCQL.load(dir, ds, make("Pendulum-v1"));
   const probe = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i));
   assert.deepEqual(back.actBatch(probe, 10, true), cql.actBatch(probe, 10, true));
-  assert.equal(back.numTimesteps, 3000);
+  assert.equal(back.numTimesteps, steps);
   assert.equal((await back.logAlpha.data())[0], (await cql.logAlpha.data())[0]);
   assert.throws(() => new ContinuousCQL(ds, make("Pendulum-v1"), { nActions: 0 }), /nActions = 0 is invalid/);
   assert.throws(() => new ContinuousCQL(recordDataset(make("CartPole-v1"), "random", { steps: 20 }), make("CartPole-v1")), /ContinuousCQL cannot handle Discrete/);

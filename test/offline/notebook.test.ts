@@ -13,12 +13,16 @@ test("the offline-rl notebook records datasets, round-trips files, scores BC aga
   assert.ok(score("random+expert", "CQL") > 80, text);
   assert.ok(score("random+expert", "BC") < score("random+expert", "CQL") - 15, text);
   assert.ok(score("expert", "BC") > 90, text);
-  // TD3+BC and IQL beat the behaviour in the Pendulum medium data.
+  // TD3+BC and IQL beat the behaviour in the Pendulum medium data (measured: -303 and -319 against -406; this
+  // run used to be repeated in test/offline/learners.test.ts).
   assert.ok(score("Pendulum medium", "TD3+BC") > score("Pendulum medium", "data"), text);
   assert.ok(score("Pendulum medium", "IQL") > score("Pendulum medium", "data"), text);
-  // Continuous CQL beats BC on the Pendulum random + expert mix (measured: -563 against -1271).
-  assert.ok(score("Pendulum random+expert", "CQL") > score("Pendulum random+expert", "BC") + 20, text);
-  // Offline to online: IQL improves online (measured: -1248 offline, -171 after 3000 env steps).
+  // Continuous CQL beats BC on the Pendulum random + expert mix, by test/offline/learners.test.ts's former
+  // bar of 300 in return (that test used to train this same setting again). Measured: -563 against -1271.
+  const ret = (dataset: string, learner: string) => Number(new RegExp(`${dataset.replace("+", "\\+")}\\s+${learner.replace("+", "\\+")}\\s+([\\d.-]+)`).exec(text)?.[1]);
+  assert.ok(ret("Pendulum random+expert", "CQL") > ret("Pendulum random+expert", "BC") + 300, text);
+  // Offline to online: IQL improves online (measured: -1248 offline, -171 after 3000 env steps; the same run
+  // used to be repeated in test/offline/dt-finetune.test.ts).
   const stage = (name: string) => Number(new RegExp(`${name}\\s+([\\d.-]+)`).exec(text)?.[1]);
   assert.ok(stage("IQL \\+ online") > stage("IQL offline") + 300, text);
   const charts = outputs.filter((o) => mime(o)["application/vnd.vegalite.v5+json"] && mime(o)["image/png"]);

@@ -13,7 +13,6 @@ import type { Tensor } from "../../src/nn/tf.js";
 import { make } from "../../src/core/registry.js";
 import "../../src/envs/index.js";
 import { CrossQ } from "../../src/algos/crossq.js";
-import { SAC } from "../../src/algos/sac.js";
 import { train } from "../../src/train/train.js";
 
 const EPS = 1e-5;
@@ -113,36 +112,14 @@ test("BatchRenorm's written-out gradient equals tfjs's autodiff of the plain for
   brn.dispose();
 });
 
-test("CrossQ (no target networks, batch-renormalized critics on the joint batch) reaches SAC's Pendulum level in fewer steps than SAC, on 2 seeds", async () => {
-  // Both at update-to-data ratio 1 with their own defaults (SAC: RL-Zoo's Pendulum-v1 lr 1e-3, no
-  // policy delay, target networks; CrossQ: the paper's Adam beta1 0.5, policy delay 3, batch renorm),
-  // scaled down alike: 64-unit actors, batch 64, learning from step 100; critics 64 (SAC, as its
-  // actor) and 128 (CrossQ; the paper's are 2048). Greedy evaluation (5 episodes) every 400 steps.
-  // "SAC's threshold" is SAC's own best evaluation within the 2800 steps; CrossQ must reach it at
-  // an earlier evaluation than SAC did. Measured (the notebook's run, seeds 0 / 1 / 2): SAC's best
-  // -1040 / -764 / -1137 at 2400 / 2400 / 2800 steps; CrossQ got there at 800 / 1200 / 1600.
-  // The fixed -200 threshold (about where RL-Zoo's SAC ends, -176 +- 64 after 20k steps) needs
-  // 3-8k steps, too long for a test: bench/modern.ts (`-- modern crossq`) measures it per seed.
-  const steps = 2800;
-  const common = { learningStarts: 100, batchSize: 64, netArch: [64, 64] };
-  const evals = async (agent: CrossQ | SAC) => {
-    const h = await train(agent as never, { steps, evalEvery: 400, evalEnv: make("Pendulum-v1"), evalEpisodes: 5, evalSeed: 1000, finalEval: false });
-    agent.dispose();
-    return h.filter((r) => r.evalMeanReturn !== undefined).map((r) => ({ step: r.step, ret: r.evalMeanReturn! }));
-  };
-  for (const seed of [0, 1]) {
-    const crossq = new CrossQ(make("Pendulum-v1"), { ...common, criticArch: [128, 128], seed });
-    const cq = await evals(crossq);
-    assert.ok(crossq.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
-    const sac = await evals(new SAC(make("Pendulum-v1"), { ...common, policyLr: 1e-3, qLr: 1e-3, policyFrequency: 1, seed }));
-    const level = Math.max(...sac.map((e) => e.ret));
-    const sacSteps = sac.find((e) => e.ret >= level)!.step;
-    const cqSteps = cq.find((e) => e.ret >= level)?.step ?? Infinity;
-    const show = (xs: { ret: number }[]) => xs.map((e) => Math.round(e.ret)).join(" ");
-    assert.ok(cqSteps < sacSteps, `seed ${seed}: SAC's best ${level.toFixed(0)} at ${sacSteps} steps, CrossQ at ${cqSteps} (CrossQ ${show(cq)}; SAC ${show(sac)})`);
-    // Both learned: the untrained policies score about -1300 to -1600.
-    assert.ok(level > -1300 && Math.max(...cq.map((e) => e.ret)) > -1000, `seed ${seed}: CrossQ ${show(cq)}; SAC ${show(sac)}`);
-  }
+test("CrossQ trains its critics' batch renorm layers through train() (learning curve vs SAC: test/modern/notebook.test.ts)", async () => {
+  // The comparison with SAC (CrossQ reaches SAC's best Pendulum evaluation at an earlier evaluation, seeds
+  // 0-2) is asserted on the modern deep RL notebook's run of the same settings, which trains both anyway;
+  // here only that the running statistics of every renorm layer were updated by a short run.
+  const crossq = new CrossQ(make("Pendulum-v1"), { learningStarts: 50, batchSize: 16, netArch: [16, 16], criticArch: [32, 32], seed: 0 });
+  await train(crossq, { steps: 120 });
+  assert.ok(crossq.q1.norms.length > 0 && crossq.q1.norms.every((n) => n.steps > 0), "the critics' batch renorm layers were trained");
+  crossq.dispose();
 });
 
 test("bad input: CrossQ needs batches of at least 2 and Box actions", () => {
