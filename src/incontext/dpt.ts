@@ -41,6 +41,7 @@ import type { GridPos } from "../envs/utils.js";
 import type { KVCache } from "../nn/modules.js";
 import type { BanditBatch, BanditPolicy } from "../bandits/policy.js";
 import { GaussianThompson } from "../bandits/thompson.js";
+import { OptimalArmPosterior } from "../bandits/posterior.js";
 import { darkRoomGoalSplit } from "./tasks.js";
 import { SyncVectorEnv } from "../core/vector.js";
 import { DarkRoomEnv } from "../envs/grid-worlds.js";
@@ -71,6 +72,21 @@ export interface DPTConfig {
    * do, so a small model sees during pretraining the contexts it meets when deployed online.
    */
   thompsonFraction?: number;
+  /**
+   * The pretraining target. "optimalArm" (default, the paper's): every position of a sequence is
+   * labelled with its task's optimal action. "posterior" (5-arm Gaussian bandit only): position j
+   * is trained towards P(a* = a | the first j pulls) under the task prior (means uniform on
+   * [0, 1], the known noise; see OptimalArmPosterior), the distribution the paper's label is
+   * drawn from given the context: the same expected gradient and minimiser, with far less label
+   * noise, so a small pretraining budget goes further. An explicit option, never the default.
+   */
+  label?: "optimalArm" | "posterior";
+  /**
+   * Dense layers with hand-written gradients that stay on tfjs-wasm's fast path (the same
+   * maths; see nn/fast-matmul.ts); default false. Training is faster on wasm, results differ
+   * from the default only by float rounding.
+   */
+  fastMatMul?: boolean;
   /** Pretraining tasks (one in-context dataset each). */
   pretrainTasks: number;
   model: TransformerSize;
@@ -161,6 +177,7 @@ export class DPT extends PretrainingAgent {
   private readonly rng: Rng;
   private batchRng: Rng | undefined;
   private batch: SequenceBatch | undefined;
+  private posterior: OptimalArmPosterior | undefined;
   protected readonly deployHint = "dpt.banditPolicy() in simulateBandit / regretCurves, or dpt.darkRoomOnline(goals)";
 
   constructor(config: DPTConfig) {
@@ -169,7 +186,7 @@ export class DPT extends PretrainingAgent {
     // Bandits: the reward goes in its arm's slot of an A-wide reward block (see writeBanditTransition).
     // Dark Room: DPT's [s, one-hot a, s', r] plus [query, s' - query] (see writeGridQuery).
     const tokenDim = config.task === "darkRoom" ? 2 * stateDim + config.numActions + 1 + DARK_ROOM_QUERY_FEATURES : 2 + 2 * config.numActions;
-    const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed);
+    const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed, config.fastMatMul ?? false);
     super("DPT", taskEnv(config), model, config.updatesPerIteration ?? 10);
     this.config = { ...config, model: { ...config.model } };
     this.stateDim = stateDim;
@@ -335,7 +352,28 @@ export class DPT extends PretrainingAgent {
       batch.tokens.set(data.tokens.subarray(i * T * F, (i + 1) * T * F), b * T * F);
       batch.labels.fill(data.labels[i], b * T, (b + 1) * T);
     }
+    if (this.config.label === "posterior") this.writePosteriorTargets(batch);
     return batch;
+  }
+
+  /** The "posterior" label: each position's P(a* | the pulls before it), decoded from the batch's tokens. */
+  private writePosteriorTargets(batch: SequenceBatch): void {
+    const { numActions: A, noiseVariance } = this.config;
+    const { batch: B, length: T } = batch;
+    const F = this.tokenDim;
+    const post = (this.posterior ??= new OptimalArmPosterior(A, noiseVariance));
+    const targets = (batch.targets ??= new Float32Array(B * T * A));
+    for (let b = 0; b < B; b++) {
+      post.reset();
+      post.probabilities(targets, b * T * A);
+      for (let j = 1; j < T; j++) {
+        const off = (b * T + j) * F;
+        let arm = 0;
+        while (batch.tokens[off + 1 + arm] !== 1) arm++;
+        post.observe(arm, batch.tokens[off + 2 + A + arm]);
+        post.probabilities(targets, (b * T + j) * A);
+      }
+    }
   }
 
   /**
@@ -521,5 +559,7 @@ function checkConfig(c: DPTConfig): void {
   }
   if (c.task === "darkRoom" && c.numActions !== 5) throw new RangeError(`DPT: Dark Room has 5 actions, config.numActions is ${c.numActions}`);
   if (c.thompsonFraction !== undefined && !(c.thompsonFraction >= 0 && c.thompsonFraction <= 1)) throw new RangeError(`DPT: config.thompsonFraction must be in [0, 1] (the share of Thompson-sampling contexts), got ${c.thompsonFraction}`);
+  if (c.label !== undefined && c.label !== "optimalArm" && c.label !== "posterior") throw new RangeError(`DPT: config.label must be "optimalArm" (the paper's) or "posterior", got ${String(c.label)}`);
+  if (c.label === "posterior" && c.task !== "bandit") throw new RangeError(`DPT: label "posterior" is for the Gaussian bandit (task "bandit"), not ${c.task}; use label "optimalArm"`);
   if (!(c.lr > 0)) throw new RangeError(`DPT: config.lr must be > 0, got ${c.lr}`);
 }
