@@ -12,7 +12,7 @@
  */
 import { BetaThompson, EpsilonGreedy, GaussianThompson, Greedy, KLUCB, LinUCB, LinearThompson, UCB1, functionPolicy, sampleBanditTasks, simulateBandit, type BanditPolicy, type BanditTasks } from "../src/bandits/index.js";
 import { bernoulliBanditFamily } from "../src/envs/families.js";
-import { DPT, DPT_PRESETS } from "../src/incontext/dpt.js";
+import { DPT, DPT_PRESETS, type DPTConfig } from "../src/incontext/dpt.js";
 import { backend, releaseBackend, type BackendName } from "../src/nn/backend.js";
 
 async function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): Promise<number> {
@@ -52,6 +52,14 @@ export async function benchIncontext(): Promise<void> {
   console.log(`  ${"DPT (online)".padEnd(16)} ${(dptPps / 1e3).toFixed(1).padStart(6)} K pulls/s  ${(dptPps / base).toFixed(4)}x baseline  (1,000 tasks x ${dptTasks.horizon} pulls, KV cache, wasm)`);
   policyDpt.dispose();
   console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
+  const tokensPerSecond = async (overrides: Partial<DPTConfig>): Promise<number> => {
+    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 5, ...overrides });
+    const data = dpt.generateData();
+    await dpt.pretrain({ data, steps: 5 }); // warm-up (kernel compilation)
+    const hist = await dpt.pretrain({ data, steps: 5 });
+    dpt.dispose();
+    return hist[hist.length - 1].tokensPerSecond ?? NaN;
+  };
   let wasm = 0;
   const backends: BackendName[] = ["wasm", "cpu", "webgpu"];
   for (const name of backends) {
@@ -61,14 +69,19 @@ export async function benchIncontext(): Promise<void> {
       console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 5 });
-    const data = dpt.generateData();
-    await dpt.pretrain({ data, steps: 5 }); // warm-up (kernel compilation)
-    const hist = await dpt.pretrain({ data, steps: 5 });
-    const tps = hist[hist.length - 1].tokensPerSecond ?? NaN;
+    const tps = await tokensPerSecond({});
     if (name === "wasm") wasm = tps;
     console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${wasm ? (tps / wasm).toFixed(2) + "x wasm" : ""}`);
-    dpt.dispose();
+    if (name === "wasm") {
+      // Dense layers with hand-written gradients (fastMatMul), beside tfjs's autodiff measured just above.
+      const fast = await tokensPerSecond({ fastMatMul: true });
+      console.log(`  ${"wasm, fastMatMul".padEnd(7)} ${fast.toFixed(0).padStart(8)} tokens/s  ${(fast / wasm).toFixed(2)}x wasm`);
+      // The 250-pull setting (1 layer, width 16, batch 32): attention's T x T products dominate there.
+      const long = { horizon: 250, model: { dModel: 16, nLayers: 1, nHeads: 1 } };
+      const base250 = await tokensPerSecond(long);
+      const fast250 = await tokensPerSecond({ ...long, fastMatMul: true });
+      console.log(`  wasm, H=250, 1 layer d=16: ${base250.toFixed(0)} tokens/s; fastMatMul ${fast250.toFixed(0)} tokens/s (${(fast250 / base250).toFixed(2)}x)`);
+    }
   }
   await releaseBackend();
 }

@@ -133,9 +133,9 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
    * preset until ~150 pulls; at H = 200 a model of this budget (1 layer, width 16, 600 steps, ~2 CPU
    * minutes) scored 29.7 online against TS 14.7, UCB1 28.2, greedy 16.1, so the fast preset keeps H = 30.
    */
-  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
+  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, fastMatMul: true, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
   linearBandit: { task: "linearBandit", numActions: lb.arms, horizon: lb.horizon, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 800_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 1_250_000, seed: 1 },
-  "linearBandit/fast": { task: "linearBandit", numActions: lb.arms, horizon: 50, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 600, seed: 1 },
+  "linearBandit/fast": { task: "linearBandit", numActions: lb.arms, horizon: 50, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 4000, model: SMALL, fastMatMul: true, lr: 1e-3, batchSize: 32, steps: 600, seed: 1 },
   darkRoom: { task: "darkRoom", numActions: 5, horizon: DARK_ROOM_DPT.horizon, noiseVariance: 0, dim: 0, roomSize: DARK_ROOM_DPT.size, pretrainTasks: 80_000, model: PAPER, lr: 1e-3, batchSize: 64, steps: 250_000, seed: 1 },
   /**
    * A 5 x 5 room (20 pretraining goals, 5 held out), 25-step episodes from (0, 0), 2 layers,
@@ -148,7 +148,7 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
    * features, see writeGridQuery) levelled off at ~2 (episode 8: 2.30 +- 0.35), with them 11.95
    * +- 1.08. See test/incontext/darkroom-dpt.test.ts.
    */
-  "darkRoom/fast": { task: "darkRoom", numActions: 5, horizon: 25, noiseVariance: 0, dim: 0, roomSize: 5, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 1500, seed: 1 },
+  "darkRoom/fast": { task: "darkRoom", numActions: 5, horizon: 25, noiseVariance: 0, dim: 0, roomSize: 5, pretrainTasks: 4000, model: SMALL, fastMatMul: true, lr: 1e-3, batchSize: 32, steps: 1500, seed: 1 },
 } satisfies Record<string, DPTConfig>);
 
 /** Pretraining data: tokens [N, H+1, F] and one optimal action per sequence. */
