@@ -123,15 +123,19 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
   bandit: { task: "bandit", numActions: b.arms, horizon: b.horizon, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 80_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 500_000, seed: 1 },
   /**
    * 5 arms, H = 30 (not 500: a CPU cannot pretrain on 500-pull contexts in minutes), 2 layers,
-   * lr 3e-3, 1,500 steps of 32 sequences (about 2.5 minutes of one CPU core), and half of the
-   * pretraining contexts collected by Thompson sampling (thompsonFraction 0.5; DPT's data policy
-   * for the other half): online histories pile pulls on the good arms, which the Dirichlet-mix data
-   * rarely shows a small model. Measured on 400 unseen tasks (tasks seed 2024, runner seed 7):
-   * regret after 30 pulls DPT online 6.33 +- 0.16 (7.59 +- 0.22 without the Thompson contexts),
-   * offline (argmax) 4.31 +- 0.19; Gaussian TS 5.72 +- 0.13, UCB1 6.83 +- 0.12, greedy 4.27 +- 0.17,
-   * uniform ~10 (see test/incontext/dpt-bandit.test.ts). Greedy beats Thompson sampling itself on this
-   * preset until ~150 pulls; at H = 200 a model of this budget (1 layer, width 16, 600 steps, ~2 CPU
-   * minutes) scored 29.7 online against TS 14.7, UCB1 28.2, greedy 16.1, so the fast preset keeps H = 30.
+   * lr 3e-3, 1,500 steps of 32 sequences (fastMatMul: 1.8-2.1x the tokens per CPU-second of tfjs's
+   * own gradients, measured in one run, so roughly half the 139 s of CPU it took before), and half of the pretraining contexts collected by Thompson
+   * sampling (thompsonFraction 0.5; DPT's data policy for the other half): online histories pile
+   * pulls on the good arms, which the Dirichlet-mix data rarely shows a small model. Measured on
+   * 400 unseen tasks (tasks seed 2024, runner seed 7): regret after 30 pulls DPT online 6.31 +- 0.16
+   * (7.59 +- 0.22 without the Thompson contexts), offline (argmax) 4.37 +- 0.20; Gaussian TS
+   * 5.72 +- 0.13, UCB1 6.83 +- 0.12, greedy 4.27 +- 0.17, uniform 9.87 (see
+   * test/incontext/dpt-bandit.test.ts). Greedy beats Thompson sampling itself on this preset until
+   * ~150 pulls. At H = 250 (1 layer, width 16, lr 1e-2, 900 steps of 32, fastMatMul, ~5 CPU
+   * minutes; 1,000 unseen tasks, TS 16.17 +- 0.27, UCB1 32.39 +- 0.26, greedy 19.40 +- 0.90):
+   * label "posterior" online 24.28 +- 0.46, argmax 17.22 +- 0.69 (training loss 1.00 vs the
+   * posterior's entropy 0.83: still under-confident); 300 steps at lr 3e-3: online 34.32. So the
+   * fast preset keeps H = 30.
    */
   "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, fastMatMul: true, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
   linearBandit: { task: "linearBandit", numActions: lb.arms, horizon: lb.horizon, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 800_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 1_250_000, seed: 1 },
