@@ -143,10 +143,11 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
   darkRoom: { task: "darkRoom", numActions: 5, horizon: DARK_ROOM_DPT.horizon, noiseVariance: 0, dim: 0, roomSize: DARK_ROOM_DPT.size, pretrainTasks: 80_000, model: PAPER, lr: 1e-3, batchSize: 64, steps: 250_000, seed: 1 },
   /**
    * A 5 x 5 room (20 pretraining goals, 5 held out), 25-step episodes from (0, 0), 2 layers,
-   * 1,500 steps of 32 sequences (about 2 minutes of one CPU core). The 10 x 10 room with 100-step
-   * contexts costs ~5x more per step and needs more steps: the paper preset. Deployed online on the
-   * 5 held-out goals x 8 runs (preset seed 1, deployment seed 3), mean return per episode
-   * 1.02 9.90 14.47 16.43 17.63 18.93 20.07 20.25 (+- 0.2-1.6) against an optimum of 22.60
+   * 1,500 steps of 32 sequences (about 2 minutes of one CPU core with tfjs's own gradients, less
+   * with fastMatMul). The 10 x 10 room with 100-step contexts costs ~5x more per step and needs more
+   * steps: the paper preset. Deployed online on the 5 held-out goals x 8 runs (preset seed 1,
+   * deployment seed 3), mean return per episode 0.88 9.45 13.50 14.72 15.35 16.68 (fastMatMul; tfjs's
+   * own gradients: 1.02 9.90 14.47 16.43 17.63 18.93 20.07 20.25, +- 0.2-1.6) against an optimum of 22.60
    * (25 - BFS distance + 1 per goal); pretraining seed 2, deployment seeds 3/4/5 (120 runs):
    * 1.22 +- 0.15 -> 19.68 +- 0.40 in episode 8. At 600 steps, DPT's tokens alone (no query
    * features, see writeGridQuery) levelled off at ~2 (episode 8: 2.30 +- 0.35), with them 11.95
