@@ -33,6 +33,8 @@
  * 1 layer, width 16, lr 1e-2, 900 steps of 32 (313 s of CPU), on 1,000 unseen tasks: DPT online
  * 24.28 ± 0.46, argmax 17.22 ± 0.69, TS 16.17 ± 0.27, UCB1 32.39 ± 0.26, greedy 19.40 ± 0.90: far
  * ahead of UCB1, still behind greedy and TS online (training loss 1.00 vs the posterior's entropy 0.83).
+ * The paper's label at the same settings (238 s of CPU: the posterior targets cost ~80 ms a batch):
+ * online 33.85 ± 0.68, argmax 20.43 ± 0.81, level with UCB1.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
