@@ -123,8 +123,8 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
   bandit: { task: "bandit", numActions: b.arms, horizon: b.horizon, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 80_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 500_000, seed: 1 },
   /**
    * 5 arms, H = 30 (not 500: a CPU cannot pretrain on 500-pull contexts in minutes), 2 layers,
-   * lr 3e-3, 1,500 steps of 32 sequences (fastMatMul: 1.8-2.1x the tokens per CPU-second of tfjs's
-   * own gradients, measured in one run, so roughly half the 139 s of CPU it took before), and half of the pretraining contexts collected by Thompson
+   * lr 3e-3, 1,500 steps of 32 sequences (fastMatMul: 1.4x tfjs's own gradients' tokens/s through
+   * train(), 1.66x per training step, best of interleaved runs; 139 s of CPU before it), and half of the pretraining contexts collected by Thompson
    * sampling (thompsonFraction 0.5; DPT's data policy for the other half): online histories pile
    * pulls on the good arms, which the Dirichlet-mix data rarely shows a small model. Measured on
    * 400 unseen tasks (tasks seed 2024, runner seed 7): regret after 30 pulls DPT online 6.31 +- 0.16

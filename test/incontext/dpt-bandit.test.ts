@@ -10,7 +10,7 @@
  * task (same tasks, same noise stream): DPT online minus Thompson 0.59 ± 0.16, minus UCB1 -0.52 ± 0.14,
  * minus uniform -3.56 ± 0.18; offline minus UCB1 -2.46 ± 0.21 (with fastMatMul; tfjs's own gradients
  * gave 6.33 / 4.31 and paired 0.61 / -0.51 / -3.54 / -2.52, the same within float rounding). Pretraining
- * took 139 s of CPU before fastMatMul, which runs this model at 1.8-2.1x the tokens per CPU-second. Without Thompson-sampling contexts in
+ * took 139 s of CPU before fastMatMul, which runs this model's training step 1.66x faster (1.4x through train()). Without Thompson-sampling contexts in
  * the pretraining data (thompsonFraction 0, DPT's own data policy only) DPT online scored 7.59 ± 0.22
  * on 200 of these tasks, behind UCB1.
  *
