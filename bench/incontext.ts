@@ -12,7 +12,7 @@
  */
 import { BetaThompson, EpsilonGreedy, GaussianThompson, Greedy, KLUCB, LinUCB, LinearThompson, UCB1, functionPolicy, sampleBanditTasks, simulateBandit, type BanditPolicy, type BanditTasks } from "../src/bandits/index.js";
 import { bernoulliBanditFamily } from "../src/envs/families.js";
-import { DPT, DPT_PRESETS } from "../src/incontext/dpt.js";
+import { DPT, DPT_PRESETS, type DPTConfig } from "../src/incontext/dpt.js";
 import { backend, releaseBackend, type BackendName } from "../src/nn/backend.js";
 
 async function pullsPerSecond(policy: BanditPolicy, tasks: BanditTasks): Promise<number> {
@@ -52,6 +52,22 @@ export async function benchIncontext(): Promise<void> {
   console.log(`  ${"DPT (online)".padEnd(16)} ${(dptPps / 1e3).toFixed(1).padStart(6)} K pulls/s  ${(dptPps / base).toFixed(4)}x baseline  (1,000 tasks x ${dptTasks.horizon} pulls, KV cache, wasm)`);
   policyDpt.dispose();
   console.log(`DPT pretraining (bandit/fast model: 2 layers, d=32, H=${DPT_PRESETS["bandit/fast"].horizon}, batch ${DPT_PRESETS["bandit/fast"].batchSize}), tokens/s`);
+  // Tokens per second of pretraining through train(), the best of `reps` runs of 10 steps each; the
+  // configurations compared are interleaved run by run so a change in machine load hits both.
+  const tokensPerSecond = async (configs: Partial<DPTConfig>[], reps = 3): Promise<number[]> => {
+    const dpts = configs.map((o) => DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 10, ...o }));
+    const data = dpts.map((d) => d.generateData());
+    for (let i = 0; i < dpts.length; i++) await dpts[i].pretrain({ data: data[i], steps: 10 }); // warm-up (kernel compilation)
+    const best = configs.map(() => 0);
+    for (let r = 0; r < reps; r++) {
+      for (let i = 0; i < dpts.length; i++) {
+        const hist = await dpts[i].pretrain({ data: data[i], steps: 10 });
+        best[i] = Math.max(best[i], hist[hist.length - 1].tokensPerSecond ?? NaN);
+      }
+    }
+    dpts.forEach((d) => d.dispose());
+    return best;
+  };
   let wasm = 0;
   const backends: BackendName[] = ["wasm", "cpu", "webgpu"];
   for (const name of backends) {
@@ -61,14 +77,20 @@ export async function benchIncontext(): Promise<void> {
       console.log(`  ${name.padEnd(7)} skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
-    const dpt = DPT.preset("bandit/fast", { pretrainTasks: 256, updatesPerIteration: 5 });
-    const data = dpt.generateData();
-    await dpt.pretrain({ data, steps: 5 }); // warm-up (kernel compilation)
-    const hist = await dpt.pretrain({ data, steps: 5 });
-    const tps = hist[hist.length - 1].tokensPerSecond ?? NaN;
-    if (name === "wasm") wasm = tps;
-    console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${wasm ? (tps / wasm).toFixed(2) + "x wasm" : ""}`);
-    dpt.dispose();
+    if (name === "wasm") {
+      // The preset as it ships (fastMatMul: dense layers with hand-written gradients) beside tfjs's own
+      // autodiff gradients, measured in the same run.
+      const [fast, plain] = await tokensPerSecond([{}, { fastMatMul: false }]);
+      wasm = fast;
+      console.log(`  ${"wasm".padEnd(7)} ${fast.toFixed(0).padStart(8)} tokens/s  (tfjs autodiff gradients: ${plain.toFixed(0)} tokens/s; fastMatMul ${(fast / plain).toFixed(2)}x)`);
+      // 250-pull contexts (1 layer, width 16): attention's T x T products dominate there.
+      const long = { horizon: 250, model: { dModel: 16, nLayers: 1, nHeads: 1 } };
+      const [fast250, plain250] = await tokensPerSecond([long, { ...long, fastMatMul: false }], 2);
+      console.log(`  wasm, H=250, 1 layer d=16: ${fast250.toFixed(0)} tokens/s (autodiff gradients: ${plain250.toFixed(0)}; ${(fast250 / plain250).toFixed(2)}x)`);
+      continue;
+    }
+    const [tps] = await tokensPerSecond([{}], 1);
+    console.log(`  ${name.padEnd(7)} ${tps.toFixed(0).padStart(8)} tokens/s  ${(tps / wasm).toFixed(2)}x wasm`);
   }
   await releaseBackend();
 }

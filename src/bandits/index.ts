@@ -21,3 +21,4 @@ export {
   type SimulationResult,
 } from "./regret.js";
 export { regretChart, type RegretChartOptions } from "./plot.js";
+export { OptimalArmPosterior } from "./posterior.js";

@@ -41,6 +41,7 @@ import type { GridPos } from "../envs/utils.js";
 import type { KVCache } from "../nn/modules.js";
 import type { BanditBatch, BanditPolicy } from "../bandits/policy.js";
 import { GaussianThompson } from "../bandits/thompson.js";
+import { OptimalArmPosterior } from "../bandits/posterior.js";
 import { darkRoomGoalSplit } from "./tasks.js";
 import { SyncVectorEnv } from "../core/vector.js";
 import { DarkRoomEnv } from "../envs/grid-worlds.js";
@@ -71,6 +72,21 @@ export interface DPTConfig {
    * do, so a small model sees during pretraining the contexts it meets when deployed online.
    */
   thompsonFraction?: number;
+  /**
+   * The pretraining target. "optimalArm" (default, the paper's): every position of a sequence is
+   * labelled with its task's optimal action. "posterior" (5-arm Gaussian bandit only): position j
+   * is trained towards P(a* = a | the first j pulls) under the task prior (means uniform on
+   * [0, 1], the known noise; see OptimalArmPosterior), the distribution the paper's label is
+   * drawn from given the context: the same expected gradient and minimiser, with far less label
+   * noise, so a small pretraining budget goes further. An explicit option, never the default.
+   */
+  label?: "optimalArm" | "posterior";
+  /**
+   * Dense layers with hand-written gradients that stay on tfjs-wasm's fast path (the same
+   * maths; see nn/fast-matmul.ts); default false. Training is faster on wasm, results differ
+   * from the default only by float rounding.
+   */
+  fastMatMul?: boolean;
   /** Pretraining tasks (one in-context dataset each). */
   pretrainTasks: number;
   model: TransformerSize;
@@ -107,32 +123,38 @@ export const DPT_PRESETS: Readonly<Record<string, Readonly<DPTConfig>>> = Object
   bandit: { task: "bandit", numActions: b.arms, horizon: b.horizon, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 80_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 500_000, seed: 1 },
   /**
    * 5 arms, H = 30 (not 500: a CPU cannot pretrain on 500-pull contexts in minutes), 2 layers,
-   * lr 3e-3, 1,500 steps of 32 sequences (about 2.5 minutes of one CPU core), and half of the
-   * pretraining contexts collected by Thompson sampling (thompsonFraction 0.5; DPT's data policy
-   * for the other half): online histories pile pulls on the good arms, which the Dirichlet-mix data
-   * rarely shows a small model. Measured on 400 unseen tasks (tasks seed 2024, runner seed 7):
-   * regret after 30 pulls DPT online 6.33 +- 0.16 (7.59 +- 0.22 without the Thompson contexts),
-   * offline (argmax) 4.31 +- 0.19; Gaussian TS 5.72 +- 0.13, UCB1 6.83 +- 0.12, greedy 4.27 +- 0.17,
-   * uniform ~10 (see test/incontext/dpt-bandit.test.ts). Greedy beats Thompson sampling itself on this
-   * preset until ~150 pulls; at H = 200 a model of this budget (1 layer, width 16, 600 steps, ~2 CPU
-   * minutes) scored 29.7 online against TS 14.7, UCB1 28.2, greedy 16.1, so the fast preset keeps H = 30.
+   * lr 3e-3, 1,500 steps of 32 sequences (fastMatMul: 1.4x tfjs's own gradients' tokens/s through
+   * train(), 1.66x per training step, best of interleaved runs; 139 s of CPU before it), and half of the pretraining contexts collected by Thompson
+   * sampling (thompsonFraction 0.5; DPT's data policy for the other half): online histories pile
+   * pulls on the good arms, which the Dirichlet-mix data rarely shows a small model. Measured on
+   * 400 unseen tasks (tasks seed 2024, runner seed 7): regret after 30 pulls DPT online 6.31 +- 0.16
+   * (7.59 +- 0.22 without the Thompson contexts), offline (argmax) 4.37 +- 0.20; Gaussian TS
+   * 5.72 +- 0.13, UCB1 6.83 +- 0.12, greedy 4.27 +- 0.17, uniform 9.87 (see
+   * test/incontext/dpt-bandit.test.ts). Greedy beats Thompson sampling itself on this preset until
+   * ~150 pulls. At H = 250 (1 layer, width 16, lr 1e-2, 900 steps of 32, fastMatMul, ~5 CPU
+   * minutes; 1,000 unseen tasks, TS 16.17 +- 0.27, UCB1 32.39 +- 0.26, greedy 19.40 +- 0.90):
+   * label "posterior" online 24.28 +- 0.46, argmax 17.22 +- 0.69 (training loss 1.00 vs the
+   * posterior's entropy 0.83: still under-confident); the paper's label at the same settings:
+   * online 33.85 +- 0.68, argmax 20.43 +- 0.81; label "posterior", 300 steps at lr 3e-3: online 34.32. So the
+   * fast preset keeps H = 30.
    */
-  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
+  "bandit/fast": { task: "bandit", numActions: b.arms, horizon: 30, noiseVariance: b.noiseVariance, dim: 0, roomSize: 0, pretrainTasks: 4000, thompsonFraction: 0.5, model: SMALL, fastMatMul: true, lr: 3e-3, batchSize: 32, steps: 1500, seed: 1 },
   linearBandit: { task: "linearBandit", numActions: lb.arms, horizon: lb.horizon, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 800_000, model: PAPER, lr: 1e-4, batchSize: 64, steps: 1_250_000, seed: 1 },
-  "linearBandit/fast": { task: "linearBandit", numActions: lb.arms, horizon: 50, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 600, seed: 1 },
+  "linearBandit/fast": { task: "linearBandit", numActions: lb.arms, horizon: 50, noiseVariance: lb.noiseVariance, dim: lb.dim, roomSize: 0, pretrainTasks: 4000, model: SMALL, fastMatMul: true, lr: 1e-3, batchSize: 32, steps: 600, seed: 1 },
   darkRoom: { task: "darkRoom", numActions: 5, horizon: DARK_ROOM_DPT.horizon, noiseVariance: 0, dim: 0, roomSize: DARK_ROOM_DPT.size, pretrainTasks: 80_000, model: PAPER, lr: 1e-3, batchSize: 64, steps: 250_000, seed: 1 },
   /**
    * A 5 x 5 room (20 pretraining goals, 5 held out), 25-step episodes from (0, 0), 2 layers,
-   * 1,500 steps of 32 sequences (about 2 minutes of one CPU core). The 10 x 10 room with 100-step
-   * contexts costs ~5x more per step and needs more steps: the paper preset. Deployed online on the
-   * 5 held-out goals x 8 runs (preset seed 1, deployment seed 3), mean return per episode
-   * 1.02 9.90 14.47 16.43 17.63 18.93 20.07 20.25 (+- 0.2-1.6) against an optimum of 22.60
+   * 1,500 steps of 32 sequences (about 2 minutes of one CPU core with tfjs's own gradients, less
+   * with fastMatMul). The 10 x 10 room with 100-step contexts costs ~5x more per step and needs more
+   * steps: the paper preset. Deployed online on the 5 held-out goals x 8 runs (preset seed 1,
+   * deployment seed 3), mean return per episode 0.88 9.45 13.50 14.72 15.35 16.68 (fastMatMul; tfjs's
+   * own gradients: 1.02 9.90 14.47 16.43 17.63 18.93 20.07 20.25, +- 0.2-1.6) against an optimum of 22.60
    * (25 - BFS distance + 1 per goal); pretraining seed 2, deployment seeds 3/4/5 (120 runs):
    * 1.22 +- 0.15 -> 19.68 +- 0.40 in episode 8. At 600 steps, DPT's tokens alone (no query
    * features, see writeGridQuery) levelled off at ~2 (episode 8: 2.30 +- 0.35), with them 11.95
    * +- 1.08. See test/incontext/darkroom-dpt.test.ts.
    */
-  "darkRoom/fast": { task: "darkRoom", numActions: 5, horizon: 25, noiseVariance: 0, dim: 0, roomSize: 5, pretrainTasks: 4000, model: SMALL, lr: 1e-3, batchSize: 32, steps: 1500, seed: 1 },
+  "darkRoom/fast": { task: "darkRoom", numActions: 5, horizon: 25, noiseVariance: 0, dim: 0, roomSize: 5, pretrainTasks: 4000, model: SMALL, fastMatMul: true, lr: 1e-3, batchSize: 32, steps: 1500, seed: 1 },
 } satisfies Record<string, DPTConfig>);
 
 /** Pretraining data: tokens [N, H+1, F] and one optimal action per sequence. */
@@ -161,6 +183,7 @@ export class DPT extends PretrainingAgent {
   private readonly rng: Rng;
   private batchRng: Rng | undefined;
   private batch: SequenceBatch | undefined;
+  private posterior: OptimalArmPosterior | undefined;
   protected readonly deployHint = "dpt.banditPolicy() in simulateBandit / regretCurves, or dpt.darkRoomOnline(goals)";
 
   constructor(config: DPTConfig) {
@@ -169,7 +192,7 @@ export class DPT extends PretrainingAgent {
     // Bandits: the reward goes in its arm's slot of an A-wide reward block (see writeBanditTransition).
     // Dark Room: DPT's [s, one-hot a, s', r] plus [query, s' - query] (see writeGridQuery).
     const tokenDim = config.task === "darkRoom" ? 2 * stateDim + config.numActions + 1 + DARK_ROOM_QUERY_FEATURES : 2 + 2 * config.numActions;
-    const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed);
+    const model = new SequenceModel(tokenDim, config.numActions, config.horizon + 1, config.model, config.lr, config.seed, config.fastMatMul ?? false);
     super("DPT", taskEnv(config), model, config.updatesPerIteration ?? 10);
     this.config = { ...config, model: { ...config.model } };
     this.stateDim = stateDim;
@@ -335,7 +358,28 @@ export class DPT extends PretrainingAgent {
       batch.tokens.set(data.tokens.subarray(i * T * F, (i + 1) * T * F), b * T * F);
       batch.labels.fill(data.labels[i], b * T, (b + 1) * T);
     }
+    if (this.config.label === "posterior") this.writePosteriorTargets(batch);
     return batch;
+  }
+
+  /** The "posterior" label: each position's P(a* | the pulls before it), decoded from the batch's tokens. */
+  private writePosteriorTargets(batch: SequenceBatch): void {
+    const { numActions: A, noiseVariance } = this.config;
+    const { batch: B, length: T } = batch;
+    const F = this.tokenDim;
+    const post = (this.posterior ??= new OptimalArmPosterior(A, noiseVariance));
+    const targets = (batch.targets ??= new Float32Array(B * T * A));
+    for (let b = 0; b < B; b++) {
+      post.reset();
+      post.probabilities(targets, b * T * A);
+      for (let j = 1; j < T; j++) {
+        const off = (b * T + j) * F;
+        let arm = 0;
+        while (batch.tokens[off + 1 + arm] !== 1) arm++;
+        post.observe(arm, batch.tokens[off + 2 + A + arm]);
+        post.probabilities(targets, (b * T + j) * A);
+      }
+    }
   }
 
   /**
@@ -521,5 +565,7 @@ function checkConfig(c: DPTConfig): void {
   }
   if (c.task === "darkRoom" && c.numActions !== 5) throw new RangeError(`DPT: Dark Room has 5 actions, config.numActions is ${c.numActions}`);
   if (c.thompsonFraction !== undefined && !(c.thompsonFraction >= 0 && c.thompsonFraction <= 1)) throw new RangeError(`DPT: config.thompsonFraction must be in [0, 1] (the share of Thompson-sampling contexts), got ${c.thompsonFraction}`);
+  if (c.label !== undefined && c.label !== "optimalArm" && c.label !== "posterior") throw new RangeError(`DPT: config.label must be "optimalArm" (the paper's) or "posterior", got ${String(c.label)}`);
+  if (c.label === "posterior" && c.task !== "bandit") throw new RangeError(`DPT: label "posterior" is for the Gaussian bandit (task "bandit"), not ${c.task}; use label "optimalArm"`);
   if (!(c.lr > 0)) throw new RangeError(`DPT: config.lr must be > 0, got ${c.lr}`);
 }

@@ -21,6 +21,12 @@ export interface SequenceBatch {
   labels: Int32Array;
   batch: number;
   length: number;
+  /**
+   * Soft targets [B, T, A] (each row a distribution over actions) used instead of the one-hot
+   * `labels` in the cross-entropy; `labels` still mark which positions count (-1: none) and give
+   * the accuracy. None: the one-hot labels (the default everywhere).
+   */
+  targets?: Float32Array;
 }
 
 /** The transformer, its optimizer, and the training step. */
@@ -35,8 +41,10 @@ export class SequenceModel {
     readonly size: TransformerSize,
     readonly lr: number,
     seed: number,
+    /** Dense layers with hand-written gradients on wasm's fast path (CausalTransformerOptions.fastMatMul); default false. */
+    fastMatMul = false,
   ) {
-    this.net = new CausalTransformer({ inputDim, outputDim: numActions, dModel: size.dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLength, rng: new Rng(seed) });
+    this.net = new CausalTransformer({ inputDim, outputDim: numActions, dModel: size.dModel, nHeads: size.nHeads, nLayers: size.nLayers, maxLength, fastMatMul, rng: new Rng(seed) });
   }
 
   /**
@@ -54,7 +62,7 @@ export class SequenceModel {
     for (let i = 0; i < B * T; i++) if (b.labels[i] >= 0) (mask[i] = 1), (lab[i] = b.labels[i]), count++;
     const x = tf.tensor3d(b.tokens, [B, T, this.inputDim]);
     const labels = tf.tensor1d(lab, "int32");
-    const y = tf.oneHot(labels, A);
+    const y = b.targets ? tf.tensor2d(b.targets, [B * T, A]) : tf.oneHot(labels, A);
     const w = tf.tensor1d(mask);
     let logitsKept: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {

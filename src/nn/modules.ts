@@ -11,6 +11,7 @@ import { Rng } from "../core/rng.js";
 import { tf, type Tensor, type Variable } from "./tf.js";
 import { orthogonal } from "./init.js";
 import { readTensors } from "./read.js";
+import { denseFast } from "./fast-matmul.js";
 
 let moduleCounter = 0;
 
@@ -266,6 +267,11 @@ export interface TransformerBlockOptions {
   nHeads: number;
   /** Width of the feed-forward layer (default 4 * dModel). */
   dFF?: number;
+  /**
+   * Dense layers with a hand-written gradient whose products stay on XNNPACK's fast path on wasm
+   * (nn/fast-matmul.ts): the same maths, faster training; default false (tfjs's own gradients).
+   */
+  fastMatMul?: boolean;
   rng?: Rng | number;
   name?: string;
 }
@@ -278,6 +284,7 @@ export interface TransformerBlockOptions {
 export class CausalTransformerBlock extends Module {
   readonly dModel: number;
   readonly nHeads: number;
+  private readonly fast: boolean;
   private readonly p: Record<string, Variable> = {};
 
   constructor(opts: TransformerBlockOptions) {
@@ -286,6 +293,7 @@ export class CausalTransformerBlock extends Module {
     if (!Number.isInteger(d / nHeads)) throw new RangeError(`CausalTransformerBlock: dModel ${d} is not divisible by nHeads ${nHeads}`);
     this.dModel = d;
     this.nHeads = nHeads;
+    this.fast = opts.fastMatMul ?? false;
     const ff = opts.dFF ?? 4 * d;
     const rng = toRng(opts.rng);
     const normal = (n: number) => Float32Array.from({ length: n }, () => rng.normal(0, 0.02));
@@ -305,7 +313,8 @@ export class CausalTransformerBlock extends Module {
 
   private dense3(x: Tensor, w: Variable, b: Variable): Tensor {
     const [B, T, d] = x.shape;
-    const y = tf.add(tf.matMul(tf.reshape(x, [B! * T!, d!]), w), b);
+    const x2 = tf.reshape(x, [B! * T!, d!]);
+    const y = this.fast ? denseFast(x2, w, b) : tf.add(tf.matMul(x2, w), b);
     return tf.reshape(y, [B!, T!, w.shape[1]!]);
   }
 
@@ -369,6 +378,8 @@ export interface CausalTransformerOptions {
   nLayers: number;
   /** Longest sequence (learned positional embeddings). */
   maxLength: number;
+  /** Dense layers with hand-written gradients (see TransformerBlockOptions.fastMatMul); default false. */
+  fastMatMul?: boolean;
   rng?: Rng | number;
   name?: string;
 }
@@ -393,7 +404,7 @@ export class CausalTransformer extends Module {
     this.embedB = this.param("embed/bias", new Float32Array(d), [d]);
     this.pos = this.param("pos_embed", normal(opts.maxLength * d), [opts.maxLength, d]);
     for (let i = 0; i < opts.nLayers; i++) {
-      const b = new CausalTransformerBlock({ dModel: d, nHeads: opts.nHeads, rng: rng.split(), name: `${this.prefix}_block${i}` });
+      const b = new CausalTransformerBlock({ dModel: d, nHeads: opts.nHeads, fastMatMul: opts.fastMatMul, rng: rng.split(), name: `${this.prefix}_block${i}` });
       this.blocks.push(b);
       this.variables.push(...b.variables);
     }
@@ -409,11 +420,13 @@ export class CausalTransformer extends Module {
     if (T > this.opts.maxLength) throw new RangeError(`CausalTransformer: sequence length ${T} exceeds maxLength ${this.opts.maxLength}`);
     return tf.tidy(() => {
       const d = this.opts.dModel;
-      let h = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * T, f]), this.embed), this.embedB), [B, T, d]);
+      const rows = tf.reshape(x, [B * T, f]);
+      let h = tf.reshape(this.opts.fastMatMul ? denseFast(rows, this.embed, this.embedB) : tf.add(tf.matMul(rows, this.embed), this.embedB), [B, T, d]);
       h = tf.add(h, tf.slice(this.pos, [0, 0], [T, d]));
       for (const b of this.blocks) h = b.apply(h);
       h = layerNorm(h, this.lnG, this.lnB);
-      return tf.reshape(tf.add(tf.matMul(tf.reshape(h, [B * T, d]), this.head), this.headB), [B, T, this.opts.outputDim]);
+      const hr = tf.reshape(h, [B * T, d]);
+      return tf.reshape(this.opts.fastMatMul ? denseFast(hr, this.head, this.headB) : tf.add(tf.matMul(hr, this.head), this.headB), [B, T, this.opts.outputDim]);
     });
   }
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit, train } from "../../src/index.js";
+import { CausalTransformer, CheckpointError, DARK_ROOM_DPT, DPT, DarkRoomEnv, OptimalArmPosterior, Rng, backend, darkRoomGoalSplit, sampleBanditTasks, simulateBandit, tf, train } from "../../src/index.js";
 
 const tiny = { horizon: 12, model: { dModel: 16, nLayers: 1, nHeads: 1 }, batchSize: 8, pretrainTasks: 64, steps: 3 };
 
@@ -253,4 +253,96 @@ test("pretraining runs through train(): gradient steps as timesteps, loss record
   // It acts in context only: a single-observation act names the deployment to use.
   assert.throws(() => dpt.act(0), /DPT acts in context.*dpt\.banditPolicy\(\)/);
   dpt.dispose();
+});
+
+/**
+ * P(arm a is best | history) for means ~ U(0, 1), by a second method: self-normalised importance
+ * sampling of the means from the prior, weighted by the Gaussian likelihood of the history.
+ */
+function monteCarloOptimalArm(A: number, variance: number, history: [number, number][], samples: number, rng: Rng): number[] {
+  const w = new Array(A).fill(0);
+  let total = 0;
+  for (let i = 0; i < samples; i++) {
+    const m = Array.from({ length: A }, () => rng.random());
+    let lw = 0;
+    for (const [a, r] of history) lw -= (r - m[a]) ** 2 / (2 * variance);
+    const wt = Math.exp(lw);
+    total += wt;
+    w[m.indexOf(Math.max(...m))] += wt;
+  }
+  return w.map((x) => x / total);
+}
+
+test("label \"posterior\": P(a* | first j pulls) matches importance sampling; targets ride along the batch", async () => {
+  // The grid posterior against importance sampling (200,000 draws: standard error < 0.002 here).
+  const rng = new Rng(5);
+  const history: [number, number][] = [[0, 0.7], [1, 0.2], [0, 0.9], [2, 0.5], [1, 0.4], [2, 0.8], [0, 0.3]];
+  const post = new OptimalArmPosterior(3, 0.3);
+  const mc = monteCarloOptimalArm(3, 0.3, history, 200_000, rng);
+  for (const [a, r] of history) post.observe(a, r);
+  const p = new Float64Array(3);
+  post.probabilities(p);
+  p.forEach((v, a) => assert.ok(Math.abs(v - mc[a]) < 0.01, `arm ${a}: grid ${v} vs importance sampling ${mc[a]}`));
+  // No data: every arm equally likely (symmetry); after reset, the same.
+  post.reset();
+  post.probabilities(p);
+  p.forEach((v) => assert.ok(Math.abs(v - 1 / 3) < 1e-9));
+  assert.throws(() => post.observe(3, 0), /arm 3 is not one of the 3 arms/);
+
+  // In a DPT batch, position j's target is the posterior after the sequence's first j pulls.
+  const dpt = DPT.preset("bandit/fast", { ...tiny, label: "posterior" });
+  (dpt as unknown as { data: unknown }).data = dpt.generateData({ tasks: 20, seed: 9 });
+  const batch = (dpt as unknown as { nextBatch(): { tokens: Float32Array; targets: Float32Array; labels: Int32Array } }).nextBatch();
+  const A = 5;
+  const T = 13;
+  const F = dpt.tokenDim;
+  const seq = 3;
+  const hist: [number, number][] = [];
+  for (let j = 0; j < T; j++) {
+    if (j > 0) {
+      const o = (seq * T + j) * F;
+      const a = [...batch.tokens.subarray(o + 1, o + 1 + A)].indexOf(1);
+      hist.push([a, batch.tokens[o + 2 + A + a]]);
+    }
+    if (j % 6 !== 0) continue;
+    const want = monteCarloOptimalArm(A, 0.3, hist, 100_000, rng);
+    const got = [...batch.targets.subarray((seq * T + j) * A, (seq * T + j + 1) * A)];
+    got.forEach((v, a) => assert.ok(Math.abs(v - want[a]) < 0.015, `position ${j}, arm ${a}: target ${v} vs ${want[a]}`));
+  }
+  await backend("wasm");
+  const [loss] = await dpt.model.trainStep(batch as never);
+  assert.ok(Number.isFinite(loss) && loss > 0);
+  dpt.dispose();
+  assert.throws(() => DPT.preset("darkRoom/fast", { label: "posterior" }), /label "posterior" is for the Gaussian bandit/);
+  assert.throws(() => DPT.preset("bandit/fast", { label: "best" as never }), /config.label must be "optimalArm"/);
+});
+
+test("fastMatMul: the same outputs and gradients as tfjs's own dense layers", async () => {
+  await backend("wasm");
+  const make = (fastMatMul: boolean) => new CausalTransformer({ inputDim: 7, outputDim: 5, dModel: 16, nHeads: 2, nLayers: 2, maxLength: 9, fastMatMul, rng: 3 });
+  const plain = make(false);
+  const fast = make(true);
+  const x = tf.randomNormal([4, 9, 7], 0, 1, "float32", 1);
+  const y = tf.randomNormal([4, 9, 5], 0, 1, "float32", 2);
+  const loss = (net: CausalTransformer) => () => tf.sum(tf.mul(net.apply(x), y)) as tf.Scalar;
+  for (let round = 0; round < 2; round++) {
+    const a = tf.variableGrads(loss(plain), plain.variables);
+    const b = tf.variableGrads(loss(fast), fast.variables);
+    assert.ok(Math.abs((await a.value.data())[0] - (await b.value.data())[0]) < 1e-4);
+    for (let i = 0; i < plain.variables.length; i++) {
+      const ga = await a.grads[plain.variables[i].name].data();
+      const gb = await b.grads[fast.variables[i].name].data();
+      const scale = Math.max(1e-3, ...Array.from(ga, Math.abs));
+      ga.forEach((v, k) => assert.ok(Math.abs(v - gb[k]) < 1e-4 * scale + 1e-6, `${plain.variables[i].name}[${k}]: ${v} vs ${gb[k]}`));
+    }
+    tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    // Second round after an identical change of both nets' weights (not only the initialisation).
+    const w = await plain.getWeights();
+    const moved = w.map((arr) => arr.map((v, k) => v + 0.05 * Math.sin(k + 1)));
+    plain.setWeights(moved);
+    fast.setWeights(moved);
+  }
+  tf.dispose([x, y]);
+  plain.dispose();
+  fast.dispose();
 });
