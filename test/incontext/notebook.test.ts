@@ -31,4 +31,12 @@ test("the in-context RL notebook compares bandit algorithms by regret and pretra
   assert.ok(room, "the Dark Room cell prints its returns per episode");
   const perEpisode = room[1].trim().split(" ").map(Number);
   assert.ok(perEpisode[perEpisode.length - 1] > perEpisode[0] + 5 && perEpisode[perEpisode.length - 1] > 0.5 * Number(room[2]), `Dark Room returns ${room[1]} (optimum ${room[2]})`);
+  // AD on held-out goals: its return rises with frozen weights to a fraction of what its source Q-learner
+  // reaches in the same episodes (the source is run in the cell; the optimum is the cell's exact formula).
+  // Same bars as test/incontext/ad-darkroom (0.6 of the source: its worst pretraining seed measured 0.62).
+  const ad = /AD mean return: episode 1 ([\d.]+), episodes 10-12 ([\d.]+); Q-learning \(source\) episodes 10-12 ([\d.]+); AD \/ source ([\d.]+); optimum ([\d.]+)/.exec(text);
+  assert.ok(ad, "the AD cell prints its returns beside its source's");
+  const [adFirst, adLate, sourceLate, , adOptimum] = ad.slice(1).map(Number);
+  assert.ok(adLate > adFirst + adOptimum / 3, `AD rises in context: ${adFirst} -> ${adLate} (optimum ${adOptimum})`);
+  assert.ok(adLate > 0.6 * sourceLate, `AD reaches ${adLate} vs its source's ${sourceLate}`);
 });
