@@ -22,32 +22,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AD, DarkRoomEnv, Rng, backend, train } from "../../src/index.js";
+import { bfsDistance } from "./room-bfs.js";
 
 const mean = (r: readonly number[]) => r.reduce((a, b) => a + b, 0) / r.length;
 const se = (r: readonly number[]) => {
   const m = mean(r);
   return Math.sqrt(r.reduce((s, v) => s + (v - m) ** 2, 0) / (r.length - 1) / r.length);
 };
-
-/** Moves from `start` to `goal` in a size x size room with 4 moves and "stay", by BFS. */
-function bfsDistance(size: number, start: [number, number], goal: readonly number[]): number {
-  const dist = new Map<string, number>([[start.join(","), 0]]);
-  const queue: [number, number][] = [start];
-  while (queue.length) {
-    const [x, y] = queue.shift()!;
-    const d = dist.get(`${x},${y}`)!;
-    if (x === goal[0] && y === goal[1]) return d;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx >= 0 && nx < size && ny >= 0 && ny < size && !dist.has(`${nx},${ny}`)) {
-        dist.set(`${nx},${ny}`, d + 1);
-        queue.push([nx, ny]);
-      }
-    }
-  }
-  throw new Error("unreachable goal");
-}
 
 test("AD darkRoom/fast: on held-out goals its return rises across episodes to near its source's, weights frozen", { timeout: 1_500_000 }, async () => {
   await backend("wasm");

@@ -21,26 +21,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DPT, DarkRoomEnv, Rng, backend, darkRoomGoalSplit } from "../../src/index.js";
-import type { GridPos } from "../../src/envs/utils.js";
-
-/** BFS distance between two cells of an n x n room without walls (4 moves, clipped at the walls). */
-function bfsDistance(n: number, from: GridPos, to: GridPos): number {
-  const dist = new Map<string, number>([[from.join(","), 0]]);
-  const queue: GridPos[] = [from];
-  while (queue.length) {
-    const [x, y] = queue.shift()!;
-    const d = dist.get(`${x},${y}`)!;
-    if (x === to[0] && y === to[1]) return d;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= n || ny >= n || dist.has(`${nx},${ny}`)) continue;
-      dist.set(`${nx},${ny}`, d + 1);
-      queue.push([nx, ny]);
-    }
-  }
-  throw new Error("unreachable cell");
-}
+import { bfsDistance } from "./room-bfs.js";
 
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 const se = (a: number[]) => {
